@@ -1,0 +1,1 @@
+"""LiveVote transport: HTTP routes, Socket.IO namespaces, the CLI."""

@@ -1,0 +1,72 @@
+"""The ASGI application: Starlette routes and pages, Socket.IO, the tally pump."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import socketio
+from redis.asyncio import BlockingConnectionPool, Redis
+from starlette.applications import Starlette
+from starlette.responses import FileResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from live.codec import OrjsonCodec
+from live.host import HostNamespace
+from live.http import build_routes
+from live.hub import Hub
+from live.pump import TallyPump
+from live.screen import ScreenNamespace
+from live.settings import Settings, from_env, server_secret
+from live.voter import VoterNamespace
+from rooms.service import Rooms
+from rooms.store import Store
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+
+
+def page(name: str) -> Any:
+    async def endpoint(request: Any) -> FileResponse:
+        return FileResponse(WEB / f"{name}.html", headers={"cache-control": "no-cache"})
+    return endpoint
+
+
+def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
+    settings = settings or from_env()
+    if not settings.redis_url:
+        raise RuntimeError("REDIS_URL is not set; `live serve` starts a private Redis for you")
+    # Bounded and blocking: a burst waits for a connection instead of failing.
+    pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=64, timeout=10)
+    redis = Redis(connection_pool=pool)
+    manager = (socketio.AsyncRedisManager(settings.redis_url)
+               if settings.cross_worker else None)
+    sio = socketio.AsyncServer(async_mode="asgi", json=OrjsonCodec, client_manager=manager,
+                               ping_interval=20, ping_timeout=20,
+                               max_http_buffer_size=64 * 1024)
+    hub = Hub(settings, Rooms(Store(redis), server_secret(settings)), sio)
+    for namespace in (VoterNamespace(hub), ScreenNamespace(hub), HostNamespace(hub)):
+        sio.register_namespace(namespace)
+    pump = TallyPump(hub)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await redis.ping()
+        pump.start()
+        try:
+            yield
+        finally:
+            await pump.stop()
+            await redis.aclose()
+
+    routes = build_routes(hub) + [
+        Route("/", page("voter")),
+        Route("/j/{code}", page("voter")),
+        Route("/screen", page("screen")),
+        Route("/host", page("host")),
+        Mount("/static", StaticFiles(directory=WEB), name="static"),
+    ]
+    web = Starlette(routes=routes, lifespan=lifespan)
+    web.state.hub = hub
+    return socketio.ASGIApp(sio, other_asgi_app=web)

@@ -1,0 +1,116 @@
+"""`live serve`: run LiveVote, on its own private Redis unless REDIS_URL is set."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import uvicorn
+from redis.asyncio import Redis
+
+from live import qr
+from live.embedded import EmbeddedRedis, RedisUnavailable
+from live.hub import now_ms
+from live.settings import Settings, from_env, server_secret
+from rooms.service import Rooms
+from rooms.store import Store
+
+log = logging.getLogger("livevote")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="live", description="LiveVote real-time voting server")
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the server")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1, or HOST)")
+    serve.add_argument("--port", type=int, help="port (default 8000, or PORT)")
+    serve.add_argument("--data-dir", type=Path, help="folder for the private Redis and keys")
+    serve.add_argument("--workers", type=int, default=None, help="uvicorn worker processes")
+    serve.add_argument("--demo", action="store_true", help="create a sample room and print it")
+    return p
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    s = from_env()
+    changes: dict[str, object] = {}
+    if args.host:
+        changes["host"] = args.host
+    if args.port is not None:
+        changes["port"] = args.port
+    if args.data_dir:
+        changes["data_dir"] = args.data_dir
+    if args.workers:
+        changes["workers"] = args.workers
+    return s.with_(**changes) if changes else s
+
+
+async def demo(settings: Settings) -> None:
+    assert settings.redis_url
+    redis = Redis.from_url(settings.redis_url)
+    rooms = Rooms(Store(redis), server_secret(settings))
+    room, key = await rooms.create_room({"title": "LiveVote demo / 라이브투표 데모",
+                                         "lang": "ko"}, now_ms())
+    ballot = await rooms.add_ballot(room, {
+        "question": "Lunch today? / 오늘 점심은?", "options": ["Bibimbap / 비빔밥",
+                                                         "Naengmyeon / 냉면",
+                                                         "Kimbap / 김밥"]})
+    await rooms.open(ballot)
+    await redis.aclose()
+    base = settings.base_url
+    print(f"Demo room {room.code}: voters open {base}/j/{room.code}")
+    print(qr.terminal(f"{base}/j/{room.code}"))
+    print(f"Presenter screen: {base}/screen#room={room.id}&key={key}")
+    print(f"Host console:     {base}/host#room={room.id}&key={key}")
+
+
+def serve(settings: Settings, with_demo: bool) -> int:
+    embedded = None
+    if not settings.redis_url:
+        embedded = EmbeddedRedis(settings.data_dir, settings.fsync)
+        try:
+            settings = settings.with_(redis_url=embedded.start())
+        except RedisUnavailable as exc:
+            print(f"live: cannot start the private Redis: {exc}", file=sys.stderr)
+            return 2
+        print(f"Private Redis with append-only persistence in {settings.data_dir.resolve()}")
+    try:
+        server_secret(settings)
+        os.environ.update({"REDIS_URL": settings.redis_url or "",
+                           "LIVE_DATA_DIR": str(settings.data_dir),
+                           "LIVE_PUBLIC_URL": settings.base_url,
+                           "LIVE_CROSS_WORKER": "1" if settings.workers > 1 else "",
+                           "LIVE_WORKERS": str(settings.workers)})
+        if with_demo:
+            asyncio.run(demo(settings))
+        print(f"Host console: {settings.base_url}/host  (create a room there)")
+        # uvicorn re-raises SIGTERM after a graceful stop; turn it into an exit
+        # that still runs the `finally` below, so the private Redis is shut down.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+        uvicorn.run("live.app:create_app", factory=True, host=settings.host,
+                    port=settings.port, workers=settings.workers, log_level="warning",
+                    lifespan="on", timeout_graceful_shutdown=5)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    args = parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(settings_for(args), args.demo)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Host commands, shared by the JSON API and the /host namespace."""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+from live.hub import Hub
+from live.screen import snapshot
+from rooms import payloads
+from rooms.errors import ResultNotReady
+from rooms.model import Room
+
+Command = Callable[[Hub, Room, dict[str, Any]], Awaitable[Any]]
+
+
+async def room_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    return await snapshot(hub, room.id)
+
+
+async def ballot_create(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    ballot = await hub.rooms.add_ballot(room, body)
+    await hub.ballot_changed(ballot)
+    return ballot.public()
+
+
+async def ballot_open(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
+    seconds = payloads.integer(body, "countdown", 0, payloads.MAX_COUNTDOWN_S, default=0)
+    opened = await hub.rooms.open(ballot, seconds)
+    await hub.ballot_changed(opened)
+    return opened.public()
+
+
+async def ballot_countdown(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
+    timed = await hub.rooms.countdown(ballot, payloads.countdown(body))
+    await hub.ballot_changed(timed)
+    return timed.public()
+
+
+async def ballot_close(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
+    closed = await hub.rooms.close(ballot.id)
+    if closed.announced_here:
+        await hub.ballot_closed(closed)
+    return closed.sealed
+
+
+async def ballot_reset(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
+    reason = payloads.text(body, "reason", required=False, default="opened by mistake")
+    discarded = await hub.rooms.reset(ballot, reason)
+    reset = await hub.rooms.store.ballot(ballot.id)
+    await hub.ballot_changed(reset)
+    return {"ballot": reset.public(), "votes_discarded": discarded}
+
+
+async def tally_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
+    return (await hub.rooms.tally(ballot.id)).public()
+
+
+async def result_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
+    stored = await hub.rooms.store.result(ballot.id)
+    if stored is None:
+        raise ResultNotReady(ballot.id)
+    return stored
+
+
+COMMANDS: dict[str, Command] = {
+    "room:get": room_get,
+    "ballot:create": ballot_create,
+    "ballot:open": ballot_open,
+    "ballot:countdown": ballot_countdown,
+    "ballot:close": ballot_close,
+    "ballot:reset": ballot_reset,
+    "tally:get": tally_get,
+    "result:get": result_get,
+}

@@ -1,0 +1,132 @@
+"""The host JSON API and the public result and QR routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from live import qr
+from live.commands import COMMANDS
+from live.hub import Hub, now_ms
+from rooms.errors import BadPayload, LiveVoteError, NotFound, ResultNotReady
+from rooms.model import Visibility
+from rooms.result import to_csv
+
+MAX_BODY = 64 * 1024
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+def error_response(error: LiveVoteError) -> Response:
+    return json_response({"ok": False, "error": error.as_dict()}, error.status)
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise BadPayload("body", f"must be at most {MAX_BODY} bytes")
+    if not raw:
+        return {}
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadPayload("body", f"is not valid JSON ({exc.msg})") from None
+    if not isinstance(body, dict):
+        raise BadPayload("body", "must be a JSON object")
+    return body
+
+
+def host_key(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("x-host-key")
+
+
+def build_routes(hub: Hub) -> list[Route]:
+    async def guarded(request: Request, work: Any) -> Response:
+        try:
+            return await work()
+        except LiveVoteError as error:
+            return error_response(error)
+
+    async def create_room(request: Request) -> Response:
+        async def work() -> Response:
+            room, key = await hub.rooms.create_room(await read_json(request), now_ms())
+            return json_response({"ok": True, "data": {"room": room.public(), "host_key": key,
+                                                       "links": hub.links(room.id, room.code)}},
+                                 201)
+        return await guarded(request, work)
+
+    def command(name: str, status: int = 200) -> Any:
+        async def endpoint(request: Request) -> Response:
+            async def work() -> Response:
+                body = await read_json(request) if request.method == "POST" else {}
+                if "ballot_id" in request.path_params:
+                    body["ballot"] = request.path_params["ballot_id"]
+                room = await hub.rooms.as_host(request.path_params["room_id"], host_key(request))
+                data = await COMMANDS[name](hub, room, body)
+                return json_response({"ok": True, "data": data}, status)
+            return await guarded(request, work)
+        return endpoint
+
+    async def join_lookup(request: Request) -> Response:
+        async def work() -> Response:
+            joined = await hub.rooms.store.room_by_code(request.path_params["code"])
+            room, _ = await hub.rooms.store.room(joined)
+            return json_response({"ok": True, "data": {"room": room.public()}})
+        return await guarded(request, work)
+
+    async def join_qr(request: Request) -> Response:
+        async def work() -> Response:
+            room, _ = await hub.rooms.store.room(request.path_params["room_id"])
+            return Response(qr.svg(hub.links(room.id, room.code)["join_url"]),
+                            media_type="image/svg+xml",
+                            headers={"cache-control": "public, max-age=300"})
+        return await guarded(request, work)
+
+    async def result(request: Request) -> Response:
+        async def work() -> Response:
+            room, _ = await hub.rooms.store.room(request.path_params["room_id"])
+            ballot = await hub.rooms.ballot_in(room, request.path_params["ballot_id"])
+            if ballot.visibility is Visibility.NEVER:
+                await hub.rooms.as_host(room.id, host_key(request))
+            stored = await hub.rooms.store.result(ballot.id)
+            if stored is None:
+                raise ResultNotReady(ballot.id)
+            fmt = request.path_params.get("fmt", "json")
+            if fmt == "csv":
+                return Response(to_csv(stored["record"]), media_type="text/csv; charset=utf-8",
+                                headers={"content-disposition":
+                                         f'attachment; filename="result-{ballot.id}.csv"'})
+            if fmt != "json":
+                raise NotFound(f"no export format {fmt!r}; use json or csv")
+            return json_response({"ok": True, "data": stored})
+        return await guarded(request, work)
+
+    async def health(request: Request) -> Response:
+        await hub.rooms.store.redis.ping()
+        return json_response({"ok": True, "data": {"worker": hub.worker}})
+
+    ballot = "/api/rooms/{room_id}/ballots/{ballot_id}"
+    return [
+        Route("/healthz", health),
+        Route("/api/rooms", create_room, methods=["POST"]),
+        Route("/api/join/{code}", join_lookup),
+        Route("/api/rooms/{room_id}", command("room:get")),
+        Route("/api/rooms/{room_id}/qr.svg", join_qr),
+        Route("/api/rooms/{room_id}/ballots", command("ballot:create", 201), methods=["POST"]),
+        Route(f"{ballot}/open", command("ballot:open"), methods=["POST"]),
+        Route(f"{ballot}/close", command("ballot:close"), methods=["POST"]),
+        Route(f"{ballot}/countdown", command("ballot:countdown"), methods=["POST"]),
+        Route(f"{ballot}/reset", command("ballot:reset"), methods=["POST"]),
+        Route(f"{ballot}/tally", command("tally:get")),
+        Route(f"{ballot}/result", result),
+        Route(f"{ballot}/result.{{fmt}}", result),
+    ]

@@ -1,0 +1,98 @@
+"""Per worker: close ballots whose countdown ran out, push coalesced tally
+snapshots to this worker's own clients, and report how many phones it holds.
+
+Votes never trigger a broadcast; a tick reads the `seq` of every ballot its
+clients watch and emits a full snapshot only when it moved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from live.hub import SCREEN_NS, VOTER_NS, HOST_NS, Hub, now_ms, room_channel, voted_channel
+from rooms.errors import LiveVoteError
+from rooms.model import Ballot, State, Visibility
+
+log = logging.getLogger("livevote.pump")
+PRESENCE_EVERY_MS = 1000
+
+
+class TallyPump:
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self._sent: dict[str, int] = {}
+        self._phones: dict[str, int] = {}
+        self._ballots: dict[str, Ballot] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._presence_at = 0
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="tally-pump")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("tally pump tick failed; retrying")
+            await asyncio.sleep(self.hub.settings.tick_ms / 1000)
+
+    async def tick(self) -> None:
+        for closed in await self._close_due():
+            await self.hub.ballot_closed(closed)
+        rooms = self.hub.watched_rooms()
+        for room_id in rooms:
+            await self._push_room(room_id)
+        if now_ms() - self._presence_at >= PRESENCE_EVERY_MS:
+            self._presence_at = now_ms()
+            phones = {r: self.hub.phones[r] for r in rooms}
+            await self.hub.rooms.store.report_phones(self.hub.worker, phones, self._presence_at)
+
+    async def _close_due(self) -> list[Any]:
+        try:
+            return [c for c in await self.hub.rooms.close_due() if c.announced_here]
+        except LiveVoteError:
+            log.exception("closing a due ballot failed")
+            return []
+
+    async def _push_room(self, room_id: str) -> None:
+        store = self.hub.rooms.store
+        seqs = await store.seqs(await store.ballot_ids(room_id))
+        moved = [b for b, seq in seqs.items() if self._sent.get(b) != seq]
+        phones = await store.phones(room_id, now_ms())
+        if self._phones.get(room_id) != phones:
+            self._phones[room_id] = phones
+            for ns in (SCREEN_NS, HOST_NS):
+                await self.hub.sio.emit("room:presence", {"room": room_id, "phones": phones},
+                                        to=room_channel(room_id), namespace=ns,
+                                        ignore_queue=True)
+        for ballot_id in moved:
+            tally = await store.tally(ballot_id)
+            ballot = self._ballots.get(ballot_id) or await store.ballot(ballot_id)
+            self._ballots[ballot_id] = ballot
+            data = tally.public() | {"phones": phones}
+            await self._emit(room_id, ballot, data)
+            self._sent[ballot_id] = tally.seq
+
+    async def _emit(self, room_id: str, ballot: Ballot, data: dict[str, Any]) -> None:
+        emit = self.hub.sio.emit
+        channel = room_channel(room_id)
+        for ns in (SCREEN_NS, HOST_NS):
+            await emit("tally", data, to=channel, namespace=ns, ignore_queue=True)
+        if ballot.visibility is Visibility.LIVE:
+            await emit("tally", data, to=channel, namespace=VOTER_NS, ignore_queue=True)
+        elif ballot.visibility is Visibility.AFTER_VOTE:
+            await emit("tally", data, to=voted_channel(ballot.id), namespace=VOTER_NS,
+                       ignore_queue=True)
+        elif ballot.visibility is Visibility.AFTER_CLOSE and data["state"] == State.CLOSED.value:
+            await emit("tally", data, to=channel, namespace=VOTER_NS, ignore_queue=True)

@@ -1,0 +1,70 @@
+"""Settings: the only module that reads the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    redis_url: str | None = None
+    data_dir: Path = Path("data")
+    secret: bytes = b""
+    public_url: str | None = None
+    fsync: str = "always"
+    tick_ms: int = 150
+    cross_worker: bool = False
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        if self.fsync not in ("always", "everysec"):
+            raise ValueError("LIVE_FSYNC must be 'always' or 'everysec'")
+        if not 20 <= self.tick_ms <= 2000:
+            raise ValueError("LIVE_TICK_MS must be between 20 and 2000")
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "localhost" if self.host in ("0.0.0.0", "::", "127.0.0.1") else self.host
+        return f"http://{host}:{self.port}"
+
+    def with_(self, **changes: object) -> "Settings":
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def from_env(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("LIVE_DATA_DIR", "data"))
+    return Settings(
+        host=env.get("HOST", "127.0.0.1"),
+        port=int(env.get("PORT", "8000")),
+        redis_url=env.get("REDIS_URL") or None,
+        data_dir=data_dir,
+        secret=env.get("LIVE_SECRET", "").encode() or b"",
+        public_url=env.get("LIVE_PUBLIC_URL") or None,
+        fsync=env.get("LIVE_FSYNC", "always"),
+        tick_ms=int(env.get("LIVE_TICK_MS", "150")),
+        cross_worker=env.get("LIVE_CROSS_WORKER", "") == "1",
+        workers=int(env.get("LIVE_WORKERS", "1")),
+    )
+
+
+def server_secret(settings: Settings) -> bytes:
+    """The signing secret: from LIVE_SECRET, else kept in the data folder so a
+    restart keeps every phone's device credential valid."""
+    if settings.secret:
+        return settings.secret
+    path = settings.data_dir / "secret.key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()

@@ -1,0 +1,148 @@
+"""Every refusal LiveVote can give, each with a stable code.
+
+Transports turn these into `{"ok": false, "error": {"code", "message"}}` and
+HTTP statuses; nothing answers a refusal with `False` and a log line.
+"""
+
+from __future__ import annotations
+
+
+class LiveVoteError(Exception):
+    code = "internal"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+class BadPayload(LiveVoteError):
+    code = "bad_payload"
+    status = 400
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+
+
+class RoomNotFound(LiveVoteError):
+    code = "room_not_found"
+    status = 404
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"no room {ref!r}; check the 6-digit code")
+
+
+class BallotNotFound(LiveVoteError):
+    code = "ballot_not_found"
+    status = 404
+
+    def __init__(self, ballot_id: str) -> None:
+        super().__init__(f"no ballot {ballot_id!r} in this room")
+
+
+class BallotNotOpen(LiveVoteError):
+    code = "ballot_not_open"
+    status = 409
+
+    def __init__(self, ballot_id: str) -> None:
+        super().__init__(f"ballot {ballot_id!r} is not open for voting yet")
+
+
+class BallotClosed(LiveVoteError):
+    code = "ballot_closed"
+    status = 409
+
+    def __init__(self, ballot_id: str) -> None:
+        super().__init__(f"ballot {ballot_id!r} is closed; no more votes are counted")
+
+
+class BallotState(LiveVoteError):
+    code = "ballot_state"
+    status = 409
+
+    def __init__(self, ballot_id: str, action: str, state: str) -> None:
+        super().__init__(f"cannot {action} ballot {ballot_id!r} while it is {state}")
+
+
+class AlreadyVoted(LiveVoteError):
+    code = "already_voted"
+    status = 409
+
+    def __init__(self, ballot_id: str) -> None:
+        super().__init__(
+            f"this device already voted on ballot {ballot_id!r} and changes are not allowed"
+        )
+
+
+class InvalidOption(LiveVoteError):
+    code = "invalid_option"
+    status = 422
+
+    def __init__(self, ballot_id: str, detail: str) -> None:
+        super().__init__(f"ballot {ballot_id!r}: {detail}")
+
+
+class NotHost(LiveVoteError):
+    code = "not_host"
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__("this action needs the room's host key")
+
+
+class NotJoined(LiveVoteError):
+    code = "not_joined"
+    status = 401
+
+    def __init__(self) -> None:
+        super().__init__("join the room first (room:join with its code)")
+
+
+class ResultNotReady(LiveVoteError):
+    code = "result_not_ready"
+    status = 409
+
+    def __init__(self, ballot_id: str) -> None:
+        super().__init__(f"ballot {ballot_id!r} has no final result until it is closed")
+
+
+class NotFound(LiveVoteError):
+    code = "not_found"
+    status = 404
+
+
+class RateLimited(LiveVoteError):
+    code = "rate_limited"
+    status = 429
+
+
+class UnknownEvent(LiveVoteError):
+    code = "unknown_event"
+    status = 404
+
+    def __init__(self, event: str) -> None:
+        super().__init__(f"no such event {event!r}")
+
+
+def refusal(code: str, ballot_id: str, detail: str = "") -> LiveVoteError:
+    """Turn a refusal code reported by a Lua script into its named error."""
+    if code == "ballot_not_found":
+        return BallotNotFound(ballot_id)
+    if code == "ballot_not_open":
+        return BallotNotOpen(ballot_id)
+    if code == "ballot_closed":
+        return BallotClosed(ballot_id)
+    if code == "already_voted":
+        return AlreadyVoted(ballot_id)
+    if code == "invalid_option":
+        return InvalidOption(ballot_id, detail or "no such option")
+    if code == "too_many_choices":
+        return InvalidOption(ballot_id, detail or "too many choices")
+    if code.startswith("state:"):
+        _, action, state = code.split(":", 2)
+        return BallotState(ballot_id, action, state)
+    return LiveVoteError(f"unexpected refusal {code!r}")

@@ -1,0 +1,47 @@
+"""Redis key names. All keys of one ballot share the hash tag `{b:ID}` and all
+keys of one room `{r:ID}`, so each script touches a single Cluster slot."""
+
+from __future__ import annotations
+
+DEADLINES = "live:deadlines"
+
+
+def code(join_code: str) -> str:
+    return f"live:code:{join_code}"
+
+
+def room(room_id: str) -> str:
+    return f"room:{{r:{room_id}}}:meta"
+
+
+def room_ballots(room_id: str) -> str:
+    return f"room:{{r:{room_id}}}:ballots"
+
+
+def room_phones(room_id: str) -> str:
+    return f"room:{{r:{room_id}}}:phones"
+
+
+def ballot(ballot_id: str) -> str:
+    return f"vote:{{b:{ballot_id}}}:meta"
+
+
+def counts(ballot_id: str) -> str:
+    return f"vote:{{b:{ballot_id}}}:counts"
+
+
+def voters(ballot_id: str) -> str:
+    return f"vote:{{b:{ballot_id}}}:voters"
+
+
+def resets(ballot_id: str) -> str:
+    return f"vote:{{b:{ballot_id}}}:resets"
+
+
+def result(ballot_id: str) -> str:
+    return f"vote:{{b:{ballot_id}}}:result"
+
+
+def ballot_keys(ballot_id: str) -> list[str]:
+    return [ballot(ballot_id), counts(ballot_id), voters(ballot_id), resets(ballot_id),
+            result(ballot_id)]

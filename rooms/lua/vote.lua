@@ -1,0 +1,54 @@
+-- Cast, change or retry one vote, atomically.
+-- KEYS[1] = ballot meta   vote:{b:ID}:meta   (state, n, max, change, closes_at, seq)
+-- KEYS[2] = counts        vote:{b:ID}:counts (option index -> votes, "voters")
+-- KEYS[3] = voters        vote:{b:ID}:voters (voter -> {k = client key, c = choices, r = receipt})
+-- ARGV[1] = voter id
+-- ARGV[2] = client key (a retry with the same key is applied once)
+-- ARGV[3] = choices, comma separated option indices, sorted and distinct
+-- ARGV[4] = receipt for this vote if it is applied
+-- returns {"ok", seq, receipt, "new"|"changed"|"repeat", choices} or {"err", code}
+local meta = redis.call('HMGET', KEYS[1], 'state', 'n', 'max', 'change', 'closes_at')
+local state = meta[1]
+if not state then return {'err', 'ballot_not_found'} end
+if state == 'closed' then return {'err', 'ballot_closed'} end
+if state ~= 'open' then return {'err', 'ballot_not_open'} end
+local closes_at = tonumber(meta[5]) or 0
+if closes_at > 0 then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) >= closes_at then
+    return {'err', 'ballot_closed'}
+  end
+end
+
+local prev = redis.call('HGET', KEYS[3], ARGV[1])
+local old
+if prev then
+  old = cjson.decode(prev)
+  if old.k == ARGV[2] then
+    local seq = redis.call('HGET', KEYS[1], 'seq')
+    return {'ok', tonumber(seq), old.r, 'repeat', old.s}
+  end
+  if meta[4] ~= '1' then return {'err', 'already_voted'} end
+end
+
+local n = tonumber(meta[2])
+local choices = {}
+for c in string.gmatch(ARGV[3], '[^,]+') do
+  local i = tonumber(c)
+  if not i or i < 0 or i >= n or i ~= math.floor(i) then return {'err', 'invalid_option'} end
+  choices[#choices + 1] = i
+end
+if #choices == 0 then return {'err', 'invalid_option'} end
+if #choices > tonumber(meta[3]) then return {'err', 'too_many_choices'} end
+
+if old then
+  for _, i in ipairs(old.c) do redis.call('HINCRBY', KEYS[2], tostring(i), -1) end
+else
+  redis.call('HINCRBY', KEYS[2], 'voters', 1)
+end
+for _, i in ipairs(choices) do redis.call('HINCRBY', KEYS[2], tostring(i), 1) end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('HSET', KEYS[3], ARGV[1], cjson.encode({k = ARGV[2], c = choices, r = ARGV[4], s = ARGV[3]}))
+local status = 'new'
+if old then status = 'changed' end
+return {'ok', seq, ARGV[4], status, ARGV[3]}

@@ -1,0 +1,139 @@
+"""Frozen records of rooms, ballots and tallies, validated on creation."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+MAX_OPTIONS = 32
+MAX_TEXT = 300
+
+
+class Kind(str, enum.Enum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    YESNO = "yesno"
+
+
+class Visibility(str, enum.Enum):
+    """When voters (not the presenter screen) see the counts."""
+
+    LIVE = "live"
+    AFTER_VOTE = "after_vote"
+    AFTER_CLOSE = "after_close"
+    NEVER = "never"
+
+
+class State(str, enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+YESNO_OPTIONS = ("Yes / 찬성", "No / 반대", "Abstain / 기권")
+LANGUAGES = ("ko", "en")
+
+
+@dataclass(frozen=True)
+class Room:
+    id: str
+    code: str
+    title: str
+    lang: str
+    created_at: int
+
+    def __post_init__(self) -> None:
+        if not (len(self.code) == 6 and self.code.isdigit()):
+            raise ValueError(f"join code must be 6 digits, got {self.code!r}")
+        if self.lang not in LANGUAGES:
+            raise ValueError(f"language must be one of {LANGUAGES}")
+
+    def public(self) -> dict[str, object]:
+        return {"id": self.id, "code": self.code, "title": self.title, "lang": self.lang}
+
+
+@dataclass(frozen=True)
+class Ballot:
+    id: str
+    room_id: str
+    question: str
+    options: tuple[str, ...]
+    kind: Kind = Kind.SINGLE
+    max_choices: int = 1
+    allow_change: bool = False
+    visibility: Visibility = Visibility.LIVE
+    state: State = State.DRAFT
+    opened_at: int = 0
+    closes_at: int = 0
+    closed_at: int = 0
+    resets: int = 0
+
+    def __post_init__(self) -> None:
+        if not 2 <= len(self.options) <= MAX_OPTIONS:
+            raise ValueError(f"a ballot needs 2 to {MAX_OPTIONS} options")
+        if len(set(self.options)) != len(self.options):
+            raise ValueError("options must be distinct")
+        limit = len(self.options) if self.kind is Kind.MULTIPLE else 1
+        if not 1 <= self.max_choices <= limit:
+            raise ValueError(f"max_choices must be between 1 and {limit}")
+
+    def public(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "room": self.room_id,
+            "question": self.question,
+            "options": list(self.options),
+            "kind": self.kind.value,
+            "max_choices": self.max_choices,
+            "allow_change": self.allow_change,
+            "visibility": self.visibility.value,
+            "state": self.state.value,
+            "opened_at": self.opened_at,
+            "closes_at": self.closes_at,
+            "closed_at": self.closed_at,
+            "resets": self.resets,
+        }
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A full snapshot of one ballot's counters; `seq` grows with every change."""
+
+    ballot_id: str
+    seq: int
+    state: State
+    counts: tuple[int, ...]
+    voters: int
+    closes_at: int = 0
+
+    def public(self) -> dict[str, object]:
+        total = sum(self.counts)
+        return {
+            "ballot": self.ballot_id,
+            "seq": self.seq,
+            "state": self.state.value,
+            "counts": list(self.counts),
+            "percent": [round(100 * c / total, 1) if total else 0.0 for c in self.counts],
+            "voters": self.voters,
+            "closes_at": self.closes_at,
+        }
+
+
+@dataclass(frozen=True)
+class Cast:
+    """What a voter gets back for an accepted vote."""
+
+    ballot_id: str
+    seq: int
+    receipt: str
+    status: str  # "new", "changed" or "repeat" (same client key retried)
+    choices: tuple[int, ...] = field(default=())
+
+    def public(self) -> dict[str, object]:
+        return {
+            "ballot": self.ballot_id,
+            "seq": self.seq,
+            "receipt": self.receipt,
+            "status": self.status,
+            "choices": list(self.choices),
+        }

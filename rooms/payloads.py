@@ -1,0 +1,147 @@
+"""Turn untrusted JSON payloads into checked values, or raise BadPayload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rooms.errors import BadPayload
+from rooms.model import LANGUAGES, MAX_OPTIONS, MAX_TEXT, YESNO_OPTIONS, Kind, Visibility
+
+MAX_COUNTDOWN_S = 24 * 3600
+MAX_CLIENT_KEY = 64
+
+
+def as_dict(payload: Any, what: str = "payload") -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise BadPayload(what, "must be a JSON object")
+    return payload
+
+
+def text(payload: dict[str, Any], name: str, *, required: bool = True, default: str = "",
+         limit: int = MAX_TEXT) -> str:
+    value = payload.get(name)
+    if value is None:
+        if required:
+            raise BadPayload(name, "is required")
+        return default
+    if not isinstance(value, str):
+        raise BadPayload(name, "must be a string")
+    value = value.strip()
+    if required and not value:
+        raise BadPayload(name, "must not be empty")
+    if len(value) > limit:
+        raise BadPayload(name, f"must be at most {limit} characters")
+    return value
+
+
+def boolean(payload: dict[str, Any], name: str, default: bool = False) -> bool:
+    value = payload.get(name, default)
+    if not isinstance(value, bool):
+        raise BadPayload(name, "must be true or false")
+    return value
+
+
+def integer(payload: dict[str, Any], name: str, low: int, high: int,
+            default: int | None = None) -> int:
+    value = payload.get(name, default)
+    if value is None:
+        raise BadPayload(name, "is required")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadPayload(name, "must be an integer")
+    if not low <= value <= high:
+        raise BadPayload(name, f"must be between {low} and {high}")
+    return value
+
+
+def choice(payload: dict[str, Any], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = payload.get(name, default)
+    if value not in allowed:
+        raise BadPayload(name, f"must be one of {', '.join(allowed)}")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class RoomSpec:
+    title: str
+    lang: str
+
+
+def room_spec(payload: Any) -> RoomSpec:
+    body = as_dict(payload)
+    return RoomSpec(text(body, "title"), choice(body, "lang", LANGUAGES, "ko"))
+
+
+@dataclass(frozen=True)
+class BallotSpec:
+    question: str
+    options: tuple[str, ...]
+    kind: Kind
+    max_choices: int
+    allow_change: bool
+    visibility: Visibility
+
+
+def ballot_spec(payload: Any) -> BallotSpec:
+    body = as_dict(payload)
+    kind = Kind(choice(body, "kind", tuple(k.value for k in Kind), Kind.SINGLE.value))
+    options = YESNO_OPTIONS if kind is Kind.YESNO else _options(body)
+    limit = len(options) if kind is Kind.MULTIPLE else 1
+    max_choices = integer(body, "max_choices", 1, limit, default=limit if kind is Kind.MULTIPLE else 1)
+    return BallotSpec(
+        question=text(body, "question"),
+        options=options,
+        kind=kind,
+        max_choices=max_choices,
+        allow_change=boolean(body, "allow_change"),
+        visibility=Visibility(choice(body, "visibility", tuple(v.value for v in Visibility),
+                                     Visibility.LIVE.value)),
+    )
+
+
+def _options(body: dict[str, Any]) -> tuple[str, ...]:
+    raw = body.get("options")
+    if not isinstance(raw, list):
+        raise BadPayload("options", "must be a list of strings")
+    if not 2 <= len(raw) <= MAX_OPTIONS:
+        raise BadPayload("options", f"needs 2 to {MAX_OPTIONS} options")
+    options: list[str] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, str) or not item.strip():
+            raise BadPayload(f"options[{i}]", "must be a non-empty string")
+        if len(item) > MAX_TEXT:
+            raise BadPayload(f"options[{i}]", f"must be at most {MAX_TEXT} characters")
+        options.append(item.strip())
+    if len(set(options)) != len(options):
+        raise BadPayload("options", "must be distinct")
+    return tuple(options)
+
+
+@dataclass(frozen=True)
+class VoteRequest:
+    ballot_id: str
+    choices: tuple[int, ...]
+    client_key: str
+
+
+def vote_request(payload: Any) -> VoteRequest:
+    """Shape only; whether the options exist is decided atomically in Redis."""
+    body = as_dict(payload)
+    raw = body.get("choices")
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw:
+        raise BadPayload("choices", "must be a non-empty list of option numbers")
+    if len(raw) > MAX_OPTIONS:
+        raise BadPayload("choices", f"at most {MAX_OPTIONS} choices")
+    if any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in raw):
+        raise BadPayload("choices", "option numbers are integers from 0")
+    if len(set(raw)) != len(raw):
+        raise BadPayload("choices", "an option may be chosen once")
+    key = text(body, "client_key", limit=MAX_CLIENT_KEY)
+    return VoteRequest(text(body, "ballot", limit=64), tuple(sorted(raw)), key)
+
+
+def countdown(payload: Any) -> int:
+    """Seconds until the ballot closes by itself; 0 cancels the countdown."""
+    return integer(as_dict(payload), "seconds", 0, MAX_COUNTDOWN_S)

@@ -1,0 +1,180 @@
+"""The rules of live rooms: who may do what to which ballot, and when.
+
+Randomness and time come in as arguments; Redis is reached through Store.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from rooms import payloads, tokens
+from rooms.errors import BallotNotFound, NotHost, RoomNotFound
+from rooms.model import Ballot, Cast, Room, State, Tally
+from rooms.result import build_record, sealed
+from rooms.store import Store
+
+DEVICE = "device"
+CODE_ATTEMPTS = 50
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_id() -> str:
+    return secrets.token_hex(6)
+
+
+def new_code() -> str:
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+def new_receipt() -> str:
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+@dataclass(frozen=True)
+class Joined:
+    room: Room
+    voter: str
+    device: str
+
+
+@dataclass(frozen=True)
+class Closed:
+    sealed: dict[str, Any]
+    announced_here: bool
+
+
+class Rooms:
+    def __init__(self, store: Store, secret: bytes, *,
+                 make_id: Callable[[], str] = new_id,
+                 make_code: Callable[[], str] = new_code,
+                 make_receipt: Callable[[], str] = new_receipt) -> None:
+        self.store = store
+        self._secret = secret
+        self._id = make_id
+        self._code = make_code
+        self._receipt = make_receipt
+
+    # host --------------------------------------------------------------------
+
+    async def create_room(self, payload: Any, now_ms: int) -> tuple[Room, str]:
+        spec = payloads.room_spec(payload)
+        room_id = self._id()
+        for _ in range(CODE_ATTEMPTS):
+            code = self._code()
+            if await self.store.claim_code(code, room_id):
+                break
+        else:
+            raise RuntimeError("no free join code; too many live rooms")
+        room = Room(room_id, code, spec.title, spec.lang, now_ms)
+        host_key = secrets.token_urlsafe(24)
+        await self.store.save_room(room, tokens.key_hash(host_key))
+        return room, host_key
+
+    async def as_host(self, room_id: object, host_key: object) -> Room:
+        if not isinstance(room_id, str) or not room_id:
+            raise RoomNotFound(str(room_id))
+        room, stored = await self.store.room(room_id)
+        if not isinstance(host_key, str) or not secrets.compare_digest(
+                tokens.key_hash(host_key), stored):
+            raise NotHost()
+        return room
+
+    async def add_ballot(self, room: Room, payload: Any) -> Ballot:
+        spec = payloads.ballot_spec(payload)
+        ballot = Ballot(self._id(), room.id, spec.question, spec.options, spec.kind,
+                        spec.max_choices, spec.allow_change, spec.visibility)
+        await self.store.save_ballot(ballot)
+        return ballot
+
+    async def ballot_in(self, room: Room, ballot_id: object) -> Ballot:
+        if not isinstance(ballot_id, str) or not ballot_id:
+            raise BallotNotFound(str(ballot_id))
+        ballot = await self.store.ballot(ballot_id)
+        if ballot.room_id != room.id:
+            raise BallotNotFound(ballot_id)
+        return ballot
+
+    async def open(self, ballot: Ballot, countdown_s: int = 0) -> Ballot:
+        _, closes_at = await self.store.open(ballot.id, countdown_s * 1000)
+        await self.store.add_deadline(ballot.id, closes_at)
+        return await self.store.ballot(ballot.id)
+
+    async def countdown(self, ballot: Ballot, seconds: int) -> Ballot:
+        closes_at = await self.store.countdown(ballot.id, seconds * 1000)
+        await self.store.add_deadline(ballot.id, closes_at)
+        return await self.store.ballot(ballot.id)
+
+    async def reset(self, ballot: Ballot, reason: str) -> int:
+        discarded = await self.store.reset(ballot.id, reason)
+        await self.store.drop_deadline(ballot.id)
+        return discarded
+
+    async def close(self, ballot_id: str) -> Closed:
+        """Close once and seal the result once; safe to call from every worker."""
+        await self.store.close(ballot_id)
+        await self.store.drop_deadline(ballot_id)
+        existing = await self.store.result(ballot_id)
+        if existing is not None:
+            return Closed(existing, False)
+        ballot = await self.store.ballot(ballot_id)
+        record = build_record(ballot, await self.store.tally(ballot_id),
+                              await self.store.receipts(ballot_id),
+                              await self.store.resets(ballot_id))
+        seal = sealed(record)
+        if await self.store.save_result(ballot_id, seal):
+            return Closed(seal, True)
+        stored = await self.store.result(ballot_id)
+        assert stored is not None
+        return Closed(stored, False)
+
+    async def close_due(self) -> list[Closed]:
+        return [await self.close(b) for b in await self.store.due()]
+
+    # voters ------------------------------------------------------------------
+
+    async def join(self, payload: Any) -> Joined:
+        body = payloads.as_dict(payload)
+        code = body.get("code")
+        if code is not None:
+            if not isinstance(code, str) or not (len(code) == 6 and code.isdigit()):
+                raise RoomNotFound(str(code))
+            room_id = await self.store.room_by_code(code)
+        else:
+            room_id = payloads.text(body, "room", limit=64)
+        room, _ = await self.store.room(room_id)
+        voter = tokens.unsign(self._secret, DEVICE, body.get("device"))
+        device = body["device"] if voter else tokens.sign(self._secret, DEVICE, self._id())
+        voter = voter or tokens.unsign(self._secret, DEVICE, device)
+        assert voter is not None
+        return Joined(room, voter, device)
+
+    async def cast(self, room_id: str, voter: str, payload: Any) -> Cast:
+        request = payloads.vote_request(payload)
+        ballot = await self.store.ballot(request.ballot_id)
+        if ballot.room_id != room_id:
+            raise BallotNotFound(request.ballot_id)
+        return await self.store.cast(ballot.id, voter, request.client_key, request.choices,
+                                     self._receipt())
+
+    async def voter_view(self, room_id: str, voter: str) -> list[dict[str, Any]]:
+        """Every ballot of the room as this voter may see it."""
+        views = []
+        for ballot in await self.store.ballots(room_id):
+            view = ballot.public()
+            view["my_vote"] = await self.store.my_vote(ballot.id, voter)
+            if ballot.state is State.CLOSED:
+                view["result"] = await self.result_for_voters(ballot)
+            views.append(view)
+        return views
+
+    async def result_for_voters(self, ballot: Ballot) -> dict[str, Any] | None:
+        if ballot.visibility.value == "never":
+            return None
+        stored = await self.store.result(ballot.id)
+        return stored
+
+    async def tally(self, ballot_id: str) -> Tally:
+        return await self.store.tally(ballot_id)

@@ -1,0 +1,214 @@
+"""The one module that talks to Redis: rooms, ballots, votes and results."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
+
+from rooms import keys
+from rooms.errors import BallotNotFound, RoomNotFound, refusal
+from rooms.model import Ballot, Cast, Kind, Room, State, Tally, Visibility
+
+PRESENCE_FRESH_MS = 5000
+
+
+def _script(redis: Redis, name: str) -> AsyncScript:
+    source = resources.files("rooms").joinpath("lua", f"{name}.lua").read_text()
+    return redis.register_script(source)
+
+
+def _s(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class Store:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self._vote = _script(redis, "vote")
+        self._open = _script(redis, "open")
+        self._countdown = _script(redis, "countdown")
+        self._close = _script(redis, "close")
+        self._reset = _script(redis, "reset")
+
+    # rooms ---------------------------------------------------------------
+
+    async def claim_code(self, code: str, room_id: str) -> bool:
+        return bool(await self.redis.set(keys.code(code), room_id, nx=True))
+
+    async def save_room(self, room: Room, host_key_hash: str) -> None:
+        await self.redis.hset(keys.room(room.id), mapping={
+            "code": room.code, "title": room.title, "lang": room.lang,
+            "created_at": room.created_at, "host": host_key_hash,
+        })
+
+    async def room(self, room_id: str) -> tuple[Room, str]:
+        raw = await self.redis.hgetall(keys.room(room_id))
+        if not raw:
+            raise RoomNotFound(room_id)
+        f = {_s(k): _s(v) for k, v in raw.items()}
+        room = Room(room_id, f["code"], f["title"], f["lang"], int(f["created_at"]))
+        return room, f["host"]
+
+    async def room_by_code(self, code: str) -> str:
+        room_id = await self.redis.get(keys.code(code))
+        if room_id is None:
+            raise RoomNotFound(code)
+        return _s(room_id)
+
+    # ballots -------------------------------------------------------------
+
+    async def save_ballot(self, ballot: Ballot) -> None:
+        definition = {"question": ballot.question, "options": list(ballot.options),
+                      "kind": ballot.kind.value, "visibility": ballot.visibility.value}
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(keys.ballot(ballot.id), mapping={
+                "room": ballot.room_id, "def": json.dumps(definition, ensure_ascii=False),
+                "state": ballot.state.value, "n": len(ballot.options),
+                "max": ballot.max_choices, "change": int(ballot.allow_change),
+                "opened_at": 0, "closes_at": 0, "closed_at": 0, "seq": 0, "resets": 0,
+            })
+            pipe.rpush(keys.room_ballots(ballot.room_id), ballot.id)
+            await pipe.execute()
+
+    async def ballot(self, ballot_id: str) -> Ballot:
+        raw = await self.redis.hgetall(keys.ballot(ballot_id))
+        if not raw:
+            raise BallotNotFound(ballot_id)
+        return _ballot(ballot_id, {_s(k): _s(v) for k, v in raw.items()})
+
+    async def ballot_ids(self, room_id: str) -> list[str]:
+        return [_s(b) for b in await self.redis.lrange(keys.room_ballots(room_id), 0, -1)]
+
+    async def ballots(self, room_id: str) -> list[Ballot]:
+        ids = await self.ballot_ids(room_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for ballot_id in ids:
+                pipe.hgetall(keys.ballot(ballot_id))
+            rows = await pipe.execute()
+        return [_ballot(b, {_s(k): _s(v) for k, v in row.items()}) for b, row in zip(ids, rows)]
+
+    async def open(self, ballot_id: str, countdown_ms: int) -> tuple[int, int]:
+        reply = await self._open(keys=[keys.ballot(ballot_id)], args=[countdown_ms])
+        _check(reply, ballot_id)
+        return int(reply[1]), int(reply[2])
+
+    async def countdown(self, ballot_id: str, ms: int) -> int:
+        reply = await self._countdown(keys=[keys.ballot(ballot_id)], args=[ms])
+        _check(reply, ballot_id)
+        return int(reply[1])
+
+    async def close(self, ballot_id: str) -> tuple[bool, int]:
+        """(whether this call closed it, closed_at)."""
+        reply = await self._close(keys=[keys.ballot(ballot_id)])
+        _check(reply, ballot_id)
+        return _s(reply[0]) == "closed", int(reply[1])
+
+    async def reset(self, ballot_id: str, reason: str) -> int:
+        reply = await self._reset(keys=keys.ballot_keys(ballot_id)[:4], args=[reason])
+        _check(reply, ballot_id)
+        return int(reply[1])
+
+    async def resets(self, ballot_id: str) -> list[dict[str, Any]]:
+        return [json.loads(r) for r in await self.redis.lrange(keys.resets(ballot_id), 0, -1)]
+
+    # votes and tallies -----------------------------------------------------
+
+    async def cast(self, ballot_id: str, voter: str, client_key: str,
+                   choices: tuple[int, ...], receipt: str) -> Cast:
+        reply = await self._vote(
+            keys=[keys.ballot(ballot_id), keys.counts(ballot_id), keys.voters(ballot_id)],
+            args=[voter, client_key, ",".join(map(str, choices)), receipt])
+        _check(reply, ballot_id)
+        applied = tuple(int(c) for c in _s(reply[4]).split(","))
+        return Cast(ballot_id, int(reply[1]), _s(reply[2]), _s(reply[3]), applied)
+
+    async def my_vote(self, ballot_id: str, voter: str) -> dict[str, Any] | None:
+        raw = await self.redis.hget(keys.voters(ballot_id), voter)
+        if raw is None:
+            return None
+        entry = json.loads(raw)
+        return {"choices": sorted(int(c) for c in entry["c"] or []), "receipt": entry["r"]}
+
+    async def tally(self, ballot_id: str) -> Tally:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hmget(keys.ballot(ballot_id), "state", "n", "seq", "closes_at")
+            pipe.hgetall(keys.counts(ballot_id))
+            meta, counts = await pipe.execute()
+        if meta[0] is None:
+            raise BallotNotFound(ballot_id)
+        c = {_s(k): int(v) for k, v in counts.items()}
+        return Tally(ballot_id, int(meta[2]), State(_s(meta[0])),
+                     tuple(c.get(str(i), 0) for i in range(int(meta[1]))),
+                     c.get("voters", 0), int(meta[3]))
+
+    async def seqs(self, ballot_ids: list[str]) -> dict[str, int]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for ballot_id in ballot_ids:
+                pipe.hget(keys.ballot(ballot_id), "seq")
+            rows = await pipe.execute()
+        return {b: int(s) for b, s in zip(ballot_ids, rows) if s is not None}
+
+    async def receipts(self, ballot_id: str) -> list[str]:
+        return [json.loads(v)["r"] for v in await self.redis.hvals(keys.voters(ballot_id))]
+
+    # deadlines and results -------------------------------------------------
+
+    async def add_deadline(self, ballot_id: str, closes_at: int) -> None:
+        if closes_at:
+            await self.redis.zadd(keys.DEADLINES, {ballot_id: closes_at})
+        else:
+            await self.redis.zrem(keys.DEADLINES, ballot_id)
+
+    async def due(self) -> list[str]:
+        seconds, micros = await self.redis.time()
+        now = seconds * 1000 + micros // 1000
+        return [_s(b) for b in await self.redis.zrangebyscore(keys.DEADLINES, "-inf", now)]
+
+    async def drop_deadline(self, ballot_id: str) -> None:
+        await self.redis.zrem(keys.DEADLINES, ballot_id)
+
+    async def save_result(self, ballot_id: str, sealed: dict[str, Any]) -> bool:
+        """Store the sealed record once; False if one was already stored."""
+        body = json.dumps(sealed, ensure_ascii=False, sort_keys=True)
+        return bool(await self.redis.set(keys.result(ballot_id), body, nx=True))
+
+    async def result(self, ballot_id: str) -> dict[str, Any] | None:
+        raw = await self.redis.get(keys.result(ballot_id))
+        return None if raw is None else dict(json.loads(raw))
+
+    # presence ----------------------------------------------------------------
+
+    async def report_phones(self, worker: str, counts: dict[str, int], now_ms: int) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for room_id, n in counts.items():
+                pipe.hset(keys.room_phones(room_id), worker, f"{n}:{now_ms}")
+                pipe.pexpire(keys.room_phones(room_id), PRESENCE_FRESH_MS * 4)
+            await pipe.execute()
+
+    async def phones(self, room_id: str, now_ms: int) -> int:
+        total = 0
+        for value in (await self.redis.hgetall(keys.room_phones(room_id))).values():
+            n, _, at = _s(value).partition(":")
+            if now_ms - int(at) <= PRESENCE_FRESH_MS:
+                total += int(n)
+        return total
+
+
+def _check(reply: list[Any], ballot_id: str) -> None:
+    if _s(reply[0]) == "err":
+        raise refusal(_s(reply[1]), ballot_id)
+
+
+def _ballot(ballot_id: str, f: dict[str, str]) -> Ballot:
+    d = json.loads(f["def"])
+    return Ballot(
+        id=ballot_id, room_id=f["room"], question=d["question"], options=tuple(d["options"]),
+        kind=Kind(d["kind"]), max_choices=int(f["max"]), allow_change=f["change"] == "1",
+        visibility=Visibility(d["visibility"]), state=State(f["state"]),
+        opened_at=int(f["opened_at"]), closes_at=int(f["closes_at"]),
+        closed_at=int(f["closed_at"]), resets=int(f["resets"]),
+    )

@@ -1,0 +1,1 @@
+"""WebRTC relay for remote members (issue 6)."""

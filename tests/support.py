@@ -1,0 +1,175 @@
+"""Real parts for tests: a redis-server, `live serve` processes, Socket.IO clients."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import socketio
+
+from live.embedded import redis_binary
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class RedisProcess:
+    """A throwaway redis-server on a free loopback port."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
+             "--dir", str(workdir), "--save", "", "--appendonly", "no",
+             "--maxclients", "4000"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: _redis_up(self.port), "redis-server")
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def _redis_up(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def wait_for(check: Any, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"{what} did not come up in {timeout}s")
+
+
+class LiveServer:
+    """`live serve` in its own process, as a user would start it."""
+
+    def __init__(self, data_dir: Path, redis_url: str | None = None, port: int | None = None,
+                 env: dict[str, str] | None = None, workers: int = 1) -> None:
+        self.port = port or free_port()
+        self.data_dir = data_dir
+        self.url = f"http://127.0.0.1:{self.port}"
+        full_env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        full_env.update({"LIVE_SECRET": "test-secret", "LIVE_TICK_MS": "50",
+                         "PYTHONUNBUFFERED": "1"})
+        if redis_url:
+            full_env["REDIS_URL"] = redis_url
+        full_env.update(env or {})
+        self.log = open(data_dir.parent / f"server-{self.port}.log", "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "live.cli", "serve", "--port", str(self.port),
+             "--data-dir", str(data_dir), "--workers", str(workers)],
+            cwd=ROOT, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        wait_for(self._healthy, "live serve", timeout=30)
+
+    def _healthy(self) -> bool:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"live serve exited with {self.proc.returncode}")
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            self.proc.wait(30)
+        self.log.close()
+
+
+async def voter(server_url: str, **join: Any) -> tuple[socketio.AsyncClient, dict[str, Any]]:
+    """A phone that connected and joined; returns the client and the join ack."""
+    client = socketio.AsyncClient(reconnection=False)
+    await client.connect(server_url, namespaces=["/voter"], transports=["websocket"])
+    ack = await client.call("room:join", join, namespace="/voter", timeout=10)
+    assert ack["ok"], ack
+    return client, ack["data"]
+
+
+async def call(client: socketio.AsyncClient, event: str, data: Any, ns: str = "/voter") -> Any:
+    return await client.call(event, data, namespace=ns, timeout=10)
+
+
+class Host:
+    """The host's side over the documented JSON API."""
+
+    def __init__(self, server_url: str) -> None:
+        self.http = httpx.AsyncClient(base_url=server_url, timeout=10)
+        self.room: dict[str, Any] = {}
+        self.key = ""
+
+    async def create_room(self, title: str = "Test room", lang: str = "en") -> dict[str, Any]:
+        r = await self.http.post("/api/rooms", json={"title": title, "lang": lang})
+        assert r.status_code == 201, r.text
+        data = r.json()["data"]
+        self.room, self.key = data["room"], data["host_key"]
+        self.http.headers["authorization"] = f"Bearer {self.key}"
+        return data
+
+    async def post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        return await self.http.post(f"/api/rooms/{self.room['id']}{path}", json=body or {})
+
+    async def get(self, path: str) -> httpx.Response:
+        return await self.http.get(f"/api/rooms/{self.room['id']}{path}")
+
+    async def ballot(self, **spec: Any) -> dict[str, Any]:
+        spec.setdefault("question", "Which one?")
+        if spec.get("kind") != "yesno":
+            spec.setdefault("options", ["Red", "Green", "Blue"])
+        r = await self.post("/ballots", spec)
+        assert r.status_code == 201, r.text
+        return dict(r.json()["data"])
+
+    async def open(self, ballot_id: str, countdown: int = 0) -> dict[str, Any]:
+        r = await self.post(f"/ballots/{ballot_id}/open", {"countdown": countdown})
+        assert r.status_code == 200, r.text
+        return dict(r.json()["data"])
+
+    async def close(self, ballot_id: str) -> dict[str, Any]:
+        r = await self.post(f"/ballots/{ballot_id}/close")
+        assert r.status_code == 200, r.text
+        return dict(r.json()["data"])
+
+    async def tally(self, ballot_id: str) -> dict[str, Any]:
+        r = await self.get(f"/ballots/{ballot_id}/tally")
+        assert r.status_code == 200, r.text
+        return dict(r.json()["data"])
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+async def eventually(check: Any, timeout: float = 5.0) -> Any:
+    """Poll an async check until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value or time.monotonic() > deadline:
+            return value
+        await asyncio.sleep(0.05)
