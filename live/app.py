@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from pathlib import Path
 from typing import Any, AsyncIterator
@@ -24,6 +25,7 @@ from live.voter import VoterNamespace
 from rooms.service import Rooms
 from rooms.store import Store
 
+SHUTDOWN_STEP_S = 5.0
 WEB = Path(__file__).resolve().parent.parent / "web"
 
 
@@ -57,8 +59,8 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         try:
             yield
         finally:
-            await pump.stop()
-            await redis.aclose()
+            await asyncio.wait_for(pump.stop(), SHUTDOWN_STEP_S)
+            await asyncio.wait_for(redis.aclose(), SHUTDOWN_STEP_S)
 
     routes = build_routes(hub) + [
         Route("/", page("voter")),

@@ -99,7 +99,11 @@ class LiveServer:
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, sig)
-            self.proc.wait(30)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                raise AssertionError(f"live serve ignored {signal.Signals(sig).name} for 30 s")
         self.log.close()
 
 

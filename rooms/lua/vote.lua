@@ -20,6 +20,16 @@ if closes_at > 0 then
   end
 end
 
+local n = tonumber(meta[2])
+local choices = {}
+for c in string.gmatch(ARGV[3], '[^,]+') do
+  local i = tonumber(c)
+  if not i or i < 0 or i >= n or i ~= math.floor(i) then return {'err', 'invalid_option'} end
+  choices[#choices + 1] = i
+end
+if #choices == 0 then return {'err', 'invalid_option'} end
+if #choices > tonumber(meta[3]) then return {'err', 'too_many_choices'} end
+
 local prev = redis.call('HGET', KEYS[3], ARGV[1])
 local old
 if prev then
@@ -30,16 +40,6 @@ if prev then
   end
   if meta[4] ~= '1' then return {'err', 'already_voted'} end
 end
-
-local n = tonumber(meta[2])
-local choices = {}
-for c in string.gmatch(ARGV[3], '[^,]+') do
-  local i = tonumber(c)
-  if not i or i < 0 or i >= n or i ~= math.floor(i) then return {'err', 'invalid_option'} end
-  choices[#choices + 1] = i
-end
-if #choices == 0 then return {'err', 'invalid_option'} end
-if #choices > tonumber(meta[3]) then return {'err', 'too_many_choices'} end
 
 if old then
   for _, i in ipairs(old.c) do redis.call('HINCRBY', KEYS[2], tostring(i), -1) end
