@@ -22,7 +22,8 @@ def unsign(secret: bytes, purpose: str, token: object) -> str | None:
     if not isinstance(token, str) or "." not in token or len(token) > 200:
         return None
     value, _, _sig = token.rpartition(".")
-    if not value or not hmac.compare_digest(sign(secret, purpose, value), token):
+    if not value or not hmac.compare_digest(sign(secret, purpose, value).encode(),
+                                            token.encode()):
         return None
     return value
 
