@@ -10,13 +10,14 @@ from typing import Any, AsyncIterator
 import socketio
 from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from live.codec import OrjsonCodec
 from live.host import HostNamespace
-from live.http import build_routes
+from live.http import build_routes, http_error, internal_error
 from live.hub import Hub
 from live.pump import TallyPump
 from live.screen import ScreenNamespace
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         Route("/host", page("host")),
         Mount("/static", StaticFiles(directory=WEB), name="static"),
     ]
-    web = Starlette(routes=routes, lifespan=lifespan)
+    web = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
+        HTTPException: http_error, Exception: internal_error})
     web.state.hub = hub
     return socketio.ASGIApp(sio, other_asgi_app=web)

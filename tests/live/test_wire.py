@@ -34,8 +34,9 @@ def normal(value: Any) -> Any:
 def golden(name: str, value: Any) -> None:
     path = GOLDEN / f"{name}.json"
     text = json.dumps(normal(value), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    if os.environ.get("UPDATE_GOLDEN") == "1" or not path.exists():
+    if os.environ.get("UPDATE_GOLDEN") == "1":
         path.write_text(text)
+    assert path.exists(), f"no golden file {path}; run once with UPDATE_GOLDEN=1"
     assert text == path.read_text(), f"wire payload {name} changed; see {path}"
 
 
