@@ -83,7 +83,8 @@ def serve(settings: Settings, with_demo: bool) -> int:
         os.environ.update({"REDIS_URL": settings.redis_url or "",
                            "LIVE_DATA_DIR": str(settings.data_dir),
                            "LIVE_PUBLIC_URL": settings.base_url,
-                           "LIVE_CROSS_WORKER": "1" if settings.workers > 1 else "",
+                           "LIVE_CROSS_WORKER": "1" if settings.cross_worker or settings.workers > 1
+                           else "",
                            "LIVE_WORKERS": str(settings.workers)})
         if with_demo:
             asyncio.run(demo(settings))
