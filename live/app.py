@@ -21,6 +21,7 @@ from live.http import build_routes, http_error, internal_error
 from live.hub import Hub
 from live.pump import TallyPump
 from live.screen import ScreenNamespace
+from live.sms import OutboxSender, WebhookSender
 from live.settings import Settings, from_env, server_secret
 from live.voter import VoterNamespace
 from rooms.service import Rooms
@@ -48,7 +49,10 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     sio = socketio.AsyncServer(async_mode="asgi", json=OrjsonCodec, client_manager=manager,
                                ping_interval=20, ping_timeout=20,
                                max_http_buffer_size=64 * 1024)
-    hub = Hub(settings, Rooms(Store(redis), server_secret(settings)), sio)
+    store = Store(redis)
+    hub = Hub(settings, Rooms(store, server_secret(settings)), sio)
+    hub.sms = (WebhookSender(settings.sms_webhook, settings.sms_token)
+               if settings.sms_webhook else OutboxSender(store))
     for namespace in (VoterNamespace(hub), ScreenNamespace(hub), HostNamespace(hub)):
         sio.register_namespace(namespace)
     pump = TallyPump(hub)

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
 
-from live.hub import Hub
-from live.screen import snapshot
+from live.hub import Hub, now_ms
 from rooms import payloads
 from rooms.errors import ResultNotReady
 from rooms.model import Room
+
+
+async def snapshot(hub: Hub, room_id: str) -> dict[str, Any]:
+    store = hub.rooms.store
+    room, _ = await store.room(room_id)
+    ballots = []
+    for ballot in await store.ballots(room_id):
+        view = ballot.public()
+        view["tally"] = (await store.tally(ballot.id)).public()
+        view["result"] = await store.result(ballot.id)
+        ballots.append(view)
+    return {"room": room.public(), "links": hub.links(room.id, room.code),
+            "ballots": ballots, "phones": await store.phones(room_id, now_ms())}
+
 
 Command = Callable[[Hub, Room, dict[str, Any]], Awaitable[Any]]
 
@@ -68,7 +81,35 @@ async def result_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     return stored
 
 
+async def gates_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    return (await hub.rooms.admission.gates(room.id)).for_host()
+
+
+async def gates_set(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    gates = await hub.rooms.admission.set_gates(room.id, body)
+    return gates.for_host()
+
+
+async def outbox_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    return await hub.rooms.store.outbox(room.id)
+
+
+async def qr_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    """The join QR as the screen should show it now: with a fresh rotating
+    token when the room has the QR gate."""
+    links = hub.links(room.id, room.code)
+    if not (await hub.rooms.admission.gates(room.id)).qr:
+        return {"join_url": links["join_url"], "svg": links["qr_svg"], "rotates_in": None}
+    token, rotates_in = hub.rooms.admission.qr_token(room.id, now_ms() / 1000)
+    return {"join_url": f"{links['join_url']}?t={token}",
+            "svg": f"{links['qr_svg']}?t={token}", "rotates_in": round(rotates_in, 1)}
+
+
 COMMANDS: dict[str, Command] = {
+    "gates:get": gates_get,
+    "gates:set": gates_set,
+    "outbox:get": outbox_get,
+    "qr:get": qr_get,
     "room:get": room_get,
     "ballot:create": ballot_create,
     "ballot:open": ballot_open,

@@ -75,7 +75,7 @@ def build_routes(hub: Hub) -> list[Route]:
     def command(name: str, status: int = 200) -> Endpoint:
         @answered
         async def endpoint(request: Request) -> Response:
-            body = await read_json(request) if request.method == "POST" else {}
+            body = await read_json(request) if request.method in ("POST", "PUT") else {}
             if "ballot_id" in request.path_params:
                 body["ballot"] = request.path_params["ballot_id"]
             room = await hub.rooms.as_host(request.path_params["room_id"], host_key(request))
@@ -92,9 +92,15 @@ def build_routes(hub: Hub) -> list[Route]:
     @answered
     async def join_qr(request: Request) -> Response:
         room, _ = await hub.rooms.store.room(request.path_params["room_id"])
-        return Response(qr.svg(hub.links(room.id, room.code)["join_url"]),
-                        media_type="image/svg+xml",
-                        headers={"cache-control": "public, max-age=300"})
+        url = hub.links(room.id, room.code)["join_url"]
+        token = request.query_params.get("t")
+        if token:
+            # Only draws tokens this server issued for this room and still accepts.
+            hub.rooms.admission.check_qr(room.id, token, now_ms() / 1000)
+            url = f"{url}?t={token}"
+        return Response(qr.svg(url), media_type="image/svg+xml",
+                        headers={"cache-control": "private, max-age=10" if token
+                                 else "public, max-age=300"})
 
     @answered
     async def result(request: Request) -> Response:
@@ -125,6 +131,10 @@ def build_routes(hub: Hub) -> list[Route]:
         Route("/api/join/{code}", join_lookup),
         Route("/api/rooms/{room_id}", command("room:get")),
         Route("/api/rooms/{room_id}/qr.svg", join_qr),
+        Route("/api/rooms/{room_id}/qr", command("qr:get")),
+        Route("/api/rooms/{room_id}/gates", command("gates:get")),
+        Route("/api/rooms/{room_id}/gates", command("gates:set"), methods=["PUT", "POST"]),
+        Route("/api/rooms/{room_id}/outbox", command("outbox:get")),
         Route("/api/rooms/{room_id}/ballots", command("ballot:create", 201), methods=["POST"]),
         Route(f"{ballot}/open", command("ballot:open"), methods=["POST"]),
         Route(f"{ballot}/close", command("ballot:close"), methods=["POST"]),

@@ -39,6 +39,7 @@ class Hub:
     worker: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     phones: Counter[str] = field(default_factory=Counter)
     screens: Counter[str] = field(default_factory=Counter)
+    sms: Any = None
 
     def links(self, room_id: str, code: str) -> dict[str, str]:
         base = self.settings.base_url

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from live.acked import AckedNamespace, Handler
-from live.hub import SCREEN_NS, Hub, now_ms, room_channel
+from live.commands import qr_get, snapshot
+from live.hub import SCREEN_NS, Hub, room_channel
 from rooms import payloads
 
 
@@ -15,7 +16,7 @@ class ScreenNamespace(AckedNamespace):
         super().__init__(namespace)
 
     def handlers(self) -> dict[str, Handler]:
-        return {"screen:watch": self.watch}
+        return {"screen:watch": self.watch, "qr:get": self.qr}
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         await self.save_session(sid, {})
@@ -39,14 +40,7 @@ class ScreenNamespace(AckedNamespace):
         return await snapshot(self.hub, room.id)
 
 
-async def snapshot(hub: Hub, room_id: str) -> dict[str, Any]:
-    store = hub.rooms.store
-    room, _ = await store.room(room_id)
-    ballots = []
-    for ballot in await store.ballots(room_id):
-        view = ballot.public()
-        view["tally"] = (await store.tally(ballot.id)).public()
-        view["result"] = await store.result(ballot.id)
-        ballots.append(view)
-    return {"room": room.public(), "links": hub.links(room.id, room.code),
-            "ballots": ballots, "phones": await store.phones(room_id, now_ms())}
+    async def qr(self, sid: str, data: Any) -> dict[str, Any]:
+        body = payloads.as_dict(data)
+        room = await self.hub.rooms.as_host(body.get("room"), body.get("key"))
+        return dict(await qr_get(self.hub, room, body))

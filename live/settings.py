@@ -21,6 +21,8 @@ class Settings:
     tick_ms: int = 150
     cross_worker: bool = False
     workers: int = 1
+    sms_webhook: str = ""
+    sms_token: str = ""
 
     def __post_init__(self) -> None:
         if self.fsync not in ("always", "everysec"):
@@ -53,6 +55,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         tick_ms=int(env.get("LIVE_TICK_MS", "150")),
         cross_worker=env.get("LIVE_CROSS_WORKER", "") == "1",
         workers=int(env.get("LIVE_WORKERS", "1")),
+        sms_webhook=env.get("LIVE_SMS_WEBHOOK", ""),
+        sms_token=env.get("LIVE_SMS_TOKEN", ""),
     )
 
 

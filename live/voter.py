@@ -1,13 +1,21 @@
-"""The phones: join a room, see its ballots, vote."""
+"""The phones: join a room, pass its gates, see its ballots, vote."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from live.acked import AckedNamespace, Handler
-from live.hub import VOTER_NS, Hub, room_channel, voted_channel
+from live.hub import VOTER_NS, Hub, now_ms, room_channel, voted_channel
+from live.sms import message
 from rooms import payloads
-from rooms.errors import NotJoined
+from rooms.errors import GateError, NotJoined
+from rooms.gates import read_pass
+from rooms.phone import masked
+
+
+def address(environ: dict[str, Any]) -> str:
+    client = (environ.get("asgi.scope") or {}).get("client")
+    return str(client[0]) if client else str(environ.get("REMOTE_ADDR", "?"))
 
 
 class VoterNamespace(AckedNamespace):
@@ -18,60 +26,101 @@ class VoterNamespace(AckedNamespace):
     def handlers(self) -> dict[str, Handler]:
         return {
             "room:join": self.join,
+            "gate:admit": self.admit,
+            "otp:send": self.otp_send,
             "vote:cast": self.cast,
             "ballot:list": self.ballot_list,
             "tally:get": self.tally_get,
         }
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        await self.save_session(sid, {})
+        await self.save_session(sid, {"address": address(environ)})
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.get_session(sid)
         if session.get("room"):
             self.hub.phones[session["room"]] -= 1
 
-    async def _joined(self, sid: str) -> tuple[str, str]:
-        session = await self.get_session(sid)
+    async def _joined(self, sid: str) -> dict[str, Any]:
+        session: dict[str, Any] = await self.get_session(sid)
         if not session.get("room"):
             raise NotJoined()
-        return session["room"], session["voter"]
+        return session
 
     async def join(self, sid: str, data: Any) -> dict[str, Any]:
         joined = await self.hub.rooms.join(data)
+        room_id, voter = joined.room.id, joined.voter
         session = await self.get_session(sid)
-        if session.get("room") != joined.room.id:
+        if session.get("room") != room_id:
             if session.get("room"):
                 self.hub.phones[session["room"]] -= 1
                 await self.leave_room(sid, room_channel(session["room"]))
-            self.hub.phones[joined.room.id] += 1
-        await self.save_session(sid, {"room": joined.room.id, "voter": joined.voter})
-        await self.enter_room(sid, room_channel(joined.room.id))
-        ballots = await self.hub.rooms.voter_view(joined.room.id, joined.voter)
+            self.hub.phones[room_id] += 1
+        session.update(room=room_id, voter=voter, passed=[], phone="")
+        await self.enter_room(sid, room_channel(room_id))
+        admission = await self._restore(session, payloads.as_dict(data))
+        ballots = await self.hub.rooms.voter_view(room_id, voter)
         for view in ballots:
             if view["my_vote"] is not None:
                 await self.enter_room(sid, voted_channel(view["id"]))
-        return {"room": joined.room.public(), "device": joined.device, "ballots": ballots}
+        await self.save_session(sid, session)
+        return {"room": joined.room.public(), "device": joined.device, "ballots": ballots,
+                **admission}
+
+    async def _restore(self, session: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        """Re-admit with a pass kept from before a refresh, and check a scanned QR."""
+        if body.get("pass") is not None:
+            try:
+                kept = read_pass(self.hub.rooms.secret, body["pass"], session["room"],
+                                 session["voter"], now_ms(), ())
+                session.update(passed=list(kept.gates), phone=kept.phone)
+            except GateError:
+                pass  # a stale pass just means the phone passes the gates again
+        proofs = {k: body[k] for k in ("qr",) if k in body}
+        return await self._admit(session, proofs)
+
+    async def admit(self, sid: str, data: Any) -> dict[str, Any]:
+        session = await self._joined(sid)
+        try:
+            return await self._admit(session, payloads.as_dict(data))
+        finally:
+            await self.save_session(sid, session)
+
+    async def _admit(self, session: dict[str, Any], proofs: dict[str, Any]) -> dict[str, Any]:
+        rooms = self.hub.rooms
+        passed, phone = await rooms.admission.admit(
+            session["room"], session["voter"], set(session["passed"]), proofs,
+            session["address"], now_ms())
+        session.update(passed=sorted(passed), phone=phone or session["phone"])
+        gates = await rooms.admission.gates(session["room"])
+        token = rooms.admission.seal(session["room"], session["voter"], passed,
+                                     session["phone"], gates, now_ms())
+        needs = [g for g in gates.required() if g not in passed]
+        return {"gates": gates.public(), "passed": sorted(passed), "needs": needs,
+                "pass": token}
+
+    async def otp_send(self, sid: str, data: Any) -> dict[str, Any]:
+        session = await self._joined(sid)
+        otp = await self.hub.rooms.admission.send_otp(session["room"], data, session["address"])
+        room, _ = await self.hub.rooms.store.room(session["room"])
+        await self.hub.sms.send(session["room"], otp.e164, message(otp.code, room.title))
+        return {"sent_to": masked(otp.e164), "expires_in": 300}
 
     async def cast(self, sid: str, data: Any) -> dict[str, Any]:
-        room_id, voter = await self._joined(sid)
-        cast = await self.hub.rooms.cast(room_id, voter, data)
+        session = await self._joined(sid)
+        cast = await self.hub.rooms.cast(session["room"], session["voter"], data, now_ms())
         await self.enter_room(sid, voted_channel(cast.ballot_id))
         return cast.public()
 
     async def ballot_list(self, sid: str, data: Any) -> list[dict[str, Any]]:
-        room_id, voter = await self._joined(sid)
-        return await self.hub.rooms.voter_view(room_id, voter)
+        session = await self._joined(sid)
+        return await self.hub.rooms.voter_view(session["room"], session["voter"])
 
     async def tally_get(self, sid: str, data: Any) -> dict[str, Any] | None:
-        room_id, voter = await self._joined(sid)
-        body = payloads.as_dict(data)
-        ballot = await self.hub.rooms.ballot_in(await self._room(room_id), body.get("ballot"))
-        voted = await self.hub.rooms.store.my_vote(ballot.id, voter) is not None
-        if not self.hub.voter_sees_tally(ballot, voted):
+        session = await self._joined(sid)
+        room, _ = await self.hub.rooms.store.room(session["room"])
+        ballot = await self.hub.rooms.ballot_in(room, payloads.as_dict(data).get("ballot"))
+        voted = await self.hub.rooms.store.my_vote(ballot.id, f"d:{session['voter']}")
+        if not self.hub.voter_sees_tally(ballot, voted is not None):
             return None
         return (await self.hub.rooms.tally(ballot.id)).public()
-
-    async def _room(self, room_id: str) -> Any:
-        room, _ = await self.hub.rooms.store.room(room_id)
-        return room

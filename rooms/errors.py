@@ -146,3 +146,44 @@ def refusal(code: str, ballot_id: str, detail: str = "") -> LiveVoteError:
         _, action, state = code.split(":", 2)
         return BallotState(ballot_id, action, state)
     return LiveVoteError(f"unexpected refusal {code!r}")
+
+
+class OutsideFence(LiveVoteError):
+    code = "outside_fence"
+    status = 403
+
+    def __init__(self, distance_m: float, radius_m: float) -> None:
+        super().__init__(
+            f"you are about {distance_m:,.0f} m from the venue; voting is open within "
+            f"{radius_m:,.0f} m. Come to the venue and try again")
+        self.distance_m = distance_m
+
+
+class LocationImprecise(LiveVoteError):
+    code = "location_imprecise"
+    status = 403
+
+    def __init__(self, distance_m: float, accuracy_m: float, radius_m: float) -> None:
+        super().__init__(
+            f"your location is only accurate to {accuracy_m:,.0f} m (about {distance_m:,.0f} m "
+            f"from the venue, fence {radius_m:,.0f} m): turn on precise location or move "
+            f"near a window, then try again")
+
+
+class GateError(LiveVoteError):
+    """A gate refused the phone; `code` names which check failed."""
+
+    status = 403
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class PassRequired(LiveVoteError):
+    code = "pass_required"
+    status = 401
+
+    def __init__(self, needs: list[str]) -> None:
+        super().__init__("pass the room's checks first: " + ", ".join(needs) if needs
+                         else "send the admission pass you got when joining")

@@ -45,3 +45,20 @@ def result(ballot_id: str) -> str:
 def ballot_keys(ballot_id: str) -> list[str]:
     return [ballot(ballot_id), counts(ballot_id), voters(ballot_id), resets(ballot_id),
             result(ballot_id)]
+
+
+def gate_counter(room_id: str, kind: str, who: str) -> str:
+    """Attempt counters (wrong PINs, OTP sends) per room, kind and who."""
+    return f"gate:{{r:{room_id}}}:{kind}:{who}"
+
+
+def otp(room_id: str, phone_hash: str) -> str:
+    return f"gate:{{r:{room_id}}}:otp:{phone_hash}"
+
+
+def otp_used(room_id: str, phone_hash: str) -> str:
+    return f"gate:{{r:{room_id}}}:otp-used:{phone_hash}"
+
+
+def outbox(room_id: str) -> str:
+    return f"room:{{r:{room_id}}}:outbox"

@@ -122,6 +122,7 @@ class VoteRequest:
     ballot_id: str
     choices: tuple[int, ...]
     client_key: str
+    pass_token: str | None
 
 
 def vote_request(payload: Any) -> VoteRequest:
@@ -139,7 +140,10 @@ def vote_request(payload: Any) -> VoteRequest:
     if len(set(raw)) != len(raw):
         raise BadPayload("choices", "an option may be chosen once")
     key = text(body, "client_key", limit=MAX_CLIENT_KEY)
-    return VoteRequest(text(body, "ballot", limit=64), tuple(sorted(raw)), key)
+    admission = body.get("pass")
+    if admission is not None and not isinstance(admission, str):
+        raise BadPayload("pass", "must be the pass string from room:join or gate:admit")
+    return VoteRequest(text(body, "ballot", limit=64), tuple(sorted(raw)), key, admission)
 
 
 def countdown(payload: Any) -> int:

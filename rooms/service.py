@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from rooms import payloads, tokens
+from rooms.admission import Admission
 from rooms.errors import BallotNotFound, NotHost, RoomNotFound
+from rooms.gates import Gates, read_pass
 from rooms.model import Ballot, Cast, Room, State, Tally
 from rooms.result import build_record, sealed
 from rooms.store import Store
 
 DEVICE = "device"
+GATES_CACHE_MS = 1000
 CODE_ATTEMPTS = 50
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -52,10 +55,12 @@ class Rooms:
                  make_code: Callable[[], str] = new_code,
                  make_receipt: Callable[[], str] = new_receipt) -> None:
         self.store = store
-        self._secret = secret
+        self.secret = secret
         self._id = make_id
         self._code = make_code
         self._receipt = make_receipt
+        self.admission = Admission(store, secret)
+        self._gates: dict[str, tuple[int, Gates]] = {}
 
     # host --------------------------------------------------------------------
 
@@ -145,26 +150,37 @@ class Rooms:
         else:
             room_id = payloads.text(body, "room", limit=64)
         room, _ = await self.store.room(room_id)
-        voter = tokens.unsign(self._secret, DEVICE, body.get("device"))
-        device = body["device"] if voter else tokens.sign(self._secret, DEVICE, self._id())
-        voter = voter or tokens.unsign(self._secret, DEVICE, device)
+        voter = tokens.unsign(self.secret, DEVICE, body.get("device"))
+        device = body["device"] if voter else tokens.sign(self.secret, DEVICE, self._id())
+        voter = voter or tokens.unsign(self.secret, DEVICE, device)
         assert voter is not None
         return Joined(room, voter, device)
 
-    async def cast(self, room_id: str, voter: str, payload: Any) -> Cast:
+    async def gates(self, room_id: str, now_ms: int) -> Gates:
+        """The room's gates, re-read at most once a second per worker: a host's
+        change reaches every vote within that second."""
+        cached = self._gates.get(room_id)
+        if cached is None or now_ms - cached[0] > GATES_CACHE_MS:
+            cached = (now_ms, await self.admission.gates(room_id))
+            self._gates[room_id] = cached
+        return cached[1]
+
+    async def cast(self, room_id: str, voter: str, payload: Any, now_ms: int) -> Cast:
         request = payloads.vote_request(payload)
+        needs = (await self.gates(room_id, now_ms)).required()
+        admitted = read_pass(self.secret, request.pass_token, room_id, voter, now_ms, needs)
         ballot = await self.store.ballot(request.ballot_id)
         if ballot.room_id != room_id:
             raise BallotNotFound(request.ballot_id)
-        return await self.store.cast(ballot.id, voter, request.client_key, request.choices,
-                                     self._receipt())
+        return await self.store.cast(ballot.id, admitted.ids(), request.client_key,
+                                     request.choices, self._receipt())
 
     async def voter_view(self, room_id: str, voter: str) -> list[dict[str, Any]]:
         """Every ballot of the room as this voter may see it."""
         views = []
         for ballot in await self.store.ballots(room_id):
             view = ballot.public()
-            view["my_vote"] = await self.store.my_vote(ballot.id, voter)
+            view["my_vote"] = await self.store.my_vote(ballot.id, f"d:{voter}")
             if ballot.state is State.CLOSED:
                 view["result"] = await self.result_for_voters(ballot)
             views.append(view)

@@ -33,6 +33,7 @@ class Store:
         self._countdown = _script(redis, "countdown")
         self._close = _script(redis, "close")
         self._reset = _script(redis, "reset")
+        self._otp = _script(redis, "otp")
 
     # rooms ---------------------------------------------------------------
 
@@ -117,17 +118,20 @@ class Store:
 
     # votes and tallies -----------------------------------------------------
 
-    async def cast(self, ballot_id: str, voter: str, client_key: str,
+    async def cast(self, ballot_id: str, identities: list[str], client_key: str,
                    choices: tuple[int, ...], receipt: str) -> Cast:
         reply = await self._vote(
             keys=[keys.ballot(ballot_id), keys.counts(ballot_id), keys.voters(ballot_id)],
-            args=[voter, client_key, ",".join(map(str, choices)), receipt])
+            args=[",".join(identities), client_key, ",".join(map(str, choices)), receipt])
         _check(reply, ballot_id)
         applied = tuple(int(c) for c in _s(reply[4]).split(","))
         return Cast(ballot_id, int(reply[1]), _s(reply[2]), _s(reply[3]), applied)
 
-    async def my_vote(self, ballot_id: str, voter: str) -> dict[str, Any] | None:
-        raw = await self.redis.hget(keys.voters(ballot_id), voter)
+    async def my_vote(self, ballot_id: str, identity: str) -> dict[str, Any] | None:
+        owner = await self.redis.hget(keys.voters(ballot_id), f"i:{identity}")
+        if owner is None:
+            return None
+        raw = await self.redis.hget(keys.voters(ballot_id), f"v:{_s(owner)}")
         if raw is None:
             return None
         entry = json.loads(raw)
@@ -153,7 +157,8 @@ class Store:
         return {b: int(s) for b, s in zip(ballot_ids, rows) if s is not None}
 
     async def receipts(self, ballot_id: str) -> list[str]:
-        return [json.loads(v)["r"] for v in await self.redis.hvals(keys.voters(ballot_id))]
+        entries = await self.redis.hgetall(keys.voters(ballot_id))
+        return [json.loads(v)["r"] for k, v in entries.items() if _s(k).startswith("v:")]
 
     # deadlines and results -------------------------------------------------
 
@@ -179,6 +184,56 @@ class Store:
     async def result(self, ballot_id: str) -> dict[str, Any] | None:
         raw = await self.redis.get(keys.result(ballot_id))
         return None if raw is None else dict(json.loads(raw))
+
+    # gates -------------------------------------------------------------------
+
+    async def gates(self, room_id: str) -> str | None:
+        raw = await self.redis.hget(keys.room(room_id), "gates")
+        return None if raw is None else _s(raw)
+
+    async def save_gates(self, room_id: str, dumped: str) -> None:
+        await self.redis.hset(keys.room(room_id), "gates", dumped)
+
+    async def count(self, room_id: str, kind: str, who: str, window_s: int,
+                    bump: bool = True) -> int:
+        """Attempts of `kind` by `who` in the current window (after adding one)."""
+        key = keys.gate_counter(room_id, kind, who)
+        if not bump:
+            return int(await self.redis.get(key) or 0)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, window_s, nx=True)
+            n, _ = await pipe.execute()
+        return int(n)
+
+    async def first_within(self, room_id: str, kind: str, who: str, seconds: int) -> bool:
+        key = keys.gate_counter(room_id, kind, who)
+        return bool(await self.redis.set(key, 1, nx=True, ex=seconds))
+
+    async def save_otp(self, room_id: str, phone_hash: str, code_hash: str, ttl_s: int) -> None:
+        key = keys.otp(room_id, phone_hash)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            pipe.hset(key, mapping={"code": code_hash, "tries": 0})
+            pipe.expire(key, ttl_s)
+            await pipe.execute()
+
+    async def use_otp(self, room_id: str, phone_hash: str, code_hash: str, tries: int,
+                      ttl_s: int) -> str:
+        reply = await self._otp(keys=[keys.otp(room_id, phone_hash),
+                                      keys.otp_used(room_id, phone_hash)],
+                                args=[code_hash, tries, ttl_s])
+        return _s(reply)
+
+    async def post_outbox(self, room_id: str, entry: dict[str, Any], keep: int = 200) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.lpush(keys.outbox(room_id), json.dumps(entry, ensure_ascii=False))
+            pipe.ltrim(keys.outbox(room_id), 0, keep - 1)
+            pipe.expire(keys.outbox(room_id), 86400)
+            await pipe.execute()
+
+    async def outbox(self, room_id: str) -> list[dict[str, Any]]:
+        return [json.loads(e) for e in await self.redis.lrange(keys.outbox(room_id), 0, -1)]
 
     # presence ----------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -113,11 +114,22 @@ async def voter(server_url: str, **join: Any) -> tuple[socketio.AsyncClient, dic
     await client.connect(server_url, namespaces=["/voter"], transports=["websocket"])
     ack = await client.call("room:join", join, namespace="/voter", timeout=10)
     assert ack["ok"], ack
+    PASSES[client] = ack["data"]["pass"]
     return client, ack["data"]
 
 
+PASSES: "weakref.WeakKeyDictionary[socketio.AsyncClient, str | None]" = weakref.WeakKeyDictionary()
+
+
 async def call(client: socketio.AsyncClient, event: str, data: Any, ns: str = "/voter") -> Any:
-    return await client.call(event, data, namespace=ns, timeout=10)
+    """Send an event and wait for its ack. A vote carries the phone's admission
+    pass, as the page does, unless the payload sets "pass" itself."""
+    if event == "vote:cast" and isinstance(data, dict) and "pass" not in data:
+        data = dict(data, **{"pass": PASSES.get(client)})
+    ack = await client.call(event, data, namespace=ns, timeout=10)
+    if event in ("room:join", "gate:admit") and ack.get("ok"):
+        PASSES[client] = ack["data"]["pass"]
+    return ack
 
 
 class Host:

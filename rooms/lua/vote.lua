@@ -1,8 +1,11 @@
 -- Cast, change or retry one vote, atomically.
 -- KEYS[1] = ballot meta   vote:{b:ID}:meta   (state, n, max, change, closes_at, seq)
 -- KEYS[2] = counts        vote:{b:ID}:counts (option index -> votes, "voters")
--- KEYS[3] = voters        vote:{b:ID}:voters (voter -> {k = client key, c = choices, r = receipt})
--- ARGV[1] = voter id
+-- KEYS[3] = voters        vote:{b:ID}:voters ("i:" identity -> owner,
+--                         "v:" owner -> {k = client key, c = choices, r = receipt, s = choices})
+-- ARGV[1] = identities, comma separated (device, and verified phone if any); a vote
+--           counts once for all of them, so a second phone number on one device,
+--           or one phone on a second device, finds the first vote
 -- ARGV[2] = client key (a retry with the same key is applied once)
 -- ARGV[3] = choices, comma separated option indices, sorted and distinct
 -- ARGV[4] = receipt for this vote if it is applied
@@ -30,7 +33,14 @@ end
 if #choices == 0 then return {'err', 'invalid_option'} end
 if #choices > tonumber(meta[3]) then return {'err', 'too_many_choices'} end
 
-local prev = redis.call('HGET', KEYS[3], ARGV[1])
+local ids = {}
+local owner
+for id in string.gmatch(ARGV[1], '[^,]+') do
+  ids[#ids + 1] = id
+  owner = owner or redis.call('HGET', KEYS[3], 'i:' .. id)
+end
+owner = owner or ids[1]
+local prev = redis.call('HGET', KEYS[3], 'v:' .. owner)
 local old
 if prev then
   old = cjson.decode(prev)
@@ -48,7 +58,8 @@ else
 end
 for _, i in ipairs(choices) do redis.call('HINCRBY', KEYS[2], tostring(i), 1) end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('HSET', KEYS[3], ARGV[1], cjson.encode({k = ARGV[2], c = choices, r = ARGV[4], s = ARGV[3]}))
+for _, id in ipairs(ids) do redis.call('HSETNX', KEYS[3], 'i:' .. id, owner) end
+redis.call('HSET', KEYS[3], 'v:' .. owner, cjson.encode({k = ARGV[2], c = choices, r = ARGV[4], s = ARGV[3]}))
 local status = 'new'
 if old then status = 'changed' end
 return {'ok', seq, ARGV[4], status, ARGV[3]}

@@ -17,7 +17,7 @@ GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 VOLATILE = {"id": "<id>", "room": "<id>", "ballot": "<id>", "device": "<device>",
             "receipt": "<receipt>", "code": "<code>", "opened_at": "<ms>", "closed_at": "<ms>",
             "sha256": "<sha256>", "receipts_sha256": "<sha256>", "seq": "<seq>",
-            "phones": "<n>"}
+            "phones": "<n>", "pass": "<pass>"}
 
 
 def normal(value: Any) -> Any:

@@ -1,0 +1,69 @@
+"""Pluggable senders for one-time codes.
+
+`OutboxSender` writes each message to the room's outbox, which the host console
+shows, for staff-assisted events (and tests). `WebhookSender` POSTs
+`{"to": "+8210...", "text": "..."}` as JSON to an SMS gateway's webhook.
+Neither logs the number or the code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import urllib.request
+from typing import Protocol
+
+from rooms.errors import LiveVoteError
+from rooms.phone import masked
+from rooms.store import Store
+
+log = logging.getLogger("livevote.sms")
+WEBHOOK_TIMEOUT_S = 10
+
+
+class SmsUnavailable(LiveVoteError):
+    code = "sms_unavailable"
+    status = 503
+
+
+class Sender(Protocol):
+    async def send(self, room_id: str, e164: str, text: str) -> None: ...
+
+
+def message(code: str, room_title: str) -> str:
+    return f"[LiveVote] {room_title}: 인증번호 {code} / code {code} (5 min)"
+
+
+class OutboxSender:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def send(self, room_id: str, e164: str, text: str) -> None:
+        await self.store.post_outbox(room_id, {"at": time.time_ns() // 1_000_000, "to": masked(e164),
+                                               "text": text})
+
+
+class WebhookSender:
+    def __init__(self, url: str, token: str = "") -> None:
+        self.url = url
+        self.token = token
+
+    async def send(self, room_id: str, e164: str, text: str) -> None:
+        await asyncio.to_thread(self._post, e164, text)
+
+    def _post(self, e164: str, text: str) -> None:
+        body = json.dumps({"to": e164, "text": text}, ensure_ascii=False).encode()
+        request = urllib.request.Request(self.url, data=body, method="POST",
+                                         headers={"content-type": "application/json"})
+        if self.token:
+            request.add_header("authorization", f"Bearer {self.token}")
+        try:
+            with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_S) as answer:
+                if answer.status >= 300:
+                    raise OSError(f"status {answer.status}")
+        except OSError as exc:
+            log.warning("SMS webhook failed: %s", type(exc).__name__)
+            raise SmsUnavailable("the text message could not be sent; try again or ask staff")\
+                from None

@@ -1,0 +1,137 @@
+"""Admitting a phone to a room: QR, GPS fence, PIN and verified phone checks,
+then a signed pass that every vote is checked against."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from rooms import payloads, phone, qrtoken
+from rooms.errors import BadPayload, GateError, RateLimited
+from rooms.fence import fix_of, inside_fence
+from rooms.gates import PASS_TTL_MS, Gates, Pass, gates_spec, issue_pass, pin_hash
+from rooms.store import Store
+
+PIN_TRIES = (5, 600)          # wrong PINs per device (and per address x4) per 10 minutes
+OTP_TTL_S = 300
+OTP_TRIES = 5
+OTP_SENDS = (3, 600)          # codes per number per 10 minutes
+OTP_GAP_S = 30                # at least this long between two codes to one number
+OTP_SENDS_PER_ADDRESS = (10, 600)
+
+
+@dataclass(frozen=True)
+class Otp:
+    e164: str
+    code: str
+
+
+def _code_hash(secret: bytes, code: str) -> str:
+    return hmac.new(secret, b"livevote-otp\x00" + code.encode(), hashlib.sha256).hexdigest()
+
+
+class Admission:
+    def __init__(self, store: Store, secret: bytes) -> None:
+        self.store = store
+        self._secret = secret
+
+    async def gates(self, room_id: str) -> Gates:
+        return Gates.load(await self.store.gates(room_id))
+
+    async def set_gates(self, room_id: str, payload: Any) -> Gates:
+        staff = f"{secrets.randbelow(10**8):08d}"
+        gates = gates_spec(payload, self._secret, room_id, await self.gates(room_id), staff)
+        await self.store.save_gates(room_id, gates.dump())
+        return gates
+
+    def qr_token(self, room_id: str, now_s: float) -> tuple[str, float]:
+        return qrtoken.issue(self._secret, room_id, now_s)
+
+    def check_qr(self, room_id: str, token: object, now_s: float) -> None:
+        qrtoken.check(self._secret, room_id, token, now_s)
+
+    async def admit(self, room_id: str, voter: str, passed: set[str], proofs: Any,
+                    address: str, now_ms: int) -> tuple[set[str], str]:
+        """Check every proof given; returns (gates passed, verified phone hash or "")."""
+        body = payloads.as_dict(proofs)
+        gates = await self.gates(room_id)
+        passed = set(passed)
+        verified_phone = ""
+        if gates.qr and ("qr" in body or "staff_code" in body):
+            self._check_qr(gates, room_id, body, now_ms)
+            passed.add("qr")
+        if gates.fence is not None and "location" in body:
+            at, accuracy = fix_of(body["location"])
+            inside_fence(gates.fence, at, accuracy)
+            passed.add("fence")
+        if gates.pin_hash and "pin" in body:
+            await self._check_pin(gates, room_id, voter, body["pin"], address)
+            passed.add("pin")
+        if gates.phone and "otp" in body:
+            verified_phone = await self._check_otp(room_id, body)
+            passed.add("phone")
+        return passed, verified_phone
+
+    def seal(self, room_id: str, voter: str, passed: set[str], phone_hash: str,
+             gates: Gates, now_ms: int) -> str | None:
+        if not set(gates.required()) <= passed:
+            return None
+        return issue_pass(self._secret, Pass(room_id, voter, tuple(sorted(passed)),
+                                             now_ms + PASS_TTL_MS, phone_hash))
+
+    def _check_qr(self, gates: Gates, room_id: str, body: dict[str, Any], now_ms: int) -> None:
+        if "staff_code" in body:
+            given = body["staff_code"]
+            if not (isinstance(given, str) and hmac.compare_digest(
+                    given.strip().encode(), gates.staff_code.encode())):
+                raise GateError("staff_code_wrong", "that staff code is not right; ask staff")
+            return
+        qrtoken.check(self._secret, room_id, body["qr"], now_ms / 1000)
+
+    async def _check_pin(self, gates: Gates, room_id: str, voter: str, pin: object,
+                         address: str) -> None:
+        limit, window = PIN_TRIES
+        tries = await self.store.count(room_id, "pin", voter, window, bump=False)
+        by_address = await self.store.count(room_id, "pin-addr", address, window, bump=False)
+        if tries >= limit or by_address >= 4 * limit:
+            raise RateLimited("too many wrong PINs; wait 10 minutes or ask staff")
+        if not isinstance(pin, str) or not hmac.compare_digest(
+                pin_hash(self._secret, room_id, pin.strip()).encode(), gates.pin_hash.encode()):
+            await self.store.count(room_id, "pin", voter, window)
+            await self.store.count(room_id, "pin-addr", address, window)
+            raise GateError("pin_wrong", f"wrong PIN ({limit - tries - 1} tries left)")
+
+    async def send_otp(self, room_id: str, payload: Any, address: str) -> Otp:
+        body = payloads.as_dict(payload)
+        if not (await self.gates(room_id)).phone:
+            raise BadPayload("phone", "this room does not verify phone numbers")
+        e164 = phone.normalise(body.get("phone"))
+        digest = phone.phone_hash(self._secret, e164)
+        if not await self.store.first_within(room_id, "otp-gap", digest, OTP_GAP_S):
+            raise RateLimited(f"a code was just sent; wait {OTP_GAP_S} seconds before asking again")
+        sends = await self.store.count(room_id, "otp-send", digest, OTP_SENDS[1])
+        from_address = await self.store.count(room_id, "otp-addr", address,
+                                              OTP_SENDS_PER_ADDRESS[1])
+        if sends > OTP_SENDS[0] or from_address > OTP_SENDS_PER_ADDRESS[0]:
+            raise RateLimited("too many codes requested; wait 10 minutes or ask staff")
+        code = f"{secrets.randbelow(10**6):06d}"
+        await self.store.save_otp(room_id, digest, _code_hash(self._secret, code), OTP_TTL_S)
+        return Otp(e164, code)
+
+    async def _check_otp(self, room_id: str, body: dict[str, Any]) -> str:
+        digest = phone.phone_hash(self._secret, phone.normalise(body.get("phone")))
+        code = body["otp"]
+        if not (isinstance(code, str) and code.isdigit() and len(code) == 6):
+            raise BadPayload("otp", "must be the 6-digit code from the text message")
+        given = _code_hash(self._secret, code)
+        outcome = await self.store.use_otp(room_id, digest, given, OTP_TRIES, OTP_TTL_S)
+        if outcome == "ok":
+            return digest
+        if outcome == "used":
+            raise GateError("otp_used", "this code was already used; request a new one")
+        if outcome == "wrong":
+            raise GateError("otp_wrong", "that code is not right; check the text message")
+        raise GateError("otp_expired", "the code expired or was never sent; request a new one")

@@ -1,0 +1,121 @@
+"""Which checks a room asks of a phone, and the signed pass that proves them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from rooms import payloads, tokens
+from rooms.errors import BadPayload, GateError
+from rooms.fence import Fence, fence_of
+
+GATES = ("qr", "fence", "pin", "phone")
+PASS_TTL_MS = 12 * 3600 * 1000
+PIN_DIGITS = (4, 8)
+
+
+@dataclass(frozen=True)
+class Gates:
+    fence: Fence | None = None
+    qr: bool = False
+    pin_hash: str = ""
+    phone: bool = False
+    staff_code: str = ""
+
+    def required(self) -> tuple[str, ...]:
+        on = {"qr": self.qr, "fence": self.fence is not None, "pin": bool(self.pin_hash),
+              "phone": self.phone}
+        return tuple(g for g in GATES if on[g])
+
+    def public(self) -> dict[str, Any]:
+        """What a phone may know: which checks, and the fence's size."""
+        return {"required": list(self.required()),
+                "fence_radius_m": self.fence.radius_m if self.fence else None}
+
+    def for_host(self) -> dict[str, Any]:
+        return self.public() | {"fence": self.fence.public() if self.fence else None,
+                                "pin_set": bool(self.pin_hash), "staff_code": self.staff_code}
+
+    def dump(self) -> str:
+        return json.dumps({"fence": self.fence.public() if self.fence else None, "qr": self.qr,
+                           "pin_hash": self.pin_hash, "phone": self.phone,
+                           "staff_code": self.staff_code})
+
+    @staticmethod
+    def load(raw: str | None) -> "Gates":
+        if not raw:
+            return Gates()
+        d = json.loads(raw)
+        return Gates(fence_of(d["fence"]) if d["fence"] else None, d["qr"], d["pin_hash"],
+                     d["phone"], d["staff_code"])
+
+
+def pin_hash(secret: bytes, room_id: str, pin: str) -> str:
+    return hmac.new(secret, f"livevote-pin\x00{room_id}\x00{pin}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def gates_spec(payload: Any, secret: bytes, room_id: str, current: Gates,
+               staff_code: str) -> Gates:
+    """The host's choice of gates; an omitted field keeps its current value,
+    `null` turns it off."""
+    body = payloads.as_dict(payload)
+    fence = current.fence
+    if "fence" in body:
+        fence = None if body["fence"] is None else fence_of(body["fence"])
+    digest = current.pin_hash
+    if "pin" in body:
+        pin = body["pin"]
+        if pin is None or pin == "":
+            digest = ""
+        elif not (isinstance(pin, str) and pin.isdigit() and
+                  PIN_DIGITS[0] <= len(pin) <= PIN_DIGITS[1]):
+            raise BadPayload("pin", "must be 4 to 8 digits")
+        else:
+            digest = pin_hash(secret, room_id, pin)
+    qr = payloads.boolean(body, "qr", current.qr)
+    return Gates(fence, qr, digest, payloads.boolean(body, "phone", current.phone),
+                 current.staff_code or staff_code)
+
+
+@dataclass(frozen=True)
+class Pass:
+    room: str
+    voter: str
+    gates: tuple[str, ...]
+    exp: int
+    phone: str = ""
+
+    def ids(self) -> list[str]:
+        """Every identity this vote counts against: the device, and the phone."""
+        return ([f"p:{self.phone}"] if self.phone else []) + [f"d:{self.voter}"]
+
+
+def issue_pass(secret: bytes, p: Pass) -> str:
+    body = json.dumps([p.room, p.voter, list(p.gates), p.exp, p.phone], separators=(",", ":"))
+    return tokens.sign(secret, "pass", base64.urlsafe_b64encode(body.encode()).decode())
+
+
+def read_pass(secret: bytes, token: object, room_id: str, voter: str, now_ms: int,
+              needs: tuple[str, ...]) -> Pass:
+    """The pass, if it is ours, for this room and device, unexpired, and covers `needs`."""
+    if token is None:
+        raise GateError("pass_required", "join the room (and pass its checks) before voting")
+    value = tokens.unsign(secret, "pass", token)
+    if value is None:
+        raise GateError("pass_invalid", "this admission pass was not issued by this server")
+    room, who, gates, exp, phone = json.loads(base64.urlsafe_b64decode(value.encode()))
+    if room != room_id:
+        raise GateError("pass_invalid", "this admission pass is for another room")
+    if who != voter:
+        raise GateError("pass_invalid", "this admission pass belongs to another device")
+    if exp < now_ms:
+        raise GateError("pass_invalid", "this admission pass has expired; join again")
+    missing = [g for g in needs if g not in gates]
+    if missing:
+        raise GateError("pass_required", "the room now also asks for: " + ", ".join(missing))
+    return Pass(room, who, tuple(gates), exp, phone)

@@ -1,0 +1,138 @@
+// One ballot in the host console: state, live counts, actions, exports.
+import { errorText, t } from "./i18n.js";
+import { LiveError } from "./net.js";
+import { h, optionLabels, percentOf, stateLabel, updateBars } from "./ui.js";
+
+const VISIBILITY = {
+  live: "vis_live", after_vote: "vis_after_vote", after_close: "vis_after_close",
+  never: "vis_never",
+};
+
+/**
+ * ctx: {tally, error, busy, room, key, actions: {open(id, seconds), countdown(id, seconds),
+ *       close(id), reset(id)}}
+ */
+export function hostBallotCard(ballot, ctx) {
+  const qid = `hq-${ballot.id}`;
+  const card = h("article", {
+    class: "card host-ballot", "data-ballot": ballot.id, "data-state": ballot.state,
+    "aria-labelledby": qid, "aria-busy": ctx.busy ? "true" : null,
+  },
+  h("div", { class: "host-ballot-head" },
+    h("h3", { id: qid, class: "question" }, ballot.question),
+    h("span", { class: "state-badge", "data-state": ballot.state, "data-testid": "ballot-state" },
+      stateLabel(ballot.state))),
+  h("p", { class: "meta" }, meta(ballot)),
+  h("div", { class: "bars" }),
+  h("p", { class: "voters", "data-testid": "ballot-voters" }),
+  ballot.state === "open" && ballot.closes_at
+    ? h("p", { class: "countdown", "data-closes-at": ballot.closes_at }) : null,
+  actionsFor(ballot, ctx),
+  ctx.error ? h("p", { class: "error", role: "alert" }, errorText(ctx.error, { detail: true })) : null);
+  fillCounts(card, ballot, ctx.tally);
+  return card;
+}
+
+function meta(ballot) {
+  const kind = ballot.kind === "multiple"
+    ? `${t("kind_multiple")} (≤ ${ballot.max_choices})` : t(`kind_${ballot.kind}`);
+  const parts = [kind, `${t("visibility_label")}: ${t(VISIBILITY[ballot.visibility])}`];
+  if (ballot.allow_change) parts.push(t("allow_change_on"));
+  return parts.join(" · ");
+}
+
+/** Bars and the voter count; the final record once closed, else the live tally. */
+export function fillCounts(card, ballot, tally) {
+  const record = ballot.state === "closed" ? ballot.result?.record : null;
+  const counts = record?.counts ?? tally?.counts ?? ballot.options.map(() => 0);
+  const percent = record ? percentOf(counts) : tally?.percent ?? percentOf(counts);
+  const voters = record?.voters ?? tally?.voters ?? 0;
+  updateBars(card.querySelector(".bars"), optionLabels(ballot), counts, percent,
+    { winners: ballot.state === "closed" });
+  card.querySelector(".voters").textContent = t("votes_n", { n: voters });
+}
+
+function secondsField(ballot, labelKey) {
+  const id = `secs-${ballot.id}`;
+  return h("div", { class: "field inline" },
+    h("label", { for: id }, t(labelKey)),
+    h("input", {
+      id, type: "number", min: "0", max: "86400", step: "1", inputmode: "numeric",
+      class: "seconds", "data-testid": "seconds",
+    }));
+}
+
+function readSeconds(card) {
+  const raw = card.querySelector(".seconds")?.value.trim() ?? "";
+  return raw === "" ? 0 : Math.max(0, Math.floor(Number(raw)) || 0);
+}
+
+function button(key, onclick, { testid, kind = "secondary", disabled = false } = {}) {
+  return h("button", {
+    type: "button", class: `btn ${kind}`, "data-testid": testid, "data-key": testid,
+    disabled, onclick,
+  }, t(key));
+}
+
+function actionsFor(ballot, ctx) {
+  const id = ballot.id;
+  const wrap = h("div", { class: "actions" });
+  const busy = Boolean(ctx.busy);
+  const seconds = () => readSeconds(wrap.closest(".host-ballot"));
+  if (ballot.state === "draft") {
+    wrap.append(secondsField(ballot, "countdown_optional"),
+      button("open", () => ctx.actions.open(id, seconds()),
+        { testid: "open", kind: "primary", disabled: busy }));
+  } else if (ballot.state === "open") {
+    wrap.append(secondsField(ballot, "countdown_label"),
+      button("set_countdown", () => ctx.actions.countdown(id, seconds()),
+        { testid: "set-countdown", disabled: busy }),
+      button("close", () => ctx.actions.close(id),
+        { testid: "close", kind: "primary", disabled: busy }),
+      button("reset", () => ctx.actions.reset(id),
+        { testid: "reset", kind: "danger", disabled: busy }));
+  } else {
+    wrap.append(...exports(ballot, ctx));
+    if (ballot.result?.sha256) {
+      wrap.append(h("p", { class: "fingerprint" },
+        `${t("fingerprint")}: `, h("code", {}, ballot.result.sha256)));
+    }
+  }
+  return wrap;
+}
+
+function exports(ballot, ctx) {
+  const base = `/api/rooms/${encodeURIComponent(ctx.room)}/ballots/${encodeURIComponent(ballot.id)}`;
+  return [["json", "export_json"], ["csv", "export_csv"]].map(([fmt, label]) => {
+    const url = `${base}/result.${fmt}`;
+    const filename = `result-${ballot.id}.${fmt}`;
+    if (ballot.visibility !== "never") {
+      return h("a", { class: "btn secondary", href: url, download: filename,
+        "data-testid": `export-${fmt}` }, t(label));
+    }
+    // Hidden results need the host key, which a plain link cannot carry.
+    return h("button", {
+      type: "button", class: "btn secondary", "data-testid": `export-${fmt}`,
+      onclick: () => download(url, filename, ctx.key).catch((e) => ctx.actions.failed(ballot.id, e)),
+    }, t(label));
+  });
+}
+
+async function download(url, filename, key) {
+  let response;
+  try {
+    response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+  } catch {
+    throw new LiveError("network", "the server cannot be reached");
+  }
+  if (!response.ok) {
+    const body = await response.json().catch(() => null);
+    throw new LiveError(body?.error?.code ?? "internal", body?.error?.message ?? `HTTP ${response.status}`);
+  }
+  const href = URL.createObjectURL(await response.blob());
+  const link = h("a", { href, download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10000);
+}

@@ -1,0 +1,157 @@
+// The presenter screen: join QR and code, the current question, live bars, the reveal.
+import { adoptRoomLang, errorText, initLang, onLangChange, t } from "./i18n.js";
+import { Conn, readFragment } from "./net.js";
+import {
+  connectionBanner, noteServerTime, optionLabels, percentOf, stateLabel, tickCountdowns,
+  updateBars,
+} from "./ui.js";
+
+const $ = (id) => document.getElementById(id);
+const state = { room: null, ballots: new Map(), tallies: new Map(), phones: 0 };
+const fragment = readFragment();
+
+function takeTally(tally) {
+  if (!tally) return;
+  const seen = state.tallies.get(tally.ballot);
+  if (seen && tally.seq < seen.seq) return;
+  state.tallies.set(tally.ballot, tally);
+}
+
+function upsert(ballot, extra = {}) {
+  const old = state.ballots.get(ballot.id);
+  if (ballot.state === "open" && old && old.state !== "open") noteServerTime(ballot.opened_at);
+  state.ballots.set(ballot.id, { ...old, ...ballot, ...extra });
+}
+
+/** The open ballot (latest opened), else the latest closed one. */
+function currentBallot() {
+  const all = [...state.ballots.values()];
+  const open = all.filter((b) => b.state === "open").sort((a, b) => b.opened_at - a.opened_at);
+  if (open.length) return open[0];
+  const closed = all.filter((b) => b.state === "closed").sort((a, b) => b.closed_at - a.closed_at);
+  return closed[0] || null;
+}
+
+function showRoom(room, links) {
+  state.room = room;
+  adoptRoomLang(room.lang);
+  $("room-title").textContent = room.title;
+  document.title = `${room.title} · LiveVote`;
+  const qr = $("qr");
+  qr.src = `/api/rooms/${encodeURIComponent(room.id)}/qr.svg`;
+  qr.hidden = false;
+  qr.alt = `QR: ${links.join_url}`;
+  $("join-url").textContent = links.join_url.replace(/^https?:\/\//, "");
+  $("join-code").textContent = `${room.code.slice(0, 3)} ${room.code.slice(3)}`;
+  $("join-code").dataset.code = room.code;
+}
+
+function render() {
+  $("phones").textContent = String(state.phones);
+  const ballot = currentBallot();
+  const badge = $("state");
+  const bars = $("bars");
+  $("countdown").removeAttribute("data-closes-at");
+  $("countdown").textContent = "";
+  $("fingerprint").hidden = true;
+  $("result-title").hidden = true;
+  if (!ballot) {
+    badge.hidden = true;
+    $("question").textContent = state.room ? t("no_ballot") : "";
+    bars.replaceChildren();
+    delete bars.dataset.labels;
+    $("votes").textContent = "0";
+    return;
+  }
+  badge.hidden = false;
+  badge.textContent = stateLabel(ballot.state);
+  badge.dataset.state = ballot.state;
+  $("question").textContent = ballot.question;
+  const tally = state.tallies.get(ballot.id);
+  const labels = optionLabels(ballot);
+  const record = ballot.state === "closed" ? ballot.result?.record : null;
+  if (record) {
+    $("result-title").hidden = false;
+    updateBars(bars, labels, record.counts, percentOf(record.counts),
+      { testids: true, winners: true });
+    $("votes").textContent = String(record.voters);
+    $("fingerprint").hidden = false;
+    $("fingerprint").textContent = `${t("fingerprint")}: ${ballot.result.sha256.slice(0, 16)}…`;
+    return;
+  }
+  const counts = tally?.counts ?? labels.map(() => 0);
+  updateBars(bars, labels, counts, tally?.percent ?? percentOf(counts),
+    { testids: true, winners: ballot.state === "closed" });
+  $("votes").textContent = String(tally?.voters ?? 0);
+  const closesAt = ballot.closes_at || tally?.closes_at || 0;
+  if (ballot.state === "open" && closesAt) $("countdown").dataset.closesAt = String(closesAt);
+}
+
+/** render() reuses the bar rows, so a tally only moves numbers and widths. */
+function onTally(tally) {
+  if (typeof tally.phones === "number") state.phones = tally.phones;
+  takeTally(tally);
+  render();
+}
+
+async function watch(conn) {
+  const snap = await conn.call("screen:watch", { room: fragment.room, key: fragment.key },
+    { early: true });
+  $("notice").hidden = true;
+  showRoom(snap.room, snap.links);
+  for (const ballot of snap.ballots) {
+    const { tally, ...rest } = ballot;
+    upsert(rest);
+    takeTally(tally);
+  }
+  state.phones = snap.phones;
+  render();
+}
+
+function showNotice(text) {
+  $("notice").hidden = false;
+  $("notice").textContent = text;
+}
+
+function watchFailed(conn, error) {
+  showNotice(errorText(error));
+  if (error.code === "not_host" || error.code === "room_not_found") return;
+  setTimeout(() => {
+    if (conn.socket.connected) watch(conn).catch((e) => watchFailed(conn, e));
+  }, 2000);
+}
+
+function boot() {
+  initLang();
+  onLangChange(render);
+  tickCountdowns();
+  $("fullscreen").addEventListener("click", () => {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else document.documentElement.requestFullscreen?.().catch(() => {});
+  });
+  if (!fragment.room || !fragment.key) {
+    showNotice(t("need_key"));
+    onLangChange(() => showNotice(t("need_key")));
+    return;
+  }
+  const conn = new Conn("/screen", {
+    onConnect: watch,
+    onStatus: connectionBanner($("conn")),
+    onError: (error) => watchFailed(conn, error),
+  });
+  conn.on("tally", onTally);
+  conn.on("room:presence", ({ phones }) => {
+    state.phones = phones;
+    $("phones").textContent = String(phones);
+  });
+  conn.on("ballot:update", (ballot) => {
+    upsert(ballot);
+    render();
+  });
+  conn.on("ballot:closed", ({ ballot, result }) => {
+    upsert(ballot, { result });
+    render();
+  });
+}
+
+boot();

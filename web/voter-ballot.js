@@ -1,0 +1,193 @@
+// One ballot as a phone shows it: choices, sending, the "counted" receipt, results.
+import { errorText, t } from "./i18n.js";
+import { h, optionLabels, percentOf, updateBars } from "./ui.js";
+
+const YESNO_CLASSES = ["choice-yes", "choice-no", "choice-abstain"];
+
+/**
+ * ctx: {tally, pending, changing, error, selection: Set, actions:
+ *       {cast(id, choices), retry(id), change(id), keep(id)}}
+ */
+export function ballotCard(ballot, ctx) {
+  const qid = `q-${ballot.id}`;
+  const card = h("article", {
+    class: "card ballot", "data-ballot": ballot.id, "data-state": ballot.state,
+    "aria-labelledby": qid,
+  });
+  card.append(h("h2", { id: qid, class: "question", "data-testid": "question" },
+    ballot.question));
+  if (ballot.state === "open" && ballot.closes_at) {
+    card.append(h("p", { class: "countdown", "data-closes-at": ballot.closes_at }));
+  }
+  card.append(body(ballot, ctx));
+  if (ctx.error) {
+    card.append(h("p", { class: "error", role: "alert", "data-testid": "vote-error" },
+      errorText(ctx.error)));
+  }
+  card.append(h("section", { class: "results", hidden: true, "aria-live": "off" }));
+  fillResults(card, ballot, ctx.tally);
+  return card;
+}
+
+function body(ballot, ctx) {
+  if (ballot.state === "closed") return closedBody(ballot);
+  if (ctx.pending) return sendingBody(ballot, ctx);
+  if (ballot.my_vote && !ctx.changing) return confirmation(ballot, ctx);
+  return choicesBody(ballot, ctx);
+}
+
+function chosenText(ballot, choices) {
+  const labels = optionLabels(ballot);
+  return choices.map((i) => labels[i] ?? `#${i + 1}`).join(", ");
+}
+
+function hint(ballot) {
+  if (ballot.kind === "multiple") return t("choose_up_to", { n: ballot.max_choices });
+  return ballot.kind === "yesno" ? t("choose_yesno") : t("choose_one");
+}
+
+function choicesBody(ballot, ctx) {
+  const hintId = `hint-${ballot.id}`;
+  const wrap = h("div", { class: "voting" }, h("p", { id: hintId, class: "hint" }, hint(ballot)));
+  const current = new Set(ctx.changing ? ballot.my_vote?.choices ?? [] : []);
+  const group = h("div", {
+    class: "choices", role: "group", "aria-labelledby": `q-${ballot.id}`,
+    "aria-describedby": hintId,
+  });
+  const labels = optionLabels(ballot);
+  const multiple = ballot.kind === "multiple";
+  const status = multiple ? h("p", { class: "selected", "aria-live": "polite" }) : null;
+  const submit = multiple
+    ? h("button", {
+      type: "button", class: "big primary", "data-key": "submit", "data-testid": "submit-vote",
+      onclick: () => ctx.actions.cast(ballot.id, [...ctx.selection].sort((a, b) => a - b)),
+    }, t("submit_vote"))
+    : null;
+  const refresh = () => {
+    if (!multiple) return;
+    status.textContent = t("selected_count", { n: ctx.selection.size, max: ballot.max_choices });
+    submit.disabled = ctx.selection.size === 0;
+    for (const button of group.children) {
+      button.setAttribute("aria-pressed", String(ctx.selection.has(Number(button.dataset.index))));
+    }
+  };
+  labels.forEach((label, i) => {
+    const classes = ["choice", ballot.kind === "yesno" ? YESNO_CLASSES[i] : ""].join(" ");
+    const button = h("button", {
+      type: "button", class: classes, "data-key": `opt-${i}`, "data-index": i,
+      "data-testid": `choice-${i}`,
+    }, h("span", { class: "choice-text" }, label),
+    current.has(i) ? h("span", { class: "choice-note" }, t("current_choice")) : null);
+    button.addEventListener("click", () => {
+      if (!multiple) return ctx.actions.cast(ballot.id, [i]);
+      if (ctx.selection.has(i)) ctx.selection.delete(i);
+      else if (ctx.selection.size < ballot.max_choices) ctx.selection.add(i);
+      else {
+        status.textContent = t("max_reached", { n: ballot.max_choices });
+        return undefined;
+      }
+      return refresh();
+    });
+    group.append(button);
+  });
+  wrap.append(group);
+  if (multiple) {
+    wrap.append(status, submit);
+    refresh();
+  }
+  if (ctx.changing) {
+    wrap.append(h("button", {
+      type: "button", class: "big secondary", "data-key": "keep",
+      onclick: () => ctx.actions.keep(ballot.id),
+    }, t("keep_vote")));
+  }
+  return wrap;
+}
+
+function sendingBody(ballot, ctx) {
+  const { pending } = ctx;
+  const wrap = h("div", { class: "sending", role: "status", "data-testid": "sending" });
+  if (pending.phase === "failed") {
+    wrap.append(h("p", { class: "warning" }, t("not_confirmed")),
+      h("p", { class: "chosen" }, `${t("your_choice")}: ${chosenText(ballot, pending.choices)}`),
+      h("button", {
+        type: "button", class: "big primary", "data-key": "retry", "data-testid": "send-again",
+        onclick: () => ctx.actions.retry(ballot.id),
+      }, t("send_again")));
+    return wrap;
+  }
+  wrap.setAttribute("aria-busy", "true");
+  wrap.append(h("span", { class: "spinner", "aria-hidden": "true" }),
+    h("p", {}, pending.phase === "retrying" ? t("retrying") : t("sending")),
+    h("p", { class: "chosen" }, `${t("your_choice")}: ${chosenText(ballot, pending.choices)}`));
+  return wrap;
+}
+
+function receiptLines(ballot) {
+  const vote = ballot.my_vote;
+  return [
+    h("p", { class: "chosen" }, `${t("your_choice")}: `,
+      h("strong", { "data-testid": "my-choice" }, chosenText(ballot, vote.choices))),
+    h("p", { class: "receipt" }, `${t("receipt")}: `,
+      h("strong", { class: "receipt-code", "data-testid": "receipt" }, vote.receipt)),
+  ];
+}
+
+function confirmation(ballot, ctx) {
+  const panel = h("div", {
+    class: "confirm", "data-testid": "confirmation", tabindex: "-1", "data-key": "confirm",
+  }, h("p", { class: "confirm-title" },
+    h("span", { class: "check", "aria-hidden": "true" }, "✓"), " ", t("counted")),
+  ...receiptLines(ballot));
+  if (ballot.allow_change && ballot.state === "open") {
+    panel.append(h("button", {
+      type: "button", class: "big secondary", "data-key": "change", "data-testid": "change-vote",
+      onclick: () => ctx.actions.change(ballot.id),
+    }, t("change_vote")));
+  }
+  return panel;
+}
+
+function closedBody(ballot) {
+  const wrap = h("div", { class: "closed" },
+    h("p", { class: "ended", "data-testid": "ended" }, t("voting_ended")));
+  if (ballot.my_vote) wrap.append(...receiptLines(ballot));
+  return wrap;
+}
+
+/** Live bars while open (when a tally was allowed through), the final result once closed. */
+export function fillResults(card, ballot, tally) {
+  const section = card.querySelector(".results");
+  if (!section) return;
+  const labels = optionLabels(ballot);
+  let counts = null;
+  let percent = null;
+  let voters = 0;
+  let title = t("live_results");
+  if (ballot.state === "closed") {
+    title = t("final_result");
+    const record = ballot.result?.record;
+    if (!record) {
+      section.hidden = false;
+      section.replaceChildren(h("p", { class: "muted" }, t("result_hidden")));
+      return;
+    }
+    ({ counts, voters } = record);
+    percent = percentOf(counts);
+  } else if (tally && tally.state === "open") {
+    ({ counts, percent, voters } = tally);
+  }
+  if (!counts) {
+    section.hidden = true;
+    return;
+  }
+  if (!section.querySelector(".bars")) {
+    section.replaceChildren(h("h3", { class: "results-title" }), h("div", { class: "bars" }),
+      h("p", { class: "voters" }));
+  }
+  section.hidden = false;
+  section.querySelector(".results-title").textContent = title;
+  updateBars(section.querySelector(".bars"), labels, counts, percent,
+    { winners: ballot.state === "closed" });
+  section.querySelector(".voters").textContent = t("votes_n", { n: voters });
+}
