@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
                                ping_interval=20, ping_timeout=20,
                                max_http_buffer_size=64 * 1024)
     store = Store(redis)
-    hub = Hub(settings, Rooms(store, server_secret(settings)), sio)
+    hub = Hub(settings, Rooms(store, server_secret(settings), otp_gap_s=settings.otp_gap_s), sio)
     hub.sms = (WebhookSender(settings.sms_webhook, settings.sms_token)
                if settings.sms_webhook else OutboxSender(store))
     for namespace in (VoterNamespace(hub), ScreenNamespace(hub), HostNamespace(hub)):

@@ -23,6 +23,7 @@ class Settings:
     workers: int = 1
     sms_webhook: str = ""
     sms_token: str = ""
+    otp_gap_s: int = 30
 
     def __post_init__(self) -> None:
         if self.fsync not in ("always", "everysec"):
@@ -57,6 +58,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         workers=int(env.get("LIVE_WORKERS", "1")),
         sms_webhook=env.get("LIVE_SMS_WEBHOOK", ""),
         sms_token=env.get("LIVE_SMS_TOKEN", ""),
+        otp_gap_s=int(env.get("LIVE_OTP_GAP_S", "30")),
     )
 
 

@@ -34,9 +34,10 @@ def _code_hash(secret: bytes, code: str) -> str:
 
 
 class Admission:
-    def __init__(self, store: Store, secret: bytes) -> None:
+    def __init__(self, store: Store, secret: bytes, otp_gap_s: int = OTP_GAP_S) -> None:
         self.store = store
         self._secret = secret
+        self._otp_gap_s = otp_gap_s
 
     async def gates(self, room_id: str) -> Gates:
         return Gates.load(await self.store.gates(room_id))
@@ -110,8 +111,9 @@ class Admission:
             raise BadPayload("phone", "this room does not verify phone numbers")
         e164 = phone.normalise(body.get("phone"))
         digest = phone.phone_hash(self._secret, e164)
-        if not await self.store.first_within(room_id, "otp-gap", digest, OTP_GAP_S):
-            raise RateLimited(f"a code was just sent; wait {OTP_GAP_S} seconds before asking again")
+        if not await self.store.first_within(room_id, "otp-gap", digest, self._otp_gap_s):
+            raise RateLimited(f"a code was just sent; wait {self._otp_gap_s} seconds "
+                              "before asking again")
         sends = await self.store.count(room_id, "otp-send", digest, OTP_SENDS[1])
         from_address = await self.store.count(room_id, "otp-addr", address,
                                               OTP_SENDS_PER_ADDRESS[1])

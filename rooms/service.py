@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from rooms import payloads, tokens
-from rooms.admission import Admission
+from rooms.admission import OTP_GAP_S, Admission
 from rooms.errors import BallotNotFound, NotHost, RoomNotFound
 from rooms.gates import Gates, read_pass
 from rooms.model import Ballot, Cast, Room, State, Tally
@@ -53,13 +53,14 @@ class Rooms:
     def __init__(self, store: Store, secret: bytes, *,
                  make_id: Callable[[], str] = new_id,
                  make_code: Callable[[], str] = new_code,
-                 make_receipt: Callable[[], str] = new_receipt) -> None:
+                 make_receipt: Callable[[], str] = new_receipt,
+                 otp_gap_s: int = OTP_GAP_S) -> None:
         self.store = store
         self.secret = secret
         self._id = make_id
         self._code = make_code
         self._receipt = make_receipt
-        self.admission = Admission(store, secret)
+        self.admission = Admission(store, secret, otp_gap_s)
         self._gates: dict[str, tuple[int, Gates]] = {}
 
     # host --------------------------------------------------------------------

@@ -76,7 +76,7 @@ class LiveServer:
         self.data_dir = data_dir
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-        full_env.update({"LIVE_SECRET": "test-secret", "LIVE_TICK_MS": "50",
+        full_env.update({"LIVE_SECRET": "test-secret", "LIVE_TICK_MS": "50", "LIVE_OTP_GAP_S": "2",
                          "PYTHONUNBUFFERED": "1"})
         if redis_url:
             full_env["REDIS_URL"] = redis_url

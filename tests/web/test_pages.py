@@ -1,0 +1,222 @@
+"""The pages as people use them: a real headless Chromium (the system one, never
+a downloaded build) against a real `live serve` and redis-server."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, WebSocketRoute, async_playwright
+from playwright.async_api import expect
+
+from tests.support import Host, LiveServer
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
+RECEIPT = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}$")
+WAIT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing. The browser tests drive the system Chromium "
+                    "(apt-get install chromium; the CI script installs it) and never "
+                    "download one.", pytrace=False)
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                            args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def contexts(browser: Browser) -> AsyncIterator[list[BrowserContext]]:
+    """Each test's browser contexts (a phone, a projector, ...), closed afterwards."""
+    made: list[BrowserContext] = []
+    yield made
+    for context in made:
+        await context.close()
+
+
+async def open_page(browser: Browser, contexts: list[BrowserContext], url: str,
+                    **options: Any) -> Page:
+    context = await browser.new_context(**options)
+    context.set_default_timeout(WAIT_MS)
+    contexts.append(context)
+    page = await context.new_page()
+    await page.goto(url)
+    return page
+
+
+def screen_url(live: LiveServer, host: Host) -> str:
+    return f"{live.url}/screen#room={host.room['id']}&key={host.key}"
+
+
+async def test_voter_vote_shows_on_the_presenter_screen(
+        live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
+    ballot = await host.ballot(question="Lunch today?", options=["Bibimbap", "Naengmyeon"])
+    await host.open(ballot["id"])
+    screen = await open_page(browser, contexts, screen_url(live, host), **PROJECTOR)
+    await expect(screen.get_by_test_id("question")).to_have_text("Lunch today?")
+    await expect(screen.get_by_test_id("join-code")).to_have_attribute("data-code",
+                                                                       host.room["code"])
+    await expect(screen.get_by_test_id("count-1")).to_have_text("0")
+
+    phone = await open_page(browser, contexts, f"{live.url}/j/{host.room['code']}", **PHONE)
+    await expect(phone.get_by_test_id("room-title")).to_have_text("Test room")
+    await phone.get_by_role("button", name="Naengmyeon").click()
+
+    confirmation = phone.get_by_test_id("confirmation")
+    await expect(confirmation).to_contain_text("Counted")
+    await expect(phone.get_by_test_id("receipt")).to_have_text(RECEIPT)
+    await expect(phone.get_by_test_id("my-choice")).to_have_text("Naengmyeon")
+    await expect(screen.get_by_test_id("count-1")).to_have_text("1")
+    await expect(screen.get_by_test_id("percent-1")).to_have_text("100%")
+    await expect(screen.get_by_test_id("count-0")).to_have_text("0")
+    await expect(screen.get_by_test_id("votes")).to_have_text("1")
+    await expect(screen.get_by_test_id("phones")).to_have_text("1")
+
+    await phone.get_by_role("button", name="한국어로 보기").click()
+    await expect(confirmation).to_contain_text("집계되었습니다")
+    await expect(phone.locator("html")).to_have_attribute("lang", "ko")
+
+    await host.close(ballot["id"])
+    await expect(screen.get_by_test_id("result-title")).to_be_visible()
+    await expect(screen.get_by_test_id("state")).to_have_text("Closed")
+    await expect(screen.get_by_test_id("count-1")).to_have_text("1")
+    await expect(phone.get_by_test_id("ended")).to_have_text("투표가 끝났습니다.")
+
+
+async def test_voter_keeps_the_vote_across_a_reload(
+        live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
+    ballot = await host.ballot(question="Approve the budget?", kind="yesno")
+    await host.open(ballot["id"])
+    phone = await open_page(browser, contexts, f"{live.url}/", **PHONE)
+    await phone.get_by_test_id("code-input").fill(host.room["code"])
+    await phone.get_by_test_id("join-button").click()
+    await expect(phone).to_have_url(f"{live.url}/j/{host.room['code']}")
+    await phone.get_by_role("button", name="Yes").click()
+    receipt = phone.get_by_test_id("receipt")
+    await expect(receipt).to_have_text(RECEIPT)
+    first = await receipt.inner_text()
+
+    await phone.reload()
+
+    await expect(phone.get_by_test_id("confirmation")).to_contain_text("Counted")
+    await expect(phone.get_by_test_id("receipt")).to_have_text(first)
+    await expect(phone.get_by_test_id("choice-0")).to_have_count(0)
+    assert (await host.tally(ballot["id"]))["counts"] == [1, 0, 0]
+
+
+async def test_voter_picks_several_options_and_changes_the_vote(
+        live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
+    ballot = await host.ballot(question="Which days?", options=["Mon", "Tue", "Wed"],
+                               kind="multiple", max_choices=2, allow_change=True)
+    await host.open(ballot["id"])
+    phone = await open_page(browser, contexts, f"{live.url}/j/{host.room['code']}", **PHONE)
+    submit = phone.get_by_test_id("submit-vote")
+    await expect(submit).to_be_disabled()
+    for day in ("Mon", "Wed", "Tue"):  # the third is refused: at most two
+        await phone.get_by_role("button", name=day).click()
+    await expect(phone.get_by_role("button", name="Tue")).to_have_attribute("aria-pressed",
+                                                                            "false")
+    await submit.click()
+    await expect(phone.get_by_test_id("my-choice")).to_have_text("Mon, Wed")
+    first = await phone.get_by_test_id("receipt").inner_text()
+
+    await phone.get_by_test_id("change-vote").click()
+    await phone.get_by_role("button", name="Tue").click()
+    await phone.get_by_test_id("submit-vote").click()
+
+    await expect(phone.get_by_test_id("my-choice")).to_have_text("Tue")
+    await expect(phone.get_by_test_id("receipt")).not_to_have_text(first)
+    assert (await host.tally(ballot["id"]))["counts"] == [0, 1, 0]
+
+
+async def test_voter_retries_a_lost_answer_with_the_same_key(
+        live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
+    ballot = await host.ballot(question="Coffee?", options=["Hot", "Iced"])
+    await host.open(ballot["id"])
+    context = await browser.new_context(**PHONE)
+    context.set_default_timeout(WAIT_MS)
+    contexts.append(context)
+    sent: list[dict[str, Any]] = []
+
+    async def drop_first_vote_ack(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        dropped = False
+
+        def from_page(message: str | bytes) -> None:
+            if isinstance(message, str) and '"vote:cast"' in message:
+                sent.append(json.loads(message[message.index("["):])[1])
+            server.send(message)
+
+        def from_server(message: str | bytes) -> None:
+            nonlocal dropped
+            if isinstance(message, str) and message.startswith("43/voter,") and sent \
+                    and not dropped:
+                dropped = True  # the vote reached Redis; its answer is lost on the way
+                return
+            ws.send(message)
+
+        ws.on_message(from_page)
+        server.on_message(from_server)
+
+    await context.route_web_socket(re.compile(r".*/socket\.io/.*"), drop_first_vote_ack)
+    phone = await context.new_page()
+    await phone.goto(f"{live.url}/j/{host.room['code']}")
+    await phone.get_by_role("button", name="Iced").click()
+    await expect(phone.get_by_test_id("sending")).to_be_visible()
+
+    await expect(phone.get_by_test_id("confirmation")).to_contain_text("Counted",
+                                                                       timeout=20_000)
+    assert len(sent) == 2 and sent[0]["client_key"] == sent[1]["client_key"]
+    tally = await host.tally(ballot["id"])
+    assert tally["counts"] == [0, 1] and tally["voters"] == 1
+
+
+async def test_host_console_creates_a_room_and_opens_a_ballot(
+        live: LiveServer, browser: Browser, contexts: list[BrowserContext]) -> None:
+    console = await open_page(browser, contexts, f"{live.url}/host", **PROJECTOR)
+    await console.get_by_test_id("new-room-title").fill("Union meeting")
+    await console.get_by_test_id("create-room").click()
+
+    key = await console.get_by_test_id("host-key").inner_text()
+    assert len(key) >= 20
+    await expect(console).to_have_url(re.compile(rf"#room=\w+&key={re.escape(key)}$"))
+    room_id = re.search(r"#room=(\w+)", console.url).group(1)  # type: ignore[union-attr]
+    code = await console.get_by_test_id("join-code").inner_text()
+    assert re.fullmatch(r"\d{6}", code)
+
+    await console.get_by_test_id("ballot-question").fill("Elect the chair?")
+    await console.get_by_test_id("ballot-options").fill("Kim\nLee\n\nPark\n")
+    await console.get_by_test_id("add-ballot").click()
+    card = console.locator("article", has_text="Elect the chair?")
+    await expect(card.get_by_test_id("ballot-state")).to_have_text("Draft")
+    await card.get_by_test_id("open").click()
+    await expect(card.get_by_test_id("ballot-state")).to_have_text("Voting open")
+    await expect(card.get_by_test_id("close")).to_be_visible()
+
+    phone = await open_page(browser, contexts, f"{live.url}/j/{code}", **PHONE)
+    await expect(phone.get_by_test_id("question")).to_have_text("Elect the chair?")
+    await phone.get_by_role("button", name="Park").click()
+    await expect(phone.get_by_test_id("confirmation")).to_be_visible()
+    await expect(card.get_by_test_id("ballot-voters")).to_contain_text("1")
+
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        r = await http.get(f"/api/rooms/{room_id}", headers={"authorization": f"Bearer {key}"})
+    snapshot = r.json()["data"]
+    assert [(b["question"], b["options"], b["state"], b["tally"]["counts"])
+            for b in snapshot["ballots"]] == [("Elect the chair?", ["Kim", "Lee", "Park"],
+                                               "open", [0, 0, 1])]
