@@ -22,6 +22,7 @@ from live.hub import Hub
 from live.pump import TallyPump
 from live.screen import ScreenNamespace
 from live.sms import OutboxSender, WebhookSender
+from live.signing import Signer, load_or_create
 from live.settings import Settings, from_env, server_secret
 from live.voter import VoterNamespace
 from rooms.service import Rooms
@@ -50,7 +51,9 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
                                ping_interval=20, ping_timeout=20,
                                max_http_buffer_size=64 * 1024)
     store = Store(redis)
-    hub = Hub(settings, Rooms(store, server_secret(settings), otp_gap_s=settings.otp_gap_s), sio)
+    signer = Signer(load_or_create(settings.data_dir))
+    rooms = Rooms(store, server_secret(settings), otp_gap_s=settings.otp_gap_s, sign=signer)
+    hub = Hub(settings, rooms, sio, signer=signer)
     hub.sms = (WebhookSender(settings.sms_webhook, settings.sms_token)
                if settings.sms_webhook else OutboxSender(store))
     for namespace in (VoterNamespace(hub), ScreenNamespace(hub), HostNamespace(hub)):

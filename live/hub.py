@@ -12,7 +12,8 @@ import socketio
 
 from live.settings import Settings
 from rooms.model import Ballot, State, Visibility
-from rooms.service import Closed, Rooms
+from rooms.closing import Closed
+from rooms.service import Rooms
 
 VOTER_NS = "/voter"
 SCREEN_NS = "/screen"
@@ -39,6 +40,7 @@ class Hub:
     worker: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     phones: Counter[str] = field(default_factory=Counter)
     screens: Counter[str] = field(default_factory=Counter)
+    signer: Any = None
     sms: Any = None
 
     def links(self, room_id: str, code: str) -> dict[str, str]:

@@ -123,6 +123,8 @@ class Run:
         got = await self.connect(self.cfg.voters)
         self.out["connect_cpu"] = self.cpu.stop(time.monotonic())
         self.phones = [(w, i) for w, c in enumerate(got["per_worker"]) for i in range(c)]
+        if not self.phones:
+            raise RuntimeError(f"no phone could connect: {got['errors']}")
         await asyncio.sleep(3.0)  # presence reports and buffers settle
         after = self.t.server.rss_kb()
         got.update(rss_before_kb=before, rss_after_kb=after,
@@ -152,6 +154,7 @@ class Run:
         vs = await self.vote(ballot, plan)
         res = analysis.throughput(vs, self.cfg.burst_seconds / 0.9)
         res["cpu"] = self.cpu.stop(time.monotonic())
+        self.out["_burst_latencies"] = [v.acked - v.scheduled for v in vs if v.acked >= 0]
         if self.live:
             await asyncio.sleep(1.0)  # the last coalesced tallies
             res["presenter"] = analysis.presenter_lag(vs, self.presenter.seqs(ballot))
@@ -256,8 +259,9 @@ class Run:
         out = self.cfg.profile_dir / f"{self.t.name}-{label}.txt"
         self.out["profile"] = str(out)
         spy = Path(sys.executable).with_name("py-spy")
-        return subprocess.Popen([str(spy) if spy.exists() else "py-spy", "record", "--pid", str(pid), "--rate", "200",
-                                 "--format", "raw", "--output", str(out), "--nonblocking"],
+        return subprocess.Popen([str(spy) if spy.exists() else "py-spy", "record",
+                                 "--pid", str(pid), "--rate", "200", "--format", "raw",
+                                 "--output", str(out), "--nonblocking"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -42,9 +42,26 @@ def result(ballot_id: str) -> str:
     return f"vote:{{b:{ballot_id}}}:result"
 
 
+def log(ballot_id: str) -> str:
+    return f"vote:{{b:{ballot_id}}}:log"
+
+
+def chain(ballot_id: str) -> str:
+    return f"vote:{{b:{ballot_id}}}:chain"
+
+
+def manifest(ballot_id: str) -> str:
+    return f"vote:{{b:{ballot_id}}}:manifest"
+
+
+def bundle(ballot_id: str) -> str:
+    return f"vote:{{b:{ballot_id}}}:bundle"
+
+
 def ballot_keys(ballot_id: str) -> list[str]:
     return [ballot(ballot_id), counts(ballot_id), voters(ballot_id), resets(ballot_id),
-            result(ballot_id)]
+            result(ballot_id), log(ballot_id), chain(ballot_id), manifest(ballot_id),
+            bundle(ballot_id)]
 
 
 def gate_counter(room_id: str, kind: str, who: str) -> str:

@@ -67,6 +67,7 @@ class Ballot:
     closes_at: int = 0
     closed_at: int = 0
     resets: int = 0
+    manifest_sha256: str = ""
 
     def __post_init__(self) -> None:
         if not 2 <= len(self.options) <= MAX_OPTIONS:
@@ -92,6 +93,7 @@ class Ballot:
             "closes_at": self.closes_at,
             "closed_at": self.closed_at,
             "resets": self.resets,
+            "manifest_sha256": self.manifest_sha256,
         }
 
 
@@ -128,6 +130,7 @@ class Cast:
     receipt: str
     status: str  # "new", "changed" or "repeat" (same client key retried)
     choices: tuple[int, ...] = field(default=())
+    tracker: str = ""
 
     def public(self) -> dict[str, object]:
         return {
@@ -136,4 +139,5 @@ class Cast:
             "receipt": self.receipt,
             "status": self.status,
             "choices": list(self.choices),
+            "tracker": self.tracker,
         }

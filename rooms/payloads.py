@@ -123,6 +123,7 @@ class VoteRequest:
     choices: tuple[int, ...]
     client_key: str
     pass_token: str | None
+    nonce: str | None
 
 
 def vote_request(payload: Any) -> VoteRequest:
@@ -143,7 +144,11 @@ def vote_request(payload: Any) -> VoteRequest:
     admission = body.get("pass")
     if admission is not None and not isinstance(admission, str):
         raise BadPayload("pass", "must be the pass string from room:join or gate:admit")
-    return VoteRequest(text(body, "ballot", limit=64), tuple(sorted(raw)), key, admission)
+    nonce = body.get("nonce")
+    if nonce is not None and not (isinstance(nonce, str) and 16 <= len(nonce) <= 64
+                                  and all(c in "0123456789abcdef" for c in nonce)):
+        raise BadPayload("nonce", "must be 16 to 64 lowercase hex digits")
+    return VoteRequest(text(body, "ballot", limit=64), tuple(sorted(raw)), key, admission, nonce)
 
 
 def countdown(payload: Any) -> int:

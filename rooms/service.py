@@ -9,18 +9,24 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from rooms import payloads, tokens
+from rooms import ledger, payloads, tokens
 from rooms.admission import OTP_GAP_S, Admission
 from rooms.errors import BallotNotFound, NotHost, RoomNotFound
 from rooms.gates import Gates, read_pass
 from rooms.model import Ballot, Cast, Room, State, Tally
-from rooms.result import build_record, sealed
+from rooms.bundle import Signer
+from rooms.closing import Closed, Closer
+from rooms.result import canonical
 from rooms.store import Store
 
 DEVICE = "device"
 GATES_CACHE_MS = 1000
 CODE_ATTEMPTS = 50
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def unsigned(data: bytes) -> dict[str, str]:
+    return {"signature": "", "public_key": "", "algorithm": "none"}
 
 
 def new_id() -> str:
@@ -43,24 +49,20 @@ class Joined:
     device: str
 
 
-@dataclass(frozen=True)
-class Closed:
-    sealed: dict[str, Any]
-    announced_here: bool
-
-
 class Rooms:
     def __init__(self, store: Store, secret: bytes, *,
                  make_id: Callable[[], str] = new_id,
                  make_code: Callable[[], str] = new_code,
                  make_receipt: Callable[[], str] = new_receipt,
-                 otp_gap_s: int = OTP_GAP_S) -> None:
+                 otp_gap_s: int = OTP_GAP_S,
+                 sign: Signer = unsigned) -> None:
         self.store = store
         self.secret = secret
         self._id = make_id
         self._code = make_code
         self._receipt = make_receipt
         self.admission = Admission(store, secret, otp_gap_s)
+        self.closer = Closer(store, sign)
         self._gates: dict[str, tuple[int, Gates]] = {}
 
     # host --------------------------------------------------------------------
@@ -104,7 +106,11 @@ class Rooms:
         return ballot
 
     async def open(self, ballot: Ballot, countdown_s: int = 0) -> Ballot:
-        _, closes_at = await self.store.open(ballot.id, countdown_s * 1000)
+        room, _ = await self.store.room(ballot.room_id)
+        gates = list((await self.admission.gates(room.id)).required())
+        text = canonical(ledger.manifest(ballot, room.title, gates)).decode()
+        _, closes_at = await self.store.open(ballot.id, countdown_s * 1000, text,
+                                             ledger.sha256_hex(text.encode()))
         await self.store.add_deadline(ballot.id, closes_at)
         return await self.store.ballot(ballot.id)
 
@@ -120,21 +126,7 @@ class Rooms:
 
     async def close(self, ballot_id: str) -> Closed:
         """Close once and seal the result once; safe to call from every worker."""
-        await self.store.close(ballot_id)
-        await self.store.drop_deadline(ballot_id)
-        existing = await self.store.result(ballot_id)
-        if existing is not None:
-            return Closed(existing, False)
-        ballot = await self.store.ballot(ballot_id)
-        record = build_record(ballot, await self.store.tally(ballot_id),
-                              await self.store.receipts(ballot_id),
-                              await self.store.resets(ballot_id))
-        seal = sealed(record)
-        if await self.store.save_result(ballot_id, seal):
-            return Closed(seal, True)
-        stored = await self.store.result(ballot_id)
-        assert stored is not None
-        return Closed(stored, False)
+        return await self.closer.close(ballot_id)
 
     async def close_due(self) -> list[Closed]:
         return [await self.close(b) for b in await self.store.due()]
@@ -173,8 +165,12 @@ class Rooms:
         ballot = await self.store.ballot(request.ballot_id)
         if ballot.room_id != room_id:
             raise BallotNotFound(request.ballot_id)
-        return await self.store.cast(ballot.id, admitted.ids(), request.client_key,
-                                     request.choices, self._receipt())
+        ids = admitted.ids()
+        nonce = request.nonce or secrets.token_hex(16)
+        return await self.store.cast(ballot.id, ids, request.client_key, request.choices,
+                                     self._receipt(), ledger.tracker(ballot.id, request.choices,
+                                                                     nonce),
+                                     nonce, ledger.pseudonym(self.secret, ballot.id, ids[0]))
 
     async def voter_view(self, room_id: str, voter: str) -> list[dict[str, Any]]:
         """Every ballot of the room as this voter may see it."""

@@ -34,6 +34,8 @@ class Store:
         self._close = _script(redis, "close")
         self._reset = _script(redis, "reset")
         self._otp = _script(redis, "otp")
+        self._chain = _script(redis, "chain")
+        self._result_event = _script(redis, "result_event")
 
     # rooms ---------------------------------------------------------------
 
@@ -92,24 +94,29 @@ class Store:
             rows = await pipe.execute()
         return [_ballot(b, {_s(k): _s(v) for k, v in row.items()}) for b, row in zip(ids, rows)]
 
-    async def open(self, ballot_id: str, countdown_ms: int) -> tuple[int, int]:
-        reply = await self._open(keys=[keys.ballot(ballot_id)], args=[countdown_ms])
+    async def open(self, ballot_id: str, countdown_ms: int, manifest: str,
+                   manifest_hash: str) -> tuple[int, int]:
+        await self.redis.set(keys.manifest(ballot_id), manifest)
+        reply = await self._open(keys=[keys.ballot(ballot_id), keys.log(ballot_id)],
+                                 args=[countdown_ms, manifest_hash])
         _check(reply, ballot_id)
         return int(reply[1]), int(reply[2])
 
     async def countdown(self, ballot_id: str, ms: int) -> int:
-        reply = await self._countdown(keys=[keys.ballot(ballot_id)], args=[ms])
+        reply = await self._countdown(keys=[keys.ballot(ballot_id), keys.log(ballot_id)],
+                                      args=[ms])
         _check(reply, ballot_id)
         return int(reply[1])
 
     async def close(self, ballot_id: str) -> tuple[bool, int]:
         """(whether this call closed it, closed_at)."""
-        reply = await self._close(keys=[keys.ballot(ballot_id)])
+        reply = await self._close(keys=[keys.ballot(ballot_id), keys.log(ballot_id)])
         _check(reply, ballot_id)
         return _s(reply[0]) == "closed", int(reply[1])
 
     async def reset(self, ballot_id: str, reason: str) -> int:
-        reply = await self._reset(keys=keys.ballot_keys(ballot_id)[:4], args=[reason])
+        reply = await self._reset(keys=keys.ballot_keys(ballot_id)[:4] + [keys.log(ballot_id)],
+                                  args=[reason])
         _check(reply, ballot_id)
         return int(reply[1])
 
@@ -119,13 +126,17 @@ class Store:
     # votes and tallies -----------------------------------------------------
 
     async def cast(self, ballot_id: str, identities: list[str], client_key: str,
-                   choices: tuple[int, ...], receipt: str) -> Cast:
+                   choices: tuple[int, ...], receipt: str, tracker: str, nonce: str,
+                   pseudonym: str) -> Cast:
         reply = await self._vote(
-            keys=[keys.ballot(ballot_id), keys.counts(ballot_id), keys.voters(ballot_id)],
-            args=[",".join(identities), client_key, ",".join(map(str, choices)), receipt])
+            keys=[keys.ballot(ballot_id), keys.counts(ballot_id), keys.voters(ballot_id),
+                  keys.log(ballot_id)],
+            args=[",".join(identities), client_key, ",".join(map(str, choices)), receipt,
+                  tracker, nonce, pseudonym])
         _check(reply, ballot_id)
         applied = tuple(int(c) for c in _s(reply[4]).split(","))
-        return Cast(ballot_id, int(reply[1]), _s(reply[2]), _s(reply[3]), applied)
+        return Cast(ballot_id, int(reply[1]), _s(reply[2]), _s(reply[3]), applied,
+                    _s(reply[5]))
 
     async def my_vote(self, ballot_id: str, identity: str) -> dict[str, Any] | None:
         owner = await self.redis.hget(keys.voters(ballot_id), f"i:{identity}")
@@ -135,7 +146,8 @@ class Store:
         if raw is None:
             return None
         entry = json.loads(raw)
-        return {"choices": sorted(int(c) for c in entry["c"] or []), "receipt": entry["r"]}
+        return {"choices": sorted(int(c) for c in entry["c"] or []), "receipt": entry["r"],
+                "tracker": entry.get("t")}
 
     async def tally(self, ballot_id: str) -> Tally:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -156,9 +168,54 @@ class Store:
             rows = await pipe.execute()
         return {b: int(s) for b, s in zip(ballot_ids, rows) if s is not None}
 
-    async def receipts(self, ballot_id: str) -> list[str]:
+    async def counted(self, ballot_id: str) -> list[dict[str, Any]]:
+        """The current ballot of every voter: receipt, tracker, nonce, choices, pseudonym."""
         entries = await self.redis.hgetall(keys.voters(ballot_id))
-        return [json.loads(v)["r"] for k, v in entries.items() if _s(k).startswith("v:")]
+        return [json.loads(v) for k, v in entries.items() if _s(k).startswith("v:")]
+
+    # ledger ------------------------------------------------------------------
+
+    async def manifest(self, ballot_id: str) -> str | None:
+        raw = await self.redis.get(keys.manifest(ballot_id))
+        return None if raw is None else _s(raw)
+
+    async def log_since(self, ballot_id: str, start: int) -> list[str]:
+        return [_s(e) for e in await self.redis.lrange(keys.log(ballot_id), start, -1)]
+
+    async def log_result(self, ballot_id: str, event: str) -> bool:
+        reply = await self._result_event(keys=[keys.ballot(ballot_id), keys.log(ballot_id)],
+                                         args=[event])
+        return bool(reply)
+
+    async def chain(self, ballot_id: str, start: int = 0) -> list[dict[str, Any]]:
+        return [json.loads(e) for e in await self.redis.lrange(keys.chain(ballot_id), start, -1)]
+
+    async def chain_tip(self, ballot_id: str) -> tuple[int, str | None]:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.llen(keys.chain(ballot_id))
+            pipe.lindex(keys.chain(ballot_id), -1)
+            length, last = await pipe.execute()
+        return int(length), None if last is None else str(json.loads(last)["hash"])
+
+    async def log_lengths(self, ballot_ids: list[str]) -> dict[str, tuple[int, int]]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for ballot_id in ballot_ids:
+                pipe.llen(keys.log(ballot_id))
+                pipe.llen(keys.chain(ballot_id))
+            rows = await pipe.execute()
+        return {b: (int(rows[2 * i]), int(rows[2 * i + 1])) for i, b in enumerate(ballot_ids)}
+
+    async def extend_chain(self, ballot_id: str, at: int, links: list[dict[str, Any]]) -> bool:
+        reply = await self._chain(keys=[keys.chain(ballot_id)],
+                                  args=[at] + [json.dumps(link, sort_keys=True) for link in links])
+        return int(reply) >= 0
+
+    async def save_bundle(self, ballot_id: str, signed: str) -> bool:
+        return bool(await self.redis.set(keys.bundle(ballot_id), signed, nx=True))
+
+    async def bundle(self, ballot_id: str) -> str | None:
+        raw = await self.redis.get(keys.bundle(ballot_id))
+        return None if raw is None else _s(raw)
 
     # deadlines and results -------------------------------------------------
 
@@ -266,4 +323,5 @@ def _ballot(ballot_id: str, f: dict[str, str]) -> Ballot:
         visibility=Visibility(d["visibility"]), state=State(f["state"]),
         opened_at=int(f["opened_at"]), closes_at=int(f["closes_at"]),
         closed_at=int(f["closed_at"]), resets=int(f["resets"]),
+        manifest_sha256=f.get("manifest", ""),
     )

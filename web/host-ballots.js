@@ -136,3 +136,20 @@ async function download(url, filename, key) {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(href), 10000);
 }
+
+/** The console's confirm dialog; resolves {reason} on confirm, null on cancel. */
+export function confirmDialog(text, withReason) {
+  const $ = (id) => document.getElementById(id);
+  const dialog = $("confirm-dialog");
+  $("confirm-text").textContent = text;
+  $("reason-field").hidden = !withReason;
+  $("reason-input").value = "";
+  $("reason-input").placeholder = t("reason_default");
+  dialog.returnValue = "";
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => {
+      resolve(dialog.returnValue === "ok" ? { reason: $("reason-input").value.trim() } : null);
+    }, { once: true });
+  });
+}

@@ -2,13 +2,15 @@
 import { adoptRoomLang, errorText, initLang, onLangChange, t } from "./i18n.js";
 import { api, Conn, readFragment } from "./net.js";
 import { connectionBanner, copyText, noteServerTime, tickCountdowns } from "./ui.js";
-import { fillCounts, hostBallotCard } from "./host-ballots.js";
+import { confirmDialog, fillCounts, hostBallotCard } from "./host-ballots.js";
+import { GatesPanel } from "./host-gates.js";
 
 const $ = (id) => document.getElementById(id);
 const state = {
   room: "", key: "", ballots: new Map(), tallies: new Map(), errors: new Map(), busy: new Set(),
 };
 let conn = null;
+let gates = null;
 let createdKey = ""; // shown once, right after this page created the room
 
 function status(text) {
@@ -45,6 +47,7 @@ function start() {
   }
   if (conn && state.room === room && state.key === key) return;
   if (conn) conn.socket.disconnect();
+  gates?.stop();
   Object.assign(state, { room, key });
   for (const map of [state.ballots, state.tallies, state.errors, state.busy]) map.clear();
   $("create-view").hidden = true;
@@ -79,6 +82,7 @@ async function watch(c) {
     takeTally(tally);
   }
   renderAll();
+  gates.load();
 }
 
 function watchFailed(error) {
@@ -141,21 +145,6 @@ async function run(id, work) {
     state.busy.delete(id);
     renderCard(id);
   }
-}
-
-function confirmDialog(text, withReason) {
-  const dialog = $("confirm-dialog");
-  $("confirm-text").textContent = text;
-  $("reason-field").hidden = !withReason;
-  $("reason-input").value = "";
-  $("reason-input").placeholder = t("reason_default");
-  dialog.returnValue = "";
-  dialog.showModal();
-  return new Promise((resolve) => {
-    dialog.addEventListener("close", () => {
-      resolve(dialog.returnValue === "ok" ? { reason: $("reason-input").value.trim() } : null);
-    }, { once: true });
-  });
 }
 
 const actions = {
@@ -270,6 +259,7 @@ function boot() {
   $("ballot-form").addEventListener("submit", createBallot);
   $("b-kind").addEventListener("change", syncKindFields);
   syncKindFields();
+  gates = new GatesPanel({ call: (event, body) => hostCall(event, body), status });
   $("key-saved").addEventListener("click", () => {
     $("key-notice").hidden = true;
     createdKey = "";

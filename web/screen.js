@@ -94,6 +94,28 @@ function onTally(tally) {
   render();
 }
 
+let qrTimer = 0;
+
+/** With the QR gate on, the QR carries a token that rotates: fetch the new one just
+ * after it turns (the old one stays valid for a grace period). Without the gate, look
+ * again now and then: the host may turn it on. */
+async function refreshQr(conn) {
+  clearTimeout(qrTimer);
+  let delayMs = 30_000;
+  try {
+    const shown = await conn.call("qr:get", { room: fragment.room, key: fragment.key });
+    const url = new URL(shown.svg, location.href);
+    const src = url.pathname + url.search; // same origin, whatever base URL the server knows
+    const next = new Image();
+    next.onload = () => { $("qr").src = src; };
+    next.src = src;
+    if (shown.rotates_in !== null) delayMs = (shown.rotates_in + 0.5) * 1000;
+  } catch {
+    delayMs = 5_000;
+  }
+  qrTimer = setTimeout(() => refreshQr(conn), delayMs);
+}
+
 async function watch(conn) {
   const snap = await conn.call("screen:watch", { room: fragment.room, key: fragment.key },
     { early: true });
@@ -106,6 +128,7 @@ async function watch(conn) {
   }
   state.phones = snap.phones;
   render();
+  refreshQr(conn);
 }
 
 function showNotice(text) {

@@ -5,7 +5,7 @@ import { h, optionLabels, percentOf, updateBars } from "./ui.js";
 const YESNO_CLASSES = ["choice-yes", "choice-no", "choice-abstain"];
 
 /**
- * ctx: {tally, pending, changing, error, selection: Set, actions:
+ * ctx: {tally, pending, changing, error, selection: Set, locked, actions:
  *       {cast(id, choices), retry(id), change(id), keep(id)}}
  */
 export function ballotCard(ballot, ctx) {
@@ -33,6 +33,7 @@ function body(ballot, ctx) {
   if (ballot.state === "closed") return closedBody(ballot);
   if (ctx.pending) return sendingBody(ballot, ctx);
   if (ballot.my_vote && !ctx.changing) return confirmation(ballot, ctx);
+  if (ctx.locked) return h("p", { class: "locked", "data-testid": "locked" }, t("locked_note"));
   return choicesBody(ballot, ctx);
 }
 

@@ -1,18 +1,20 @@
-// The phone page: join by code, vote, see "counted" with a receipt, survive reloads.
+// The phone page: join by code, pass the room's checks, vote, see "counted" with a
+// receipt, and keep all of it across reloads and reconnects.
 import { adoptRoomLang, errorText, initLang, onLangChange, t } from "./i18n.js";
-import { Conn, newClientKey, sleep } from "./net.js";
+import { load, save } from "./keep.js";
+import { Conn } from "./net.js";
 import { connectionBanner, noteServerTime, tickCountdowns } from "./ui.js";
+import { AdmissionDesk } from "./voter-admission.js";
 import { ballotCard, fillResults } from "./voter-ballot.js";
+import { votingActions } from "./voter-cast.js";
 
 const DEVICE = "lv.device";
-const MAX_TRIES = 5;
-// Worth another try with the same client key: the vote may or may not have landed.
-const RETRYABLE = new Set(["timeout", "offline", "not_joined", "internal"]);
 
 const $ = (id) => document.getElementById(id);
 const state = {
   code: "",
   roomId: "",
+  qr: new URLSearchParams(location.search).get("t") || "", // a scanned rotating QR token
   ballots: new Map(),
   tallies: new Map(),
   pending: new Map(), // ballot -> {choices, key, phase: sending | retrying | failed}
@@ -21,22 +23,10 @@ const state = {
   selections: new Map(),
 };
 let conn = null;
-
-function loadDevice() {
-  try {
-    return localStorage.getItem(DEVICE) || "";
-  } catch {
-    return "";
-  }
-}
-
-function saveDevice(device) {
-  try {
-    localStorage.setItem(DEVICE, device);
-  } catch {
-    // without storage this tab is still one voter until it reloads
-  }
-}
+const desk = new AdmissionDesk({
+  conn: () => conn, container: $("gates"), onLockChange: () => renderAll(),
+});
+const cardOf = (id) => document.querySelector(`[data-ballot="${id}"]`);
 
 function announce(text) {
   $("announce").textContent = "";
@@ -56,13 +46,6 @@ function showJoin(error = null) {
   $("code").focus();
 }
 
-function showRoom(room) {
-  $("join-view").hidden = true;
-  $("room-view").hidden = false;
-  $("room-title").textContent = room.title;
-  document.title = `${room.title} · LiveVote`;
-}
-
 function onJoinSubmit(event) {
   event.preventDefault();
   const code = $("code").value.replace(/\D/g, "");
@@ -76,8 +59,7 @@ function onJoinSubmit(event) {
 }
 
 function startRoom(code) {
-  state.code = code;
-  state.roomId = "";
+  Object.assign(state, { code, roomId: "" });
   $("code").value = code;
   $("join-button").disabled = true;
   $("join-button").textContent = t("joining");
@@ -92,36 +74,47 @@ function startRoom(code) {
 }
 
 async function join(c) {
-  if (!state.code && !state.roomId) return;
+  if (!state.code) return;
   const payload = state.roomId ? { room: state.roomId } : { code: state.code };
-  const device = loadDevice();
+  const device = load(DEVICE);
+  const kept = desk.kept(state.code);
   if (device) payload.device = device;
+  if (kept) payload.pass = kept;
+  if (state.qr) payload.qr = state.qr;
   const data = await c.call("room:join", payload, { early: true });
-  saveDevice(data.device);
-  state.roomId = data.room.id;
-  state.code = data.room.code;
+  save(DEVICE, data.device);
+  Object.assign(state, { roomId: data.room.id, code: data.room.code, qr: "" });
+  desk.take(data.room.code, data);
   adoptRoomLang(data.room.lang);
   state.ballots = new Map(data.ballots.map((b) => [b.id, b]));
-  if (location.pathname !== `/j/${data.room.code}`) {
+  // A clean address: a reload re-joins by code, and the used QR token is gone.
+  if (location.pathname + location.search !== `/j/${data.room.code}`) {
     history.replaceState(null, "", `/j/${data.room.code}`);
   }
-  showRoom(data.room);
+  $("join-view").hidden = true;
+  $("room-view").hidden = false;
+  $("room-title").textContent = data.room.title;
+  document.title = `${data.room.title} · LiveVote`;
   renderAll();
   for (const b of data.ballots) if (b.state === "open") refreshTally(b.id, true);
 }
 
 function joinFailed(error) {
   if (error.code === "room_not_found" || error.code === "bad_payload") {
-    state.code = "";
-    state.roomId = "";
+    Object.assign(state, { code: "", roomId: "" });
     showJoin(error);
     return;
   }
-  // A slow or failing server: try the same join again shortly.
-  if (!state.roomId) $("join-error").textContent = errorText(error);
+  if (error.code.startsWith("qr_") && state.qr) {
+    // An old photo of the QR: join anyway and ask for a fresh scan.
+    state.qr = "";
+    desk.refuseQr(error);
+  } else if (!state.roomId) {
+    $("join-error").textContent = errorText(error);
+  }
   setTimeout(() => {
     if (conn.socket.connected) join(conn).catch(joinFailed);
-  }, 2000);
+  }, desk.errors.has("qr") ? 0 : 2000);
 }
 
 // pushes ----------------------------------------------------------------------
@@ -150,24 +143,20 @@ function listen(c) {
     renderAll();
     announce(`${ballot.question}: ${t("voting_ended")}`);
   });
-  c.on("tally", (tally) => {
-    const seen = state.tallies.get(tally.ballot);
-    if (!state.ballots.has(tally.ballot) || (seen && tally.seq < seen.seq)) return;
-    state.tallies.set(tally.ballot, tally);
-    const card = document.querySelector(`[data-ballot="${tally.ballot}"]`);
-    if (card) fillResults(card, state.ballots.get(tally.ballot), tally);
-  });
+  c.on("tally", takeTally);
+}
+
+function takeTally(tally) {
+  const seen = state.tallies.get(tally?.ballot);
+  if (!tally || !state.ballots.has(tally.ballot) || (seen && tally.seq < seen.seq)) return;
+  state.tallies.set(tally.ballot, tally);
+  const card = cardOf(tally.ballot);
+  if (card) fillResults(card, state.ballots.get(tally.ballot), tally);
 }
 
 async function refreshTally(ballotId, early = false) {
   try {
-    const tally = await conn.call("tally:get", { ballot: ballotId }, { early });
-    const seen = state.tallies.get(ballotId);
-    if (tally && !(seen && tally.seq < seen.seq)) {
-      state.tallies.set(ballotId, tally);
-      const card = document.querySelector(`[data-ballot="${ballotId}"]`);
-      if (card) fillResults(card, state.ballots.get(ballotId), tally);
-    }
+    takeTally(await conn.call("tally:get", { ballot: ballotId }, { early }));
   } catch {
     // bars are a bonus; the next push brings them
   }
@@ -183,83 +172,18 @@ async function refreshList() {
   }
 }
 
-// voting ----------------------------------------------------------------------
-
-function sameChoices(a, b) {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-async function cast(ballotId, choices) {
-  let pending = state.pending.get(ballotId);
-  // One intended vote keeps one client key through every retry.
-  if (!pending || !sameChoices(pending.choices, choices)) {
-    pending = { choices, key: newClientKey(), phase: "sending" };
-  }
-  pending.phase = "sending";
-  state.pending.set(ballotId, pending);
-  state.errors.delete(ballotId);
-  renderCard(ballotId);
-  for (let attempt = 1; attempt <= MAX_TRIES; attempt += 1) {
-    try {
-      const ack = await conn.call("vote:cast",
-        { ballot: ballotId, choices: pending.choices, client_key: pending.key });
-      counted(ballotId, ack);
-      return;
-    } catch (error) {
-      if (state.pending.get(ballotId) !== pending) return;
-      if (!RETRYABLE.has(error.code)) {
-        refused(ballotId, error);
-        return;
-      }
-      pending.phase = "retrying";
-      renderCard(ballotId);
-      await sleep(500 * attempt);
-    }
-  }
-  pending.phase = "failed";
-  renderCard(ballotId);
-}
-
-function counted(ballotId, ack) {
-  const ballot = state.ballots.get(ballotId);
-  if (!ballot) return;
-  ballot.my_vote = { choices: ack.choices, receipt: ack.receipt };
-  state.pending.delete(ballotId);
-  state.changing.delete(ballotId);
-  state.selections.delete(ballotId);
-  renderCard(ballotId);
-  document.querySelector(`[data-ballot="${ballotId}"] [data-testid="confirmation"]`)?.focus();
-  announce(t("counted_announce", { receipt: ack.receipt }));
-  refreshTally(ballotId);
-}
-
-function refused(ballotId, error) {
-  state.pending.delete(ballotId);
-  state.errors.set(ballotId, error);
-  renderCard(ballotId);
-  // The server knows better than this page: show its view of my vote and the state.
-  if (["already_voted", "ballot_closed", "ballot_not_open"].includes(error.code)) {
-    refreshList();
-  }
-}
-
-const actions = {
-  cast,
-  retry: (id) => cast(id, state.pending.get(id)?.choices ?? []),
-  change: (id) => {
-    state.changing.add(id);
-    state.selections.set(id, new Set());
-    state.errors.delete(id);
-    renderCard(id);
-    document.querySelector(`[data-ballot="${id}"] .choice`)?.focus();
-  },
-  keep: (id) => {
-    state.changing.delete(id);
-    renderCard(id);
-  },
-};
-
 // rendering -------------------------------------------------------------------
+
+const actions = votingActions(state, {
+  conn: () => conn,
+  renderCard,
+  focus: (id, selector) => cardOf(id)?.querySelector(selector)?.focus(),
+  announce,
+  refreshList,
+  refreshTally,
+  pass: () => desk.pass,
+  readmit: () => desk.readmit(),
+});
 
 function visibleBallots() {
   const all = [...state.ballots.values()];
@@ -276,38 +200,33 @@ function cardFor(ballot) {
     changing: state.changing.has(ballot.id),
     error: state.errors.get(ballot.id),
     selection: state.selections.get(ballot.id),
+    locked: desk.locked,
     actions,
   });
 }
 
-/** Replace nodes without losing the keyboard focus of the button under the finger. */
+/** Replace nodes without losing the keyboard focus of the control under the finger. */
 function keepingFocus(replace) {
   const active = document.activeElement;
   const key = active?.dataset?.key;
   const ballot = active?.closest?.("[data-ballot]")?.dataset.ballot;
   replace();
-  if (key && ballot) {
-    document.querySelector(`[data-ballot="${ballot}"] [data-key="${key}"]`)?.focus();
-  }
+  if (key) (ballot ? cardOf(ballot) : document)?.querySelector(`[data-key="${key}"]`)?.focus();
 }
 
 function renderAll() {
   if (!state.roomId) return;
+  desk.render();
   const shown = visibleBallots();
   keepingFocus(() => $("ballots").replaceChildren(...shown.map(cardFor)));
   $("waiting").hidden = shown.some((b) => b.state === "open");
 }
 
 function renderCard(ballotId) {
-  const old = document.querySelector(`[data-ballot="${ballotId}"]`);
+  const old = cardOf(ballotId);
   const ballot = state.ballots.get(ballotId);
   if (!old || !ballot) return renderAll();
   return keepingFocus(() => old.replaceWith(cardFor(ballot)));
-}
-
-function pathCode() {
-  const match = location.pathname.match(/^\/j\/([^/]+)\/?$/);
-  return match ? decodeURIComponent(match[1]).replace(/\D/g, "") : "";
 }
 
 function boot() {
@@ -318,12 +237,13 @@ function boot() {
   $("code").addEventListener("input", () => {
     $("code").value = $("code").value.replace(/\D/g, "").slice(0, 6);
   });
-  const code = pathCode();
+  const match = location.pathname.match(/^\/j\/([^/]+)\/?$/);
+  const code = match ? decodeURIComponent(match[1]).replace(/\D/g, "") : "";
   if (code.length === 6) {
     startRoom(code);
   } else {
     showJoin();
-    if (code) $("code").value = code;
+    $("code").value = code;
   }
 }
 

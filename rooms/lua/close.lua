@@ -1,5 +1,6 @@
 -- Close an open ballot exactly once, whichever worker calls first.
 -- KEYS[1] = ballot meta vote:{b:ID}:meta
+-- KEYS[2] = event log   vote:{b:ID}:log
 -- returns {"closed", closed_at_ms} for the caller that closed it,
 --         {"already", closed_at_ms} for every later caller, or {"err", code}
 local meta = redis.call('HMGET', KEYS[1], 'state', 'closes_at', 'closed_at')
@@ -12,5 +13,6 @@ local closes_at = tonumber(meta[2]) or 0
 -- A countdown closes at its deadline, even if the closer ran a little later.
 if closes_at > 0 and closes_at < now then now = closes_at end
 redis.call('HSET', KEYS[1], 'state', 'closed', 'closed_at', now)
+redis.call('RPUSH', KEYS[2], cjson.encode({type = 'close', ts = now}))
 redis.call('HINCRBY', KEYS[1], 'seq', 1)
 return {'closed', now}

@@ -2,26 +2,28 @@
 -- KEYS[1] = ballot meta   vote:{b:ID}:meta   (state, n, max, change, closes_at, seq)
 -- KEYS[2] = counts        vote:{b:ID}:counts (option index -> votes, "voters")
 -- KEYS[3] = voters        vote:{b:ID}:voters ("i:" identity -> owner,
---                         "v:" owner -> {k = client key, c = choices, r = receipt, s = choices})
+--                         "v:" owner -> {k = client key, c = choices, r = receipt, s = choices,
+--                                        t = tracker, n = nonce, p = pseudonym})
+-- KEYS[4] = event log     vote:{b:ID}:log (the ledger's events, in order)
 -- ARGV[1] = identities, comma separated (device, and verified phone if any); a vote
 --           counts once for all of them, so a second phone number on one device,
 --           or one phone on a second device, finds the first vote
 -- ARGV[2] = client key (a retry with the same key is applied once)
 -- ARGV[3] = choices, comma separated option indices, sorted and distinct
 -- ARGV[4] = receipt for this vote if it is applied
--- returns {"ok", seq, receipt, "new"|"changed"|"repeat", choices} or {"err", code}
+-- ARGV[5] = tracker, SHA-256 of the canonical {ballot, choices, nonce}
+-- ARGV[6] = nonce
+-- ARGV[7] = voter pseudonym for the ledger (used if this is the voter's first vote)
+-- returns {"ok", seq, receipt, "new"|"changed"|"repeat", choices, tracker} or {"err", code}
 local meta = redis.call('HMGET', KEYS[1], 'state', 'n', 'max', 'change', 'closes_at')
 local state = meta[1]
 if not state then return {'err', 'ballot_not_found'} end
 if state == 'closed' then return {'err', 'ballot_closed'} end
 if state ~= 'open' then return {'err', 'ballot_not_open'} end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local closes_at = tonumber(meta[5]) or 0
-if closes_at > 0 then
-  local t = redis.call('TIME')
-  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) >= closes_at then
-    return {'err', 'ballot_closed'}
-  end
-end
+if closes_at > 0 and now >= closes_at then return {'err', 'ballot_closed'} end
 
 local n = tonumber(meta[2])
 local choices = {}
@@ -46,7 +48,7 @@ if prev then
   old = cjson.decode(prev)
   if old.k == ARGV[2] then
     local seq = redis.call('HGET', KEYS[1], 'seq')
-    return {'ok', tonumber(seq), old.r, 'repeat', old.s}
+    return {'ok', tonumber(seq), old.r, 'repeat', old.s, old.t}
   end
   if meta[4] ~= '1' then return {'err', 'already_voted'} end
 end
@@ -59,7 +61,16 @@ end
 for _, i in ipairs(choices) do redis.call('HINCRBY', KEYS[2], tostring(i), 1) end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 for _, id in ipairs(ids) do redis.call('HSETNX', KEYS[3], 'i:' .. id, owner) end
-redis.call('HSET', KEYS[3], 'v:' .. owner, cjson.encode({k = ARGV[2], c = choices, r = ARGV[4], s = ARGV[3]}))
+local voter = ARGV[7]
+if old then voter = old.p end
+redis.call('HSET', KEYS[3], 'v:' .. owner, cjson.encode({k = ARGV[2], c = choices, r = ARGV[4],
+  s = ARGV[3], t = ARGV[5], n = ARGV[6], p = voter}))
 local status = 'new'
-if old then status = 'changed' end
-return {'ok', seq, ARGV[4], status, ARGV[3]}
+local replaces = nil
+if old then
+  status = 'changed'
+  replaces = old.t
+end
+redis.call('RPUSH', KEYS[4], cjson.encode({type = 'cast', seq = seq, ts = now,
+  tracker = ARGV[5], voter = voter, replaces = replaces}))
+return {'ok', seq, ARGV[4], status, ARGV[3], ARGV[5]}

@@ -17,7 +17,8 @@ GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 VOLATILE = {"id": "<id>", "room": "<id>", "ballot": "<id>", "device": "<device>",
             "receipt": "<receipt>", "code": "<code>", "opened_at": "<ms>", "closed_at": "<ms>",
             "sha256": "<sha256>", "receipts_sha256": "<sha256>", "seq": "<seq>",
-            "phones": "<n>", "pass": "<pass>"}
+            "phones": "<n>", "pass": "<pass>", "tracker": "<sha256>", "manifest_sha256": "<sha256>",
+            "hash": "<sha256>"}
 
 
 def normal(value: Any) -> Any:

@@ -1,0 +1,121 @@
+"""Benchmark driver: LiveVote against the bare ack-only ceiling, in one run.
+
+    .venv/bin/python loadtests/bench.py --voters 10000 --workers2 --json bench.json
+
+Starts its own redis-server and the servers under test on 127.0.0.1 free
+ports, drives them from several processes with a lean raw-WebSocket
+Socket.IO client (open-loop schedules), prints one table with ratios against
+the bare server and the targets, and stops everything it started. Talks to
+the servers through the public protocol only (docs/protocol.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from fleet import Fleet, raise_nofile
+from procs import Process, start_bare, start_live, start_redis
+from report import machine, render
+from scenario import Config, Run, Target
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--voters", type=int, default=10_000, help="phones to connect")
+    p.add_argument("--procs", type=int, default=2, help="driver processes")
+    p.add_argument("--connect-rate", type=float, default=1000, help="new phones per second")
+    p.add_argument("--burst-seconds", type=float, default=5.0, help="90%% vote within this")
+    p.add_argument("--burst-shape", choices=("uniform", "exp"), default="uniform",
+                   help="uniform: flat rate; exp: front-loaded, decaying")
+    p.add_argument("--visibility", default="live",
+                   choices=("live", "after_vote", "after_close", "never"),
+                   help="what the phones see of the tally (sets the fan-out)")
+    p.add_argument("--ladder", default="500,1000,1500,2000,3000,4000,6000,8000,12000",
+                   help="offered vote rates per second, one step each")
+    p.add_argument("--step-seconds", type=float, default=3.0)
+    p.add_argument("--targets", default="bare,live",
+                   help="comma list of bare, live, live2 (two uvicorn workers)")
+    p.add_argument("--workers2", action="store_true", help="add the live2 target")
+    p.add_argument("--fsync", choices=("always", "everysec"), default="always",
+                   help="appendfsync of the benchmark's redis-server")
+    p.add_argument("--tick-ms", type=int, default=None, help="LIVE_TICK_MS for live serve")
+    p.add_argument("--profile", type=Path, default=None,
+                   help="py-spy raw profiles of the server under load into this folder")
+    p.add_argument("--json", type=Path, default=None, help="write all figures here")
+    p.add_argument("--workdir", type=Path, default=None, help="logs and Redis files")
+    return p.parse_args(argv)
+
+
+async def drive(target: Target, fleet: Fleet, cfg: Config) -> dict[str, Any]:
+    return await Run(target, fleet, cfg).run()
+
+
+def run_target(name: str, args: argparse.Namespace, fleet: Fleet, cfg: Config,
+               workdir: Path) -> dict[str, Any]:
+    started: list[Process] = []
+    try:
+        if name == "bare":
+            server, port = start_bare(workdir / name)
+            started.append(server)
+            target = Target(name, "bare", server, port)
+        else:
+            redis, url = start_redis(workdir / name, args.fsync)
+            started.append(redis)
+            env = {"LIVE_TICK_MS": str(args.tick_ms)} if args.tick_ms else {}
+            server, port = start_live(workdir / name, url, 2 if name == "live2" else 1, env)
+            started.append(server)
+            target = Target(name, "live", server, port, redis)
+        print(f"[{name}] server pid {server.pid} on port {port}", flush=True)
+        out = asyncio.run(drive(target, fleet, cfg))
+        out["server_alive"] = server.alive()
+        return out
+    finally:
+        for proc in reversed(started):
+            proc.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    limit = raise_nofile()
+    if limit < args.voters + 1000:
+        print(f"bench: open-file limit {limit} is too low for {args.voters} phones",
+              file=sys.stderr)
+        return 2
+    names = [n for n in args.targets.split(",") if n] + (["live2"] if args.workers2 else [])
+    cfg = Config(voters=args.voters, connect_rate=args.connect_rate,
+                 burst_seconds=args.burst_seconds, burst_shape=args.burst_shape,
+                 visibility=args.visibility,
+                 ladder=tuple(float(r) for r in args.ladder.split(",")),
+                 step_seconds=args.step_seconds, profile_dir=args.profile)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="livevote-bench-"))
+    meta = {"when": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(),
+            "voters": args.voters, "config": (
+                f"{args.voters} phones, {args.procs} driver processes, burst "
+                f"{args.burst_shape} 90% in {args.burst_seconds:g} s, visibility "
+                f"{args.visibility}, redis appendfsync {args.fsync}, logs in {workdir}")}
+    fleet = Fleet(args.procs)
+    outs = []
+    try:
+        for name in names:
+            outs.append(run_target(name, args, fleet, cfg, workdir))
+    finally:
+        fleet.close()
+    print()
+    print(render(meta, outs))
+    if args.json:
+        clean = [{k: v for k, v in o.items() if not k.startswith("_")} for o in outs]
+        args.json.write_text(json.dumps({"meta": meta, "targets": clean}, indent=1,
+                                        default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

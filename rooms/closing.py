@@ -1,0 +1,81 @@
+"""Closing a ballot: freeze it once, seal its result once, log the result in
+the ledger once, and sign the bundle once, whichever workers race to do it.
+Every step is idempotent, so a worker that dies half-way is finished by the
+next one that calls `close`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from rooms import bundle, ledger
+from rooms.result import build_record, record_hash, sealed
+from rooms.store import Store
+
+CHAIN_RETRIES = 20
+
+
+@dataclass(frozen=True)
+class Closed:
+    sealed: dict[str, Any]
+    announced_here: bool
+
+
+class Closer:
+    def __init__(self, store: Store, sign: bundle.Signer) -> None:
+        self.store = store
+        self.sign = sign
+
+    async def sync_chain(self, ballot_id: str) -> int:
+        """Hash every logged event into the chain; returns the chain length."""
+        for _ in range(CHAIN_RETRIES):
+            length, tip = await self.store.chain_tip(ballot_id)
+            events = await self.store.log_since(ballot_id, length)
+            if not events:
+                return length
+            links = ledger.extend(length, tip or ledger.GENESIS, events)
+            if await self.store.extend_chain(ballot_id, length, links):
+                return length + len(links)
+        raise RuntimeError(f"chain of {ballot_id} kept moving; giving up for now")
+
+    async def close(self, ballot_id: str) -> Closed:
+        await self.store.close(ballot_id)
+        await self.store.drop_deadline(ballot_id)
+        stored = await self.store.result(ballot_id)
+        announced = False
+        if stored is None:
+            seal = await self._seal(ballot_id)
+            announced = await self.store.save_result(ballot_id, seal)
+            stored = seal if announced else await self.store.result(ballot_id)
+        assert stored is not None
+        await self._finish(ballot_id, stored)
+        return Closed(stored, announced)
+
+    async def _seal(self, ballot_id: str) -> dict[str, Any]:
+        height = await self.sync_chain(ballot_id)
+        chain = await self.store.chain(ballot_id, height - 1)
+        ballot = await self.store.ballot(ballot_id)
+        counted = await self.store.counted(ballot_id)
+        record = build_record(ballot, await self.store.tally(ballot_id),
+                              [c["r"] for c in counted], await self.store.resets(ballot_id))
+        manifest = await self.store.manifest(ballot_id) or ""
+        record["manifest_sha256"] = ledger.sha256_hex(manifest.encode())
+        record["chain_at_close"] = {"height": height - 1, "hash": chain[-1]["hash"]}
+        return sealed(record)
+
+    async def _finish(self, ballot_id: str, stored: dict[str, Any]) -> None:
+        if await self.store.bundle(ballot_id) is not None:
+            return
+        record = stored["record"]
+        event = json.dumps({"type": "result", "ts": record["closed_at"],
+                            "sha256": record_hash(record)}, sort_keys=True)
+        await self.store.log_result(ballot_id, event)
+        height = await self.sync_chain(ballot_id)
+        chain = await self.store.chain(ballot_id)
+        events = await self.store.log_since(ballot_id, 0)
+        manifest = await self.store.manifest(ballot_id) or ""
+        doc = bundle.build(manifest, record, await self.store.counted(ballot_id),
+                           chain[:height], events[:height])
+        await self.store.save_bundle(ballot_id, json.dumps(bundle.signed(doc, self.sign),
+                                                           ensure_ascii=False))
