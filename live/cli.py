@@ -13,7 +13,7 @@ from pathlib import Path
 import uvicorn
 from redis.asyncio import Redis
 
-from live import qr
+from live import qr, verify
 from live.embedded import EmbeddedRedis, RedisUnavailable
 from live.hub import now_ms
 from live.settings import Settings, from_env, server_secret
@@ -32,6 +32,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", type=Path, help="folder for the private Redis and keys")
     serve.add_argument("--workers", type=int, default=None, help="uvicorn worker processes")
     serve.add_argument("--demo", action="store_true", help="create a sample room and print it")
+    check = sub.add_parser("verify", help="check a signed result bundle, trusting nothing",
+                           add_help=False)
+    check.add_argument("args", nargs=argparse.REMAINDER)
     return p
 
 
@@ -110,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "serve":
         return serve(settings_for(args), args.demo)
+    if args.command == "verify":
+        return verify.main(args.args)
     return 2
 
 

@@ -102,12 +102,16 @@ def build_routes(hub: Hub) -> list[Route]:
                         headers={"cache-control": "private, max-age=10" if token
                                  else "public, max-age=300"})
 
-    @answered
-    async def result(request: Request) -> Response:
+    async def public_ballot(request: Request) -> Any:
         room, _ = await hub.rooms.store.room(request.path_params["room_id"])
         ballot = await hub.rooms.ballot_in(room, request.path_params["ballot_id"])
         if ballot.visibility is Visibility.NEVER:
             await hub.rooms.as_host(room.id, host_key(request))
+        return ballot
+
+    @answered
+    async def result(request: Request) -> Response:
+        ballot = await public_ballot(request)
         stored = await hub.rooms.store.result(ballot.id)
         if stored is None:
             raise ResultNotReady(ballot.id)
@@ -120,6 +124,36 @@ def build_routes(hub: Hub) -> list[Route]:
             raise NotFound(f"no export format {fmt!r}; use json or csv")
         return json_response({"ok": True, "data": stored})
 
+    @answered
+    async def signed_bundle(request: Request) -> Response:
+        ballot = await public_ballot(request)
+        raw = await hub.rooms.store.bundle(ballot.id)
+        if raw is None:
+            raise ResultNotReady(ballot.id)
+        return Response(raw.encode(), media_type="application/json", headers={
+            "content-disposition": f'inline; filename="bundle-{ballot.id}.json"'})
+
+    @answered
+    async def trackers(request: Request) -> Response:
+        ballot = await public_ballot(request)
+        if await hub.rooms.store.bundle(ballot.id) is None:
+            raise ResultNotReady(ballot.id)
+        counted = await hub.rooms.store.counted(ballot.id)
+        return json_response({"ok": True, "data": {
+            "ballot": ballot.id, "trackers": sorted(c["t"] for c in counted)}})
+
+    @answered
+    async def head(request: Request) -> Response:
+        room, _ = await hub.rooms.store.room(request.path_params["room_id"])
+        ballot = await hub.rooms.ballot_in(room, request.path_params["ballot_id"])
+        height = await hub.rooms.closer.sync_chain(ballot.id)
+        _, tip = await hub.rooms.store.chain_tip(ballot.id)
+        return json_response({"ok": True, "data": {"ballot": ballot.id, "height": height - 1,
+                                                   "hash": tip}})
+
+    async def keys(request: Request) -> Response:
+        return json_response({"ok": True, "data": {"ed25519": hub.signer.public_key}})
+
     async def health(request: Request) -> Response:
         await hub.rooms.store.redis.ping()
         return json_response({"ok": True, "data": {"worker": hub.worker}})
@@ -127,6 +161,7 @@ def build_routes(hub: Hub) -> list[Route]:
     ballot = "/api/rooms/{room_id}/ballots/{ballot_id}"
     return [
         Route("/healthz", health),
+        Route("/api/keys", keys),
         Route("/api/rooms", create_room, methods=["POST"]),
         Route("/api/join/{code}", join_lookup),
         Route("/api/rooms/{room_id}", command("room:get")),
@@ -142,6 +177,9 @@ def build_routes(hub: Hub) -> list[Route]:
         Route(f"{ballot}/reset", command("ballot:reset"), methods=["POST"]),
         Route(f"{ballot}/tally", command("tally:get")),
         Route(f"{ballot}/result", result),
+        Route(f"{ballot}/bundle", signed_bundle),
+        Route(f"{ballot}/trackers", trackers),
+        Route(f"{ballot}/head", head),
         Route(f"{ballot}/result.{{fmt}}", result),
     ]
 

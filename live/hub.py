@@ -10,6 +10,7 @@ from typing import Any
 
 import socketio
 
+from live import ledgerfile, witness
 from live.settings import Settings
 from rooms.model import Ballot, State, Visibility
 from rooms.closing import Closed
@@ -42,6 +43,7 @@ class Hub:
     screens: Counter[str] = field(default_factory=Counter)
     signer: Any = None
     sms: Any = None
+    _witnessed: dict[str, tuple[int, float]] = field(default_factory=dict)
 
     def links(self, room_id: str, code: str) -> dict[str, str]:
         base = self.settings.base_url
@@ -61,8 +63,28 @@ class Hub:
         await self.sio.emit("ballot:update", data, to=channel, namespace=SCREEN_NS)
         await self.sio.emit("ballot:update", data, to=channel, namespace=HOST_NS)
 
+    async def keep_ledger(self, ballot_id: str, final: bool = False) -> None:
+        """Hash new events into the chain, copy it to disk, and tell the
+        witnesses its head (at most every witness_every_s, and at close)."""
+        height = await self.rooms.closer.sync_chain(ballot_id)
+        if height == 0:
+            return
+        await ledgerfile.mirror(self.rooms.store, self.settings.data_dir, ballot_id)
+        if not self.settings.witnesses:
+            return
+        last_height, last_at = self._witnessed.get(ballot_id, (0, 0.0))
+        due = time.monotonic() - last_at >= self.settings.witness_every_s
+        if height != last_height and (final or due):
+            _, head = await self.rooms.store.chain_tip(ballot_id)
+            ballot = await self.rooms.store.ballot(ballot_id)
+            self._witnessed[ballot_id] = (height, time.monotonic())
+            await witness.push(list(self.settings.witnesses), {
+                "room": ballot.room_id, "ballot": ballot_id, "height": height - 1,
+                "hash": head, "final": final})
+
     async def ballot_closed(self, closed: Closed) -> None:
         record = closed.sealed["record"]
+        await self.keep_ledger(record["ballot"], final=True)
         ballot = await self.rooms.store.ballot(record["ballot"])
         channel = room_channel(ballot.room_id)
         full: dict[str, Any] = {"ballot": ballot.public(), "result": closed.sealed}

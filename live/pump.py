@@ -67,7 +67,11 @@ class TallyPump:
 
     async def _push_room(self, room_id: str) -> None:
         store = self.hub.rooms.store
-        seqs = await store.seqs(await store.ballot_ids(room_id))
+        ids = await store.ballot_ids(room_id)
+        for ballot_id, (logged, chained) in (await store.log_lengths(ids)).items():
+            if logged > chained:
+                await self.hub.keep_ledger(ballot_id)
+        seqs = await store.seqs(ids)
         moved = [b for b, seq in seqs.items() if self._sent.get(b) != seq]
         phones = await store.phones(room_id, now_ms())
         if self._phones.get(room_id) != phones:

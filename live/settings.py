@@ -24,6 +24,8 @@ class Settings:
     sms_webhook: str = ""
     sms_token: str = ""
     otp_gap_s: int = 30
+    witnesses: tuple[str, ...] = ()
+    witness_every_s: float = 10.0
 
     def __post_init__(self) -> None:
         if self.fsync not in ("always", "everysec"):
@@ -59,6 +61,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         sms_webhook=env.get("LIVE_SMS_WEBHOOK", ""),
         sms_token=env.get("LIVE_SMS_TOKEN", ""),
         otp_gap_s=int(env.get("LIVE_OTP_GAP_S", "30")),
+        witnesses=tuple(u.strip() for u in env.get("LIVE_WITNESSES", "").split(",") if u.strip()),
+        witness_every_s=float(env.get("LIVE_WITNESS_EVERY_S", "10")),
     )
 
 

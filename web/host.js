@@ -1,5 +1,5 @@
 // The host console: create a room, then ballots; open, time, close, reset, export.
-import { adoptRoomLang, errorText, initLang, onLangChange, t } from "./i18n.js";
+import { adoptRoomLang, errorText, initLang, lang, onLangChange, t } from "./i18n.js";
 import { api, Conn, readFragment } from "./net.js";
 import { connectionBanner, copyText, noteServerTime, tickCountdowns } from "./ui.js";
 import { confirmDialog, fillCounts, hostBallotCard } from "./host-ballots.js";
@@ -253,6 +253,7 @@ function syncKindFields() {
 
 function boot() {
   initLang();
+  $("new-room-lang").value = lang();
   onLangChange(() => state.room && renderAll());
   tickCountdowns();
   $("create-form").addEventListener("submit", createRoom);

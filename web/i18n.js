@@ -34,12 +34,14 @@ export function t(key, vars = {}) {
 
 /**
  * The message for a LiveError: ours when the code is known, else the server's.
- * With `detail`, the server's message (which names the field) follows ours.
+ * With `detail` the server's own message (English, naming the field, the distance or
+ * the tries left) is shown too: instead of ours in English, after ours in Korean.
  */
 export function errorText(error, { detail = false } = {}) {
   const known = STRINGS[current].errors[error?.code];
   if (!known) return error?.message || STRINGS[current].errors.internal;
-  return detail && error.message ? `${known} (${error.message})` : known;
+  if (!detail || !error.message) return known;
+  return current === "en" ? error.message : `${known} (${error.message})`;
 }
 
 export function applyStatic(root = document) {

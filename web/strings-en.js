@@ -65,6 +65,7 @@ export const EN = {
   links: "Links",
   voter_link: "Voter link (phones)",
   screen_link: "Presenter screen link (holds the host key)",
+  open_screen: "Open the screen",
   copy: "Copy",
   copied: "Copied",
   new_ballot: "New ballot",

@@ -68,6 +68,7 @@ export const KO = {
   links: "링크",
   voter_link: "참여 링크 (휴대폰)",
   screen_link: "발표 화면 링크 (진행자 키 포함)",
+  open_screen: "발표 화면 열기",
   copy: "복사",
   copied: "복사했습니다",
   new_ballot: "새 질문 만들기",

@@ -138,7 +138,7 @@ function confirmation(ballot, ctx) {
   const panel = h("div", {
     class: "confirm", "data-testid": "confirmation", tabindex: "-1", "data-key": "confirm",
   }, h("p", { class: "confirm-title" },
-    h("span", { class: "check", "aria-hidden": "true" }, "✓"), " ", t("counted")),
+    h("span", { class: "check-mark", "aria-hidden": "true" }, "✓"), " ", t("counted")),
   ...receiptLines(ballot));
   if (ballot.allow_change && ballot.state === "open") {
     panel.append(h("button", {

@@ -21,8 +21,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "locale": "en-US"}
+PROJECTOR = {"viewport": {"width": 1920, "height": 1080}, "locale": "en-US"}
 RECEIPT = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}$")
 WAIT_MS = 10_000
 

@@ -1,0 +1,222 @@
+"""Check a LiveVote result bundle without trusting the server that made it.
+
+Standard library only, plus `cryptography` for the Ed25519 signature. It
+recomputes every hash, every chain link, the ballot trackers, the totals and
+the outcome from the published ballots, and compares heads that outside
+witnesses saved earlier. Every problem names what is wrong and where.
+
+    python -m live.verify bundle.json [--key BASE64] [--witness HEIGHT:HASH ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import sys
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def verify(doc: dict[str, Any], key: str | None = None,
+           witnesses: list[tuple[int, str]] | None = None) -> list[str]:
+    """All problems found; an empty list means the bundle checks out."""
+    problems: list[str] = []
+    bundle = doc.get("bundle")
+    if not isinstance(bundle, dict):
+        return ["the file is not a LiveVote result bundle (no 'bundle' object)"]
+    check_signature(doc, bundle, key, problems)
+    events = check_chain(bundle["chain"], problems)
+    check_manifest(bundle, events, problems)
+    check_record(bundle, events, problems)
+    check_ballots(bundle, events, problems)
+    check_counts(bundle, problems)
+    for height, head in witnesses or []:
+        check_witness(bundle["chain"], height, head, problems)
+    return problems
+
+
+def check_signature(doc: dict[str, Any], bundle: dict[str, Any], key: str | None,
+                    problems: list[str]) -> None:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    if key is not None and doc.get("public_key") != key:
+        problems.append(f"signature: signed with key {doc.get('public_key')!r}, "
+                        f"not the published key {key!r}")
+    try:
+        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(doc["public_key"]))
+        public.verify(base64.b64decode(doc["signature"]), canonical(bundle))
+    except (InvalidSignature, ValueError, KeyError, TypeError):
+        problems.append("signature: the Ed25519 signature does not match the bundle")
+
+
+def check_chain(chain: list[dict[str, Any]], problems: list[str]) -> list[dict[str, Any]]:
+    """Link by link: height, parent, own hash, payload hash. Returns the payloads."""
+    events = []
+    parent = GENESIS
+    for i, link in enumerate(chain):
+        entry, payload = link["entry"], link["payload"]
+        where = f"chain[{i}] ({entry.get('type')})"
+        if entry.get("height") != i:
+            problems.append(f"{where}: height is {entry.get('height')}, expected {i}")
+        if entry.get("parent") != parent:
+            problems.append(f"{where}: parent does not match the hash of chain[{i - 1}]; "
+                            "entries were reordered, removed or inserted")
+        if sha256(canonical(entry)) != link["hash"]:
+            problems.append(f"{where}: hash does not match its entry")
+        if sha256(payload.encode()) != entry.get("payload_hash"):
+            problems.append(f"{where}: payload does not match its payload_hash")
+        event = json.loads(payload)
+        if event.get("type") != entry.get("type") or event.get("ts") != entry.get("ts"):
+            problems.append(f"{where}: entry type or time differs from its payload")
+        events.append(event)
+        parent = link["hash"]
+    if not events or events[-1].get("type") != "result":
+        last = events[-1].get("type") if events else "nothing"
+        problems.append(f"chain: ends at height {len(events) - 1} with {last!r}, not with the "
+                        "result; the chain is truncated")
+    return events
+
+
+def last_index(events: list[dict[str, Any]], kind: str) -> int:
+    return max((i for i, e in enumerate(events) if e.get("type") == kind), default=-1)
+
+
+def check_manifest(bundle: dict[str, Any], events: list[dict[str, Any]],
+                   problems: list[str]) -> None:
+    digest = sha256(bundle["manifest"].encode())
+    if digest != bundle["manifest_sha256"] or digest != bundle["record"].get("manifest_sha256"):
+        problems.append("manifest: its SHA-256 does not match manifest_sha256 in the bundle "
+                        "and the sealed record; the manifest was swapped")
+    opened = last_index(events, "open")
+    if opened < 0:
+        problems.append("chain: no 'open' event; the ballot was never opened in this chain")
+    elif events[opened].get("manifest") != digest:
+        problems.append(f"manifest: does not match the manifest published when voting opened "
+                        f"(chain[{opened}])")
+
+
+def check_record(bundle: dict[str, Any], events: list[dict[str, Any]],
+                 problems: list[str]) -> None:
+    record = bundle["record"]
+    digest = sha256(canonical(record))
+    if digest != bundle["record_sha256"]:
+        problems.append("record: its SHA-256 does not match record_sha256")
+    results = [i for i, e in enumerate(events) if e.get("type") == "result"]
+    if results and events[results[-1]].get("sha256") != digest:
+        problems.append(f"record: differs from the result logged in chain[{results[-1]}]")
+    at_close = record.get("chain_at_close", {})
+    height = at_close.get("height", -1)
+    chain = bundle["chain"]
+    if not 0 <= height < len(chain) or chain[height]["hash"] != at_close.get("hash") \
+            or events[height].get("type") != "close":
+        problems.append(f"record: chain_at_close (height {height}) is not the close entry "
+                        "of this chain")
+
+
+def check_ballots(bundle: dict[str, Any], events: list[dict[str, Any]],
+                  problems: list[str]) -> None:
+    """One counted ballot per voter, each the voter's last one in the chain."""
+    opened, closed = last_index(events, "open"), last_index(events, "close")
+    latest: dict[str, tuple[int, str]] = {}
+    for i, event in enumerate(events):
+        if event.get("type") != "cast":
+            continue
+        if 0 <= closed < i:
+            problems.append(f"chain[{i}]: a ballot cast after the ballot closed")
+        elif i > opened:  # casts before the last opening were discarded by a reset
+            latest[event["voter"]] = (i, event["tracker"])
+    manifest = json.loads(bundle["manifest"])
+    seen: set[str] = set()
+    for n, ballot in enumerate(bundle["ballots"]):
+        where = f"ballots[{n}] (tracker {ballot['tracker'][:12]}…)"
+        mine = {"ballot": manifest["ballot"], "choices": sorted(ballot["choices"]),
+                "nonce": ballot["nonce"]}
+        if sha256(canonical(mine)) != ballot["tracker"]:
+            problems.append(f"{where}: tracker does not match its choices and nonce")
+        if ballot["voter"] in seen:
+            problems.append(f"{where}: voter {ballot['voter']} has more than one counted ballot")
+        seen.add(ballot["voter"])
+        cast = latest.get(ballot["voter"])
+        if cast is None:
+            problems.append(f"{where}: no such ballot was cast in the chain")
+        elif cast[1] != ballot["tracker"]:
+            problems.append(f"{where}: not the voter's last ballot (chain[{cast[0]}] is)")
+    for voter, (i, tracker) in sorted(latest.items(), key=lambda kv: kv[1][0]):
+        if voter not in seen:
+            problems.append(f"chain[{i}]: tracker {tracker[:12]}… was cast but is missing "
+                            "from the published ballots; a ballot was dropped")
+
+
+def check_counts(bundle: dict[str, Any], problems: list[str]) -> None:
+    manifest, record = json.loads(bundle["manifest"]), bundle["record"]
+    counts = [0] * len(manifest["options"])
+    for n, ballot in enumerate(bundle["ballots"]):
+        choices = ballot["choices"]
+        if not 1 <= len(choices) <= manifest["max_choices"] or len(set(choices)) != len(choices) \
+                or any(not 0 <= c < len(counts) for c in choices):
+            problems.append(f"ballots[{n}]: choices {choices} are not valid for this ballot")
+            continue
+        for c in choices:
+            counts[c] += 1
+    if record["counts"] != counts:
+        problems.append(f"record: counts are {record['counts']} but the published ballots "
+                        f"add up to {counts}")
+    if record["voters"] != len(bundle["ballots"]):
+        problems.append(f"record: {record['voters']} voters, but {len(bundle['ballots'])} "
+                        "ballots are published")
+    top = max(counts) if counts and max(counts) > 0 else None
+    winners = [i for i, c in enumerate(counts) if top is not None and c == top]
+    expected = {"rule": "plurality", "winners": winners, "tie": len(winners) > 1}
+    if bundle["outcome"] != expected:
+        problems.append(f"outcome: says {bundle['outcome']}, the recount gives {expected}")
+
+
+def check_witness(chain: list[dict[str, Any]], height: int, head: str,
+                  problems: list[str]) -> None:
+    if height >= len(chain):
+        problems.append(f"witness: saved height {height}, but the chain has only "
+                        f"{len(chain)} entries")
+    elif chain[height]["hash"] != head:
+        problems.append(f"witness: at height {height} the chain has "
+                        f"{chain[height]['hash'][:16]}…, the witness saved {head[:16]}…; "
+                        "this chain forks from the witnessed history")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="live verify", description=__doc__.splitlines()[0])
+    p.add_argument("bundle", help="the signed result bundle (JSON file)")
+    p.add_argument("--key", help="the server's published Ed25519 public key (base64)")
+    p.add_argument("--witness", action="append", default=[], metavar="HEIGHT:HASH",
+                   help="a chain head an outside witness saved earlier")
+    args = p.parse_args(argv)
+    with open(args.bundle, encoding="utf-8") as f:
+        doc = json.load(f)
+    witnesses = []
+    for w in args.witness:
+        height, _, head = w.partition(":")
+        witnesses.append((int(height), head))
+    problems = verify(doc, args.key, witnesses)
+    for problem in problems:
+        print(f"FAIL {problem}")
+    if not problems:
+        b = doc["bundle"]
+        print(f"OK {b['record']['question']!r}: counts {b['record']['counts']}, "
+              f"{len(b['ballots'])} ballots, chain of {len(b['chain'])} entries, "
+              f"signed by {doc['public_key']}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
