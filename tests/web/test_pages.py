@@ -221,3 +221,52 @@ async def test_host_console_creates_a_room_and_opens_a_ballot(
     assert [(b["question"], b["options"], b["state"], b["tally"]["counts"])
             for b in snapshot["ballots"]] == [("Elect the chair?", ["Kim", "Lee", "Park"],
                                                "open", [0, 0, 1])]
+
+
+async def test_voter_passes_the_room_pin_then_votes(
+        live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
+    r = await host.http.put(f"/api/rooms/{host.room['id']}/gates", json={"pin": "2468"})
+    assert r.status_code == 200, r.text
+    ballot = await host.ballot(question="Adopt the minutes?", kind="yesno")
+    await host.open(ballot["id"])
+    phone = await open_page(browser, contexts, f"{live.url}/j/{host.room['code']}", **PHONE)
+    await expect(phone.get_by_test_id("gates")).to_contain_text("Room PIN")
+    await expect(phone.get_by_test_id("locked")).to_be_visible()
+    await expect(phone.get_by_test_id("choice-0")).to_have_count(0)
+
+    await phone.get_by_test_id("pin").fill("1111")
+    await phone.get_by_test_id("pin-go").click()
+    await expect(phone.get_by_test_id("gate-error-pin")).to_contain_text("tries left")
+    await phone.get_by_test_id("pin").fill("2468")
+    await phone.get_by_test_id("pin-go").click()
+
+    await expect(phone.get_by_test_id("gates")).to_have_count(0)
+    await phone.get_by_role("button", name="No").click()
+    await expect(phone.get_by_test_id("confirmation")).to_contain_text("Counted")
+    await phone.reload()  # the kept pass re-admits the phone: no PIN asked again
+    await expect(phone.get_by_test_id("confirmation")).to_contain_text("Counted")
+    await expect(phone.get_by_test_id("gates")).to_have_count(0)
+    assert (await host.tally(ballot["id"]))["counts"] == [0, 1, 0]
+
+
+async def test_scanning_the_screen_qr_admits_the_phone(
+        live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
+    r = await host.http.put(f"/api/rooms/{host.room['id']}/gates", json={"qr": True})
+    assert r.status_code == 200, r.text
+    ballot = await host.ballot(question="Start the meeting?", kind="yesno")
+    await host.open(ballot["id"])
+    screen = await open_page(browser, contexts, screen_url(live, host), **PROJECTOR)
+    qr = screen.get_by_test_id("qr")
+    await expect(qr).to_have_attribute("src", re.compile(r"qr\.svg\?t="))
+    token = (await qr.get_attribute("src") or "").split("?t=", 1)[1]
+    typed = await open_page(browser, contexts, f"{live.url}/j/{host.room['code']}", **PHONE)
+    await expect(typed.get_by_test_id("gates")).to_contain_text("Scan the QR code")
+
+    scanned = await open_page(browser, contexts,
+                              f"{live.url}/j/{host.room['code']}?t={token}", **PHONE)
+
+    await expect(scanned).to_have_url(f"{live.url}/j/{host.room['code']}")
+    await scanned.get_by_role("button", name="Yes").click()
+    await expect(scanned.get_by_test_id("confirmation")).to_contain_text("Counted")
+    await expect(screen.get_by_test_id("count-0")).to_have_text("1")
+    await expect(typed.get_by_test_id("choice-0")).to_have_count(0)

@@ -1,0 +1,189 @@
+"""Attendance, quorum and majority for one agenda item of a union general
+meeting, in integers only. A "member" is one holding (co-owners are one).
+
+    N  members on the record date
+    D  direct attendance: in person, statutory proxy, identity-verified online,
+       present at some time while the item was open
+    Di in person or by proxy, not counting members whose written or advance
+       vote still stands (they count only if they withdrew it)
+    A  D plus members whose written or advance electronic vote stands
+
+Rules (a union's articles may override the preset):
+
+    attendance quorum      2A > N
+    direct minimum         100·D >= pct·N   (pct 10, or 20 for founding meeting,
+                                             implementation / disposition plan,
+                                             project costs and budget)
+    contractor selection   2·Di > N
+    general resolution     2·Yes > A        (a tie fails; abstentions attend)
+    majority of all        2·Yes > N
+    two thirds of all      3·Yes >= 2·N
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable
+
+from rooms.errors import BadPayload
+
+
+class Mode(str, enum.Enum):
+    IN_PERSON = "in_person"
+    PROXY = "proxy"
+    ONLINE = "online"
+    WRITTEN = "written"
+    EARLY = "early"
+    LIVE = "live"
+
+
+class Outcome(str, enum.Enum):
+    PASSED = "PASSED"
+    FAILED = "FAILED"
+    QUORUM_NOT_MET = "QUORUM_NOT_MET"
+
+
+PASS_RULES = ("attending", "all", "two_thirds_all")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    direct_min_pct: int = 10
+    contractor: bool = False
+    pass_rule: str = "attending"
+
+    def __post_init__(self) -> None:
+        if self.direct_min_pct not in range(0, 101):
+            raise ValueError("direct_min_pct must be 0 to 100")
+        if self.pass_rule not in PASS_RULES:
+            raise ValueError(f"pass_rule must be one of {PASS_RULES}")
+
+
+PRESETS = {
+    "general": Rule("general"),
+    "general_20": Rule("general_20", direct_min_pct=20),
+    "majority_all": Rule("majority_all", direct_min_pct=20, pass_rule="all"),
+    "two_thirds_all": Rule("two_thirds_all", direct_min_pct=20, pass_rule="two_thirds_all"),
+    "contractor": Rule("contractor", contractor=True),
+}
+
+
+def rule_of(payload: Any) -> Rule:
+    """A preset by name, with any of its fields overridden by the union's articles."""
+    if isinstance(payload, str):
+        payload = {"preset": payload}
+    if not isinstance(payload, dict):
+        raise BadPayload("rule", f"must be a preset name ({', '.join(PRESETS)}) or an object")
+    base = PRESETS.get(payload.get("preset", "general"))
+    if base is None:
+        raise BadPayload("rule.preset", f"must be one of {', '.join(PRESETS)}")
+    fields = asdict(base) | {k: v for k, v in payload.items() if k != "preset"}
+    unknown = set(fields) - set(asdict(base))
+    if unknown:
+        raise BadPayload("rule", f"unknown fields {sorted(unknown)}")
+    if not isinstance(fields["direct_min_pct"], int) or isinstance(fields["direct_min_pct"], bool):
+        raise BadPayload("rule.direct_min_pct", "must be an integer percentage")
+    if not isinstance(fields["contractor"], bool):
+        raise BadPayload("rule.contractor", "must be true or false")
+    try:
+        return Rule(**fields)
+    except ValueError as exc:
+        raise BadPayload("rule", str(exc)) from None
+
+
+@dataclass(frozen=True)
+class Member:
+    """How one member stands for one item."""
+
+    id: str
+    present: bool = False            # directly present while the item was open
+    in_person: bool = False          # present in the hall, or by statutory proxy
+    ballot_mode: Mode | None = None  # the member's counted ballot, if any
+    choices: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Count:
+    n: int
+    d: int
+    d_in_person: int
+    a: int
+    votes: tuple[int, ...]
+    by_mode: dict[str, int] = field(default_factory=dict)
+
+
+def count(n: int, members: Iterable[Member], options: int) -> Count:
+    votes = [0] * options
+    d = di = a = 0
+    by_mode: dict[str, int] = {}
+    seen: set[str] = set()
+    for m in members:
+        if m.id in seen:
+            raise ValueError(f"member {m.id} listed twice")
+        seen.add(m.id)
+        absentee = m.ballot_mode in (Mode.WRITTEN, Mode.EARLY)
+        attends = m.present or absentee
+        d += m.present
+        di += m.present and m.in_person and not absentee
+        a += attends
+        if attends and m.ballot_mode is not None:
+            for c in m.choices:
+                votes[c] += 1
+            key = m.ballot_mode.value
+            by_mode[key] = by_mode.get(key, 0) + 1
+    return Count(n, d, di, a, tuple(votes), by_mode)
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    reasons: tuple[str, ...]
+    elected: tuple[int, ...] = ()
+
+
+def quorum_failures(c: Count, rule: Rule) -> list[str]:
+    failures = []
+    if not 2 * c.a > c.n:
+        failures.append(f"attendance {c.a} of {c.n} is not a majority (2A > N)")
+    if not 100 * c.d >= rule.direct_min_pct * c.n:
+        need = -(-rule.direct_min_pct * c.n // 100) - c.d
+        failures.append(f"direct attendance {c.d} is below {rule.direct_min_pct}% of {c.n}; "
+                        f"needs {need} more")
+    if rule.contractor and not 2 * c.d_in_person > c.n:
+        need = c.n // 2 + 1 - c.d_in_person
+        failures.append(f"in-person attendance {c.d_in_person} is not a majority of {c.n} "
+                        f"(contractor selection); needs {need} more")
+    return failures
+
+
+def passes(votes: int, c: Count, rule: Rule) -> bool:
+    if rule.pass_rule == "all":
+        return 2 * votes > c.n
+    if rule.pass_rule == "two_thirds_all":
+        return 3 * votes >= 2 * c.n
+    return 2 * votes > c.a
+
+
+def decide(c: Count, rule: Rule, seats: int = 0) -> Decision:
+    """A yes/no item (seats = 0: option 0 is Yes) or an election for `seats`."""
+    failures = quorum_failures(c, rule)
+    if failures:
+        return Decision(Outcome.QUORUM_NOT_MET, tuple(failures))
+    if seats == 0:
+        ok = passes(c.votes[0], c, rule)
+        return Decision(Outcome.PASSED if ok else Outcome.FAILED,
+                        (f"yes {c.votes[0]} of A={c.a}, N={c.n} under {rule.pass_rule}",))
+    ranked = sorted(range(len(c.votes)), key=lambda i: (-c.votes[i], i))
+    elected = tuple(i for i in ranked[:seats] if passes(c.votes[i], c, rule))
+    return Decision(Outcome.PASSED if elected else Outcome.FAILED,
+                    (f"elected {list(elected)} under {rule.pass_rule}",), elected)
+
+
+def needed_direct(c: Count, rule: Rule) -> int:
+    """For the live gauge: how many more direct attendees the item needs."""
+    need = max(0, -(-rule.direct_min_pct * c.n // 100) - c.d)
+    if rule.contractor:
+        need = max(need, c.n // 2 + 1 - c.d_in_person)
+    return need
