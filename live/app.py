@@ -24,9 +24,11 @@ from live.screen import ScreenNamespace
 from live.sms import OutboxSender, WebhookSender
 from live.signing import Signer, load_or_create
 from live.settings import Settings, from_env, server_secret
+from live.video import VideoNamespace
 from live.voter import VoterNamespace
 from rooms.service import Rooms
 from rooms.store import Store
+from stream import Relay
 
 SHUTDOWN_STEP_S = 5.0
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -58,15 +60,19 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
                if settings.sms_webhook else OutboxSender(store))
     for namespace in (VoterNamespace(hub), ScreenNamespace(hub), HostNamespace(hub)):
         sio.register_namespace(namespace)
+    relay = Relay()  # holds nothing until a room's video starts
+    sio.register_namespace(VideoNamespace(hub, relay))
     pump = TallyPump(hub)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await redis.ping()
         pump.start()
+        relay.start()
         try:
             yield
         finally:
+            await asyncio.wait_for(relay.close(), SHUTDOWN_STEP_S)
             await asyncio.wait_for(pump.stop(), SHUTDOWN_STEP_S)
             await asyncio.wait_for(redis.aclose(), SHUTDOWN_STEP_S)
 

@@ -125,18 +125,37 @@ def check_record(bundle: dict[str, Any], events: list[dict[str, Any]],
                         "of this chain")
 
 
+def standing(events: list[dict[str, Any]], problems: list[str]) -> tuple[
+        dict[str, tuple[int, str]], dict[str, int]]:
+    """Replay the chain: the last ballot of each named voter, and the secret
+    ballots still standing (cast after the last opening, not replaced or withdrawn)."""
+    opened, closed = last_index(events, "open"), last_index(events, "close")
+    named: dict[str, tuple[int, str]] = {}
+    secret: dict[str, int] = {}
+    for i, event in enumerate(events):
+        kind = event.get("type")
+        if kind not in ("cast", "withdraw") or i < opened:
+            continue  # casts before the last opening were discarded by a reset
+        if 0 <= closed < i:
+            problems.append(f"chain[{i}]: a ballot {kind} after the ballot closed")
+            continue
+        voter, tracker = event.get("voter"), event["tracker"]
+        if kind == "withdraw" and voter:
+            named.pop(voter, None)
+        elif kind == "withdraw":
+            secret.pop(tracker, None)
+        elif voter:
+            named[voter] = (i, tracker)
+        else:
+            secret.pop(event.get("replaces") or "", None)
+            secret[tracker] = i
+    return named, secret
+
+
 def check_ballots(bundle: dict[str, Any], events: list[dict[str, Any]],
                   problems: list[str]) -> None:
     """One counted ballot per voter, each the voter's last one in the chain."""
-    opened, closed = last_index(events, "open"), last_index(events, "close")
-    latest: dict[str, tuple[int, str]] = {}
-    for i, event in enumerate(events):
-        if event.get("type") != "cast":
-            continue
-        if 0 <= closed < i:
-            problems.append(f"chain[{i}]: a ballot cast after the ballot closed")
-        elif i > opened:  # casts before the last opening were discarded by a reset
-            latest[event["voter"]] = (i, event["tracker"])
+    named, secret = standing(events, problems)
     manifest = json.loads(bundle["manifest"])
     seen: set[str] = set()
     for n, ballot in enumerate(bundle["ballots"]):
@@ -145,18 +164,25 @@ def check_ballots(bundle: dict[str, Any], events: list[dict[str, Any]],
                 "nonce": ballot["nonce"]}
         if sha256(canonical(mine)) != ballot["tracker"]:
             problems.append(f"{where}: tracker does not match its choices and nonce")
-        if ballot["voter"] in seen:
-            problems.append(f"{where}: voter {ballot['voter']} has more than one counted ballot")
-        seen.add(ballot["voter"])
-        cast = latest.get(ballot["voter"])
+        voter = ballot["voter"]
+        if voter is None:
+            if ballot["tracker"] not in secret:
+                problems.append(f"{where}: no such secret ballot stands in the chain")
+            continue
+        if voter in seen:
+            problems.append(f"{where}: voter {voter} has more than one counted ballot")
+        seen.add(voter)
+        cast = named.get(voter)
         if cast is None:
             problems.append(f"{where}: no such ballot was cast in the chain")
         elif cast[1] != ballot["tracker"]:
             problems.append(f"{where}: not the voter's last ballot (chain[{cast[0]}] is)")
-    for voter, (i, tracker) in sorted(latest.items(), key=lambda kv: kv[1][0]):
-        if voter not in seen:
-            problems.append(f"chain[{i}]: tracker {tracker[:12]}… was cast but is missing "
-                            "from the published ballots; a ballot was dropped")
+    published = {b["tracker"] for b in bundle["ballots"]}
+    missing = [(i, t) for v, (i, t) in named.items() if v not in seen]
+    missing += [(i, t) for t, i in secret.items() if t not in published]
+    for i, tracker in sorted(missing):
+        problems.append(f"chain[{i}]: tracker {tracker[:12]}… was cast but is missing "
+                        "from the published ballots; a ballot was dropped")
 
 
 def check_counts(bundle: dict[str, Any], problems: list[str]) -> None:
@@ -176,11 +202,42 @@ def check_counts(bundle: dict[str, Any], problems: list[str]) -> None:
     if record["voters"] != len(bundle["ballots"]):
         problems.append(f"record: {record['voters']} voters, but {len(bundle['ballots'])} "
                         "ballots are published")
+    if "meeting" in record:
+        check_meeting(record["meeting"], counts, problems)
+        return
     top = max(counts) if counts and max(counts) > 0 else None
     winners = [i for i, c in enumerate(counts) if top is not None and c == top]
     expected = {"rule": "plurality", "winners": winners, "tie": len(winners) > 1}
     if bundle["outcome"] != expected:
         problems.append(f"outcome: says {bundle['outcome']}, the recount gives {expected}")
+
+
+def check_meeting(m: dict[str, Any], counts: list[int], problems: list[str]) -> None:
+    """A general meeting item: the legal rule re-applied to the frozen inputs."""
+    n, d, di, a, rule = m["n"], m["d"], m["d_in_person"], m["a"], m["rule"]
+    if m["votes"] != counts:
+        problems.append(f"meeting: votes {m['votes']} differ from the recount {counts}")
+    if not di <= d <= a <= n:
+        problems.append(f"meeting: attendance figures are impossible (Di={di}, D={d}, A={a}, "
+                        f"N={n})")
+    quorum = 2 * a > n and 100 * d >= rule["direct_min_pct"] * n and \
+        (not rule["contractor"] or 2 * di > n)
+
+    def passes(yes: int) -> bool:
+        if rule["pass_rule"] == "all":
+            return bool(2 * yes > n)
+        if rule["pass_rule"] == "two_thirds_all":
+            return bool(3 * yes >= 2 * n)
+        return bool(2 * yes > a)
+    if not quorum:
+        outcome = "QUORUM_NOT_MET"
+    elif m["seats"]:
+        ranked = sorted(range(len(counts)), key=lambda i: (-counts[i], i))
+        outcome = "PASSED" if any(passes(counts[i]) for i in ranked[:m["seats"]]) else "FAILED"
+    else:
+        outcome = "PASSED" if passes(counts[0]) else "FAILED"
+    if m["outcome"] != outcome:
+        problems.append(f"meeting: outcome says {m['outcome']}, the rule gives {outcome}")
 
 
 def check_witness(chain: list[dict[str, Any]], height: int, head: str,

@@ -18,14 +18,19 @@ def plurality(counts: list[int]) -> dict[str, Any]:
     return {"rule": "plurality", "winners": winners, "tie": len(winners) > 1}
 
 
-def counted_ballots(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Published ballots: tracker, choices, nonce and per-ballot pseudonym; no identity."""
+def counted_ballots(entries: list[dict[str, Any]],
+                    box: dict[str, tuple[list[int], str]]) -> list[dict[str, Any]]:
+    """Published ballots: tracker, choices, nonce and, for named ballots, the
+    per-ballot pseudonym; never an identity. Secret ballots come from the box,
+    which holds no voter at all."""
     ballots = [{"tracker": e["t"], "choices": sorted(int(c) for c in e["c"]),
-                "nonce": e["n"], "voter": e["p"]} for e in entries]
+                "nonce": e["n"], "voter": e["p"]} for e in entries if "t" in e]
+    ballots += [{"tracker": t, "choices": sorted(c), "nonce": n, "voter": None}
+                for t, (c, n) in box.items()]
     return sorted(ballots, key=lambda b: b["tracker"])
 
 
-def build(manifest_text: str, record: dict[str, Any], entries: list[dict[str, Any]],
+def build(manifest_text: str, record: dict[str, Any], ballots: list[dict[str, Any]],
           chain: list[dict[str, Any]], events: list[str]) -> dict[str, Any]:
     links = [dict(link, payload=text) for link, text in zip(chain, events)]
     return {
@@ -35,7 +40,7 @@ def build(manifest_text: str, record: dict[str, Any], entries: list[dict[str, An
         "manifest_sha256": sha256_hex(manifest_text.encode()),
         "record": record,
         "record_sha256": record_hash(record),
-        "ballots": counted_ballots(entries),
+        "ballots": ballots,
         "chain": links,
         "outcome": plurality(record["counts"]),
     }

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from rooms import bundle, ledger
+from rooms.model import Ballot
 from rooms.result import build_record, record_hash, sealed
 from rooms.store import Store
 
@@ -22,10 +23,19 @@ class Closed:
     announced_here: bool
 
 
+Decorate = Callable[[Ballot, dict[str, Any]], Awaitable[None]]
+
+
+async def _nothing(ballot: Ballot, record: dict[str, Any]) -> None:
+    return None
+
+
 class Closer:
     def __init__(self, store: Store, sign: bundle.Signer) -> None:
         self.store = store
         self.sign = sign
+        # Meetings add the legal decision and its inputs to the record here.
+        self.decorate: Decorate = _nothing
 
     async def sync_chain(self, ballot_id: str) -> int:
         """Hash every logged event into the chain; returns the chain length."""
@@ -62,6 +72,7 @@ class Closer:
         manifest = await self.store.manifest(ballot_id) or ""
         record["manifest_sha256"] = ledger.sha256_hex(manifest.encode())
         record["chain_at_close"] = {"height": height - 1, "hash": chain[-1]["hash"]}
+        await self.decorate(ballot, record)
         return sealed(record)
 
     async def _finish(self, ballot_id: str, stored: dict[str, Any]) -> None:
@@ -75,7 +86,8 @@ class Closer:
         chain = await self.store.chain(ballot_id)
         events = await self.store.log_since(ballot_id, 0)
         manifest = await self.store.manifest(ballot_id) or ""
-        doc = bundle.build(manifest, record, await self.store.counted(ballot_id),
-                           chain[:height], events[:height])
+        ballots = bundle.counted_ballots(await self.store.counted(ballot_id),
+                                         await self.store.secret_box(ballot_id))
+        doc = bundle.build(manifest, record, ballots, chain[:height], events[:height])
         await self.store.save_bundle(ballot_id, json.dumps(bundle.signed(doc, self.sign),
                                                            ensure_ascii=False))

@@ -142,6 +142,12 @@ def refusal(code: str, ballot_id: str, detail: str = "") -> LiveVoteError:
         return InvalidOption(ballot_id, detail or "no such option")
     if code == "too_many_choices":
         return InvalidOption(ballot_id, detail or "too many choices")
+    if code == "receipt_needed":
+        return GateError("receipt_needed", "this secret ballot can only be replaced or withdrawn "
+                                           "with the receipt of the ballot it replaces")
+    if code == "nothing_to_withdraw":
+        return GateError("nothing_to_withdraw", "there is no written or advance ballot to "
+                                                "withdraw on this item")
     if code.startswith("state:"):
         _, action, state = code.split(":", 2)
         return BallotState(ballot_id, action, state)
@@ -187,3 +193,65 @@ class PassRequired(LiveVoteError):
     def __init__(self, needs: list[str]) -> None:
         super().__init__("pass the room's checks first: " + ", ".join(needs) if needs
                          else "send the admission pass you got when joining")
+
+
+class MeetingError(LiveVoteError):
+    """A meeting rule refused the request; `code` names which."""
+
+    status = 409
+
+    def __init__(self, code: str, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class VideoOff(LiveVoteError):
+    code = "video_off"
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__("video is off in this room (the host turns it on); voting works "
+                         "without it")
+
+
+class VideoNotLive(LiveVoteError):
+    code = "video_not_live"
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__("nobody is broadcasting in this room yet; the page starts the video "
+                         "when the speaker does")
+
+
+class NotSpeaker(LiveVoteError):
+    code = "not_speaker"
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__("only the host, or the speaker the host chose, may broadcast here")
+
+
+class BadSdp(LiveVoteError):
+    code = "bad_sdp"
+    status = 400
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"sdp: {reason}")
+
+
+class VideoPeerNotFound(LiveVoteError):
+    code = "video_peer_not_found"
+    status = 404
+
+    def __init__(self, peer: str) -> None:
+        super().__init__(f"no video connection {peer!r} of yours in this room")
+
+
+class VideoUnavailable(LiveVoteError):
+    code = "video_unavailable"
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__("video is not available on this server right now; voting works "
+                         "without it")

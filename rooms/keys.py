@@ -46,6 +46,10 @@ def log(ballot_id: str) -> str:
     return f"vote:{{b:{ballot_id}}}:log"
 
 
+def secret_box(ballot_id: str) -> str:
+    return f"vote:{{b:{ballot_id}}}:secret"
+
+
 def chain(ballot_id: str) -> str:
     return f"vote:{{b:{ballot_id}}}:chain"
 
@@ -61,7 +65,7 @@ def bundle(ballot_id: str) -> str:
 def ballot_keys(ballot_id: str) -> list[str]:
     return [ballot(ballot_id), counts(ballot_id), voters(ballot_id), resets(ballot_id),
             result(ballot_id), log(ballot_id), chain(ballot_id), manifest(ballot_id),
-            bundle(ballot_id)]
+            bundle(ballot_id), secret_box(ballot_id)]
 
 
 def gate_counter(room_id: str, kind: str, who: str) -> str:
@@ -79,3 +83,23 @@ def otp_used(room_id: str, phone_hash: str) -> str:
 
 def outbox(room_id: str) -> str:
     return f"room:{{r:{room_id}}}:outbox"
+
+
+def people(room_id: str) -> str:
+    return f"mtg:{{r:{room_id}}}:people"
+
+
+def meeting(room_id: str) -> str:
+    return f"mtg:{{r:{room_id}}}:meta"
+
+
+def attendance(room_id: str) -> str:
+    return f"mtg:{{r:{room_id}}}:attend"
+
+
+def proxies(room_id: str) -> str:
+    return f"mtg:{{r:{room_id}}}:proxies"
+
+
+def meeting_log(room_id: str) -> str:
+    return f"mtg:{{r:{room_id}}}:log"

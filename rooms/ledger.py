@@ -44,7 +44,8 @@ def manifest(ballot: Ballot, room_title: str, gates: list[str]) -> dict[str, Any
             "ballot": ballot.id, "question": ballot.question, "options": list(ballot.options),
             "kind": ballot.kind.value, "max_choices": ballot.max_choices,
             "allow_change": ballot.allow_change, "visibility": ballot.visibility.value,
-            "gates": gates, "rule": "plurality"}
+            "gates": gates, "secret": ballot.secret,
+            "rule": ballot.rule or "plurality"}
 
 
 def entry(height: int, parent: str, event_text: str) -> dict[str, Any]:

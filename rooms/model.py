@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 MAX_OPTIONS = 32
 MAX_TEXT = 300
@@ -68,6 +69,8 @@ class Ballot:
     closed_at: int = 0
     resets: int = 0
     manifest_sha256: str = ""
+    secret: bool = False
+    rule: dict[str, Any] = field(default_factory=dict)  # meeting items: the quorum rule
 
     def __post_init__(self) -> None:
         if not 2 <= len(self.options) <= MAX_OPTIONS:
@@ -94,6 +97,8 @@ class Ballot:
             "closed_at": self.closed_at,
             "resets": self.resets,
             "manifest_sha256": self.manifest_sha256,
+            "secret": self.secret,
+            "rule": self.rule or None,
         }
 
 

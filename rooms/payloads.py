@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from rooms.errors import BadPayload
+from rooms.quorum import rule_of
 from rooms.model import LANGUAGES, MAX_OPTIONS, MAX_TEXT, YESNO_OPTIONS, Kind, Visibility
 
 MAX_COUNTDOWN_S = 24 * 3600
@@ -80,6 +81,8 @@ class BallotSpec:
     max_choices: int
     allow_change: bool
     visibility: Visibility
+    secret: bool = False
+    rule: dict[str, Any] | None = None
 
 
 def ballot_spec(payload: Any) -> BallotSpec:
@@ -96,6 +99,8 @@ def ballot_spec(payload: Any) -> BallotSpec:
         allow_change=boolean(body, "allow_change"),
         visibility=Visibility(choice(body, "visibility", tuple(v.value for v in Visibility),
                                      Visibility.LIVE.value)),
+        secret=boolean(body, "secret"),
+        rule=asdict(rule_of(body["rule"])) if body.get("rule") is not None else None,
     )
 
 

@@ -93,7 +93,8 @@ class Rooms:
     async def add_ballot(self, room: Room, payload: Any) -> Ballot:
         spec = payloads.ballot_spec(payload)
         ballot = Ballot(self._id(), room.id, spec.question, spec.options, spec.kind,
-                        spec.max_choices, spec.allow_change, spec.visibility)
+                        spec.max_choices, spec.allow_change, spec.visibility,
+                        secret=spec.secret, rule=spec.rule or {})
         await self.store.save_ballot(ballot)
         return ballot
 
@@ -165,12 +166,16 @@ class Rooms:
         ballot = await self.store.ballot(request.ballot_id)
         if ballot.room_id != room_id:
             raise BallotNotFound(request.ballot_id)
-        ids = admitted.ids()
+        return await self.cast_as(ballot, admitted.ids(), request)
+
+    async def cast_as(self, ballot: Ballot, ids: list[str], request: payloads.VoteRequest,
+                      mode: str = "live", replaces: str = "") -> Cast:
+        """Apply a checked vote for these identities (the first names the voter)."""
         nonce = request.nonce or secrets.token_hex(16)
-        return await self.store.cast(ballot.id, ids, request.client_key, request.choices,
-                                     self._receipt(), ledger.tracker(ballot.id, request.choices,
-                                                                     nonce),
-                                     nonce, ledger.pseudonym(self.secret, ballot.id, ids[0]))
+        return await self.store.cast(
+            ballot.id, ids, request.client_key, request.choices, self._receipt(),
+            ledger.tracker(ballot.id, request.choices, nonce), nonce,
+            ledger.pseudonym(self.secret, ballot.id, ids[0]), mode, ballot.secret, replaces)
 
     async def voter_view(self, room_id: str, voter: str) -> list[dict[str, Any]]:
         """Every ballot of the room as this voter may see it."""

@@ -1,11 +1,13 @@
--- Cast, change or retry one vote, atomically.
--- KEYS[1] = ballot meta   vote:{b:ID}:meta   (state, n, max, change, closes_at, seq)
--- KEYS[2] = counts        vote:{b:ID}:counts (option index -> votes, "voters")
--- KEYS[3] = voters        vote:{b:ID}:voters ("i:" identity -> owner,
---                         "v:" owner -> {k = client key, c = choices, r = receipt, s = choices,
---                                        t = tracker, n = nonce, p = pseudonym})
--- KEYS[4] = event log     vote:{b:ID}:log (the ledger's events, in order)
--- ARGV[1] = identities, comma separated (device, and verified phone if any); a vote
+-- Cast, change or retry one vote, atomically, and log it in the ledger.
+-- KEYS[1] = ballot meta  vote:{b:ID}:meta   (state, n, max, change, closes_at, seq)
+-- KEYS[2] = counts       vote:{b:ID}:counts (option index -> votes, "voters")
+-- KEYS[3] = voters       vote:{b:ID}:voters ("i:" identity -> owner, "v:" owner -> entry)
+--           entry = {k = client key, r = receipt, m = mode, p = pseudonym, s = choices,
+--                    and for named ballots c = choices, t = tracker, n = nonce}
+-- KEYS[4] = event log    vote:{b:ID}:log
+-- KEYS[5] = secret box   vote:{b:ID}:secret (tracker -> "choices|nonce"); a secret
+--           ballot keeps no stored link from voter to choice
+-- ARGV[1] = identities, comma separated (device, verified phone, member); a vote
 --           counts once for all of them, so a second phone number on one device,
 --           or one phone on a second device, finds the first vote
 -- ARGV[2] = client key (a retry with the same key is applied once)
@@ -14,6 +16,9 @@
 -- ARGV[5] = tracker, SHA-256 of the canonical {ballot, choices, nonce}
 -- ARGV[6] = nonce
 -- ARGV[7] = voter pseudonym for the ledger (used if this is the voter's first vote)
+-- ARGV[8] = mode: "live", "early" or "written"
+-- ARGV[9] = "1" for a secret ballot
+-- ARGV[10] = secret ballots: tracker of the ballot this one replaces ("" if none)
 -- returns {"ok", seq, receipt, "new"|"changed"|"repeat", choices, tracker} or {"err", code}
 local meta = redis.call('HMGET', KEYS[1], 'state', 'n', 'max', 'change', 'closes_at')
 local state = meta[1]
@@ -42,19 +47,31 @@ for id in string.gmatch(ARGV[1], '[^,]+') do
   owner = owner or redis.call('HGET', KEYS[3], 'i:' .. id)
 end
 owner = owner or ids[1]
+local secret = ARGV[9] == '1'
 local prev = redis.call('HGET', KEYS[3], 'v:' .. owner)
-local old
+local old, old_choices
 if prev then
   old = cjson.decode(prev)
   if old.k == ARGV[2] then
     local seq = redis.call('HGET', KEYS[1], 'seq')
-    return {'ok', tonumber(seq), old.r, 'repeat', old.s, old.t}
+    return {'ok', tonumber(seq), old.r, 'repeat', old.s, old.t or ''}
   end
   if meta[4] ~= '1' then return {'err', 'already_voted'} end
+  if secret then
+    local boxed = ARGV[10] ~= '' and redis.call('HGET', KEYS[5], ARGV[10])
+    if not boxed then return {'err', 'receipt_needed'} end
+    old_choices = {}
+    for c in string.gmatch(string.match(boxed, '^[^|]*'), '[^,]+') do
+      old_choices[#old_choices + 1] = tonumber(c)
+    end
+    redis.call('HDEL', KEYS[5], ARGV[10])
+  else
+    old_choices = old.c
+  end
 end
 
 if old then
-  for _, i in ipairs(old.c) do redis.call('HINCRBY', KEYS[2], tostring(i), -1) end
+  for _, i in ipairs(old_choices) do redis.call('HINCRBY', KEYS[2], tostring(i), -1) end
 else
   redis.call('HINCRBY', KEYS[2], 'voters', 1)
 end
@@ -63,14 +80,19 @@ local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 for _, id in ipairs(ids) do redis.call('HSETNX', KEYS[3], 'i:' .. id, owner) end
 local voter = ARGV[7]
 if old then voter = old.p end
-redis.call('HSET', KEYS[3], 'v:' .. owner, cjson.encode({k = ARGV[2], c = choices, r = ARGV[4],
-  s = ARGV[3], t = ARGV[5], n = ARGV[6], p = voter}))
-local status = 'new'
-local replaces = nil
-if old then
-  status = 'changed'
-  replaces = old.t
+local entry = {k = ARGV[2], r = ARGV[4], m = ARGV[8], p = voter, s = ARGV[3]}
+local event = {type = 'cast', seq = seq, ts = now, tracker = ARGV[5], mode = ARGV[8]}
+if secret then
+  entry.s = ''
+  redis.call('HSET', KEYS[5], ARGV[5], ARGV[3] .. '|' .. ARGV[6])
+  if old then event.replaces = ARGV[10] end
+else
+  entry.c, entry.t, entry.n = choices, ARGV[5], ARGV[6]
+  event.voter = voter
+  if old then event.replaces = old.t end
 end
-redis.call('RPUSH', KEYS[4], cjson.encode({type = 'cast', seq = seq, ts = now,
-  tracker = ARGV[5], voter = voter, replaces = replaces}))
+redis.call('HSET', KEYS[3], 'v:' .. owner, cjson.encode(entry))
+redis.call('RPUSH', KEYS[4], cjson.encode(event))
+local status = 'new'
+if old then status = 'changed' end
 return {'ok', seq, ARGV[4], status, ARGV[3], ARGV[5]}

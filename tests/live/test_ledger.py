@@ -225,15 +225,20 @@ async def test_killing_the_server_mid_burst_keeps_every_acked_vote_in_the_chain(
                                     for _ in range(150)])
     key = host.key
 
+    acked_so_far: list[int] = []
+
     async def cast(i: int, phone: Any) -> Any:
         try:
-            return await call(phone, "vote:cast", {"ballot": ballot["id"], "choices": [i % 2],
-                                                   "client_key": "k"})
+            ack = await call(phone, "vote:cast", {"ballot": ballot["id"], "choices": [i % 2],
+                                                  "client_key": "k"})
         except Exception:
             return None  # the server died before it acked: this vote may or may not count
+        acked_so_far.append(i)
+        return ack
 
     burst = [asyncio.ensure_future(cast(i, p)) for i, (p, _) in enumerate(phones)]
-    await asyncio.sleep(0.15)
+    while len(acked_so_far) < 20:
+        await asyncio.sleep(0.005)
     os.killpg(server.proc.pid, signal.SIGKILL)
     acks = await asyncio.gather(*burst)
     server.stop()

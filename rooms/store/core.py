@@ -16,7 +16,7 @@ from rooms.model import Ballot, Cast, Kind, Room, State, Tally, Visibility
 PRESENCE_FRESH_MS = 5000
 
 
-def _script(redis: Redis, name: str) -> AsyncScript:
+def script(redis: Redis, name: str) -> AsyncScript:
     source = resources.files("rooms").joinpath("lua", f"{name}.lua").read_text()
     return redis.register_script(source)
 
@@ -28,14 +28,15 @@ def _s(value: Any) -> str:
 class Store:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-        self._vote = _script(redis, "vote")
-        self._open = _script(redis, "open")
-        self._countdown = _script(redis, "countdown")
-        self._close = _script(redis, "close")
-        self._reset = _script(redis, "reset")
-        self._otp = _script(redis, "otp")
-        self._chain = _script(redis, "chain")
-        self._result_event = _script(redis, "result_event")
+        self._vote = script(redis, "vote")
+        self._open = script(redis, "open")
+        self._countdown = script(redis, "countdown")
+        self._close = script(redis, "close")
+        self._reset = script(redis, "reset")
+        self._otp = script(redis, "otp")
+        self._chain = script(redis, "chain")
+        self._result_event = script(redis, "result_event")
+        self._withdraw = script(redis, "withdraw")
 
     # rooms ---------------------------------------------------------------
 
@@ -66,7 +67,8 @@ class Store:
 
     async def save_ballot(self, ballot: Ballot) -> None:
         definition = {"question": ballot.question, "options": list(ballot.options),
-                      "kind": ballot.kind.value, "visibility": ballot.visibility.value}
+                      "kind": ballot.kind.value, "visibility": ballot.visibility.value,
+                      "secret": ballot.secret, "rule": ballot.rule}
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(keys.ballot(ballot.id), mapping={
                 "room": ballot.room_id, "def": json.dumps(definition, ensure_ascii=False),
@@ -127,14 +129,15 @@ class Store:
 
     async def cast(self, ballot_id: str, identities: list[str], client_key: str,
                    choices: tuple[int, ...], receipt: str, tracker: str, nonce: str,
-                   pseudonym: str) -> Cast:
+                   pseudonym: str, mode: str = "live", secret: bool = False,
+                   replaces: str = "") -> Cast:
         reply = await self._vote(
             keys=[keys.ballot(ballot_id), keys.counts(ballot_id), keys.voters(ballot_id),
-                  keys.log(ballot_id)],
+                  keys.log(ballot_id), keys.secret_box(ballot_id)],
             args=[",".join(identities), client_key, ",".join(map(str, choices)), receipt,
-                  tracker, nonce, pseudonym])
+                  tracker, nonce, pseudonym, mode, "1" if secret else "0", replaces])
         _check(reply, ballot_id)
-        applied = tuple(int(c) for c in _s(reply[4]).split(","))
+        applied = tuple(int(c) for c in _s(reply[4]).split(",") if c)
         return Cast(ballot_id, int(reply[1]), _s(reply[2]), _s(reply[3]), applied,
                     _s(reply[5]))
 
@@ -169,9 +172,30 @@ class Store:
         return {b: int(s) for b, s in zip(ballot_ids, rows) if s is not None}
 
     async def counted(self, ballot_id: str) -> list[dict[str, Any]]:
-        """The current ballot of every voter: receipt, tracker, nonce, choices, pseudonym."""
+        """The current ballot of every voter: receipt, mode, pseudonym and, for named
+        ballots, tracker, nonce and choices."""
         entries = await self.redis.hgetall(keys.voters(ballot_id))
         return [json.loads(v) for k, v in entries.items() if _s(k).startswith("v:")]
+
+    async def ballots_by_owner(self, ballot_id: str) -> dict[str, dict[str, Any]]:
+        entries = await self.redis.hgetall(keys.voters(ballot_id))
+        return {_s(k)[2:]: json.loads(v) for k, v in entries.items() if _s(k).startswith("v:")}
+
+    async def secret_box(self, ballot_id: str) -> dict[str, tuple[list[int], str]]:
+        """Secret ballots: tracker -> (choices, nonce), with no voter attached."""
+        raw = await self.redis.hgetall(keys.secret_box(ballot_id))
+        box = {}
+        for tracker, value in raw.items():
+            choices, _, nonce = _s(value).partition("|")
+            box[_s(tracker)] = ([int(c) for c in choices.split(",")], nonce)
+        return box
+
+    async def withdraw(self, ballot_id: str, identity: str, tracker: str = "") -> str:
+        reply = await self._withdraw(
+            keys=[keys.ballot(ballot_id), keys.counts(ballot_id), keys.voters(ballot_id),
+                  keys.log(ballot_id), keys.secret_box(ballot_id)], args=[identity, tracker])
+        _check(reply, ballot_id)
+        return _s(reply[1])
 
     # ledger ------------------------------------------------------------------
 
@@ -323,5 +347,6 @@ def _ballot(ballot_id: str, f: dict[str, str]) -> Ballot:
         visibility=Visibility(d["visibility"]), state=State(f["state"]),
         opened_at=int(f["opened_at"]), closes_at=int(f["closes_at"]),
         closed_at=int(f["closed_at"]), resets=int(f["resets"]),
-        manifest_sha256=f.get("manifest", ""),
+        manifest_sha256=f.get("manifest", ""), secret=bool(d.get("secret")),
+        rule=d.get("rule") or {},
     )

@@ -1,0 +1,238 @@
+"""Video signalling for online general meetings: the `/video` namespace.
+
+Media flows between browsers and this process's `stream.Relay`; this module
+only authorizes and passes SDP, one round trip per connection (the client
+offers with its ICE candidates gathered; aiortc answers with all of its own,
+so no trickle event is needed).
+
+Which rooms have video on, and who may speak, is kept in this process, next
+to the relay that serves the room: a broadcast is a set of UDP sockets in one
+process and cannot move to another worker. With several workers, `/video`
+must reach one process (see docs/video-performance.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+from typing import Any, AsyncIterator
+
+from live.acked import AckedNamespace, Handler
+from live.hub import Hub, now_ms
+from rooms import payloads, tokens
+from rooms.errors import (BadSdp, LiveVoteError, NotSpeaker, PassRequired, VideoNotLive,
+                          VideoOff, VideoPeerNotFound, VideoUnavailable)
+from rooms.gates import read_pass
+from rooms.model import Room
+from stream import BadOffer, NotLive, Relay, RelayClosed, Session, StreamError, UnknownPeer
+
+VIDEO_NS = "/video"
+PUBLISHER, VIEWER = "publisher", "viewer"
+
+
+def video_channel(room_id: str) -> str:
+    return f"video:{room_id}"
+
+
+def _speaker_hash(room_id: str, key: str) -> str:
+    return hashlib.sha256(f"livevote-speaker\x00{room_id}\x00{key}".encode()).hexdigest()
+
+
+def refusal(error: StreamError) -> LiveVoteError:
+    """The relay's refusals as the protocol's named errors."""
+    if isinstance(error, BadOffer):
+        return BadSdp(error.message)
+    if isinstance(error, NotLive):
+        return VideoNotLive()
+    if isinstance(error, UnknownPeer):
+        return VideoPeerNotFound(error.message)
+    if isinstance(error, RelayClosed):
+        return VideoUnavailable()
+    return LiveVoteError(error.message)
+
+
+@contextlib.asynccontextmanager
+async def relay_call() -> AsyncIterator[None]:
+    try:
+        yield
+    except StreamError as error:
+        raise refusal(error) from None
+
+
+class VideoNamespace(AckedNamespace):
+    def __init__(self, hub: Hub, relay: Relay) -> None:
+        self.hub = hub
+        self.relay = relay
+        self.enabled: set[str] = set()
+        self.speakers: dict[str, str] = {}  # room -> hash of the current speaker key
+        relay.on_live = self.announce
+        super().__init__(VIDEO_NS)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "video:enable": self.enable,
+            "video:status": self.status,
+            "video:speaker": self.speaker,
+            "video:publish": self.publish,
+            "video:watch": self.watch,
+            "video:keyframe": self.keyframe,
+            "video:leave": self.leave,
+        }
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        await self.save_session(sid, {"peers": {}})
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        session = await self.get_session(sid)
+        for peer, (room_id, _) in list(session.get("peers", {}).items()):
+            with contextlib.suppress(StreamError):
+                await self.relay.leave(room_id, peer)
+
+    # state -------------------------------------------------------------------
+
+    def state(self, room_id: str) -> dict[str, Any]:
+        return {"room": room_id, "enabled": room_id in self.enabled,
+                "live": self.relay.live(room_id), "worker": self.hub.worker}
+
+    async def announce(self, room_id: str, live: bool) -> None:
+        await self.emit("video:state", self.state(room_id), to=video_channel(room_id))
+
+    async def _room(self, body: dict[str, Any]) -> Room:
+        room, _ = await self.hub.rooms.store.room(payloads.text(body, "room", limit=64))
+        return room
+
+    async def _host(self, body: dict[str, Any]) -> Room:
+        return await self.hub.rooms.as_host(body.get("room"), body.get("key"))
+
+    # host --------------------------------------------------------------------
+
+    async def enable(self, sid: str, data: Any) -> dict[str, Any]:
+        body = payloads.as_dict(data)
+        room = await self._host(body)
+        if payloads.boolean(body, "on", True):
+            self.enabled.add(room.id)
+        else:
+            self.enabled.discard(room.id)
+            self.speakers.pop(room.id, None)
+            await self.relay.end(room.id)  # its announce tells the viewers
+        await self.enter_room(sid, video_channel(room.id))
+        await self.announce(room.id, self.relay.live(room.id))
+        return self.state(room.id)
+
+    async def speaker(self, sid: str, data: Any) -> dict[str, Any]:
+        """Choose who may broadcast besides the host: a new speaker key each
+        time, so the previous speaker's link stops working."""
+        body = payloads.as_dict(data)
+        room = await self._host(body)
+        if payloads.boolean(body, "off", False):
+            self.speakers.pop(room.id, None)
+            return {"room": room.id, "speaker": None, "url": None}
+        key = secrets.token_urlsafe(18)
+        self.speakers[room.id] = _speaker_hash(room.id, key)
+        url = f"{self.hub.settings.base_url}/static/video.html#room={room.id}&speaker={key}"
+        return {"room": room.id, "speaker": key, "url": url}
+
+    # everyone ----------------------------------------------------------------
+
+    async def status(self, sid: str, data: Any) -> dict[str, Any]:
+        """Video state of a room; the socket then gets `video:state` pushes."""
+        room = await self._room(payloads.as_dict(data))
+        await self.enter_room(sid, video_channel(room.id))
+        return self.state(room.id)
+
+    async def publish(self, sid: str, data: Any) -> dict[str, Any]:
+        body = payloads.as_dict(data)
+        room = await self._speaker(body)
+        if room.id not in self.enabled:
+            raise VideoOff()
+        async with relay_call():
+            session = await self.relay.publish(room.id, body.get("sdp"))
+        return await self._remember(sid, session, PUBLISHER)
+
+    async def _speaker(self, body: dict[str, Any]) -> Room:
+        if body.get("key") is not None:
+            return await self._host(body)
+        room = await self._room(body)
+        key, stored = body.get("speaker"), self.speakers.get(room.id)
+        # A key of another room hashes differently, so it fails here too.
+        if not isinstance(key, str) or stored is None or not secrets.compare_digest(
+                _speaker_hash(room.id, key), stored):
+            raise NotSpeaker()
+        return room
+
+    async def watch(self, sid: str, data: Any) -> dict[str, Any]:
+        body = payloads.as_dict(data)
+        room = await self._viewer(body)
+        if room.id not in self.enabled:
+            raise VideoOff()
+        await self._leave_views(sid, room.id)  # one view per socket and room
+        async with relay_call():
+            session = await self.relay.watch(room.id, body.get("sdp"))
+        await self.enter_room(sid, video_channel(room.id))
+        return await self._remember(sid, session, VIEWER)
+
+    async def _viewer(self, body: dict[str, Any]) -> Room:
+        """Members watch with the device and admission pass of `/voter`, when
+        the room asks phones for checks; the host's key also lets one in."""
+        if body.get("key") is not None:
+            return await self._host(body)
+        room = await self._room(body)
+        rooms = self.hub.rooms
+        needs = (await rooms.gates(room.id, now_ms())).required()
+        if needs:
+            voter = tokens.unsign(rooms.secret, "device", body.get("device"))
+            if voter is None:
+                raise PassRequired(list(needs))
+            read_pass(rooms.secret, body.get("pass"), room.id, voter, now_ms(), needs)
+        return room
+
+    async def _remember(self, sid: str, session: Session, role: str) -> dict[str, Any]:
+        state = await self.get_session(sid)
+        state["peers"][session.peer] = (session.room, role)
+        await self.save_session(sid, state)
+        return {**session.public(), "role": role}
+
+    async def _own(self, sid: str, body: dict[str, Any]) -> tuple[str, str, str]:
+        """(room, peer, role) of a peer this socket opened; a peer of another
+        socket or another room is refused alike."""
+        room_id = payloads.text(body, "room", limit=64)
+        peer = payloads.text(body, "peer", limit=64)
+        owned = (await self.get_session(sid))["peers"].get(peer)
+        if owned is None or owned[0] != room_id:
+            raise VideoPeerNotFound(peer)
+        return room_id, peer, owned[1]
+
+    async def keyframe(self, sid: str, data: Any) -> dict[str, Any]:
+        room_id, peer, role = await self._own(sid, payloads.as_dict(data))
+        if role != VIEWER:
+            raise VideoPeerNotFound(peer)
+        async with relay_call():
+            self.relay.keyframe(room_id, peer)
+        return {"room": room_id, "peer": peer}
+
+    async def leave(self, sid: str, data: Any) -> dict[str, Any]:
+        """Leave with a peer id; or, as host with the key, end the broadcast."""
+        body = payloads.as_dict(data)
+        if body.get("peer") is None and body.get("key") is not None:
+            room = await self._host(body)
+            await self.relay.end(room.id)
+            return self.state(room.id)
+        room_id, peer, _ = await self._own(sid, body)
+        await self._forget(sid, peer)
+        with contextlib.suppress(UnknownPeer):  # it already went (ICE failed, say)
+            await self.relay.leave(room_id, peer)
+        return self.state(room_id)
+
+    async def _leave_views(self, sid: str, room_id: str) -> None:
+        peers = (await self.get_session(sid))["peers"]
+        for peer, (room, role) in list(peers.items()):
+            if room == room_id and role == VIEWER:
+                await self._forget(sid, peer)
+                with contextlib.suppress(StreamError):
+                    await self.relay.leave(room_id, peer)
+
+    async def _forget(self, sid: str, peer: str) -> None:
+        state = await self.get_session(sid)
+        state["peers"].pop(peer, None)
+        await self.save_session(sid, state)

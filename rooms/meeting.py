@@ -1,0 +1,227 @@
+"""Online general meetings: roster, record date, attendance by mode, proxies,
+written and advance ballots, and the legal decision per agenda item."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from rooms import payloads, roster, tokens
+from rooms.errors import BadPayload, MeetingError
+from rooms.model import Ballot, Room, State
+from rooms.quorum import Count, Member, Mode, Rule, count, decide, needed_direct
+from rooms.service import Rooms
+from rooms.store import MeetingStore
+
+GRACE_MS = 60_000
+DIRECT_MODES = ("in_person", "proxy", "online")
+
+
+class Meetings:
+    def __init__(self, rooms: Rooms, store: MeetingStore, grace_ms: int = GRACE_MS) -> None:
+        self.rooms = rooms
+        self.store = store
+        self.grace_ms = grace_ms
+        rooms.closer.decorate = self.freeze_item
+
+    # roster ------------------------------------------------------------------
+
+    async def import_roster(self, room: Room, body: dict[str, Any]) -> dict[str, Any]:
+        if "record_date" in await self.store.meta(room.id):
+            raise MeetingError("roster_frozen", "the record date is set; the roster is frozen")
+        result = roster.parse(body.get("csv"), self.rooms.secret)
+        await self.store.save_people(room.id, {p.member_no: json.dumps(asdict(p), ensure_ascii=False)
+                                               for p in result.people})
+        people = await self.store.people(room.id)
+        return {"imported": len(result.people), "errors": result.errors,
+                "persons": len(people), "members": len({p["holding"] for p in people.values()})}
+
+    async def freeze(self, room: Room, body: dict[str, Any]) -> dict[str, Any]:
+        date = payloads.text(body, "record_date", limit=10)
+        people = await self.store.people(room.id)
+        if not people:
+            raise MeetingError("roster_empty", "import the roster before setting the record date")
+        n = len({p["holding"] for p in people.values()})
+        if not await self.store.freeze(room.id, date, n):
+            raise MeetingError("record_date_set", "the record date was already set")
+        return {"record_date": date, "n": n}
+
+    async def n(self, room_id: str) -> int:
+        meta = await self.store.meta(room_id)
+        if "n" not in meta:
+            raise MeetingError("no_record_date", "set the record date (which freezes N) first")
+        return int(meta["n"])
+
+    async def person(self, room_id: str, member_no: object) -> dict[str, Any]:
+        if not isinstance(member_no, str) or not member_no:
+            raise BadPayload("member_no", "is required")
+        found = await self.store.person(room_id, member_no)
+        if found is None:
+            raise MeetingError("member_not_found", f"no member {member_no} on the roster", 404)
+        return found
+
+    def invite(self, room_id: str, member_no: str) -> str:
+        return tokens.sign(self.rooms.secret, "invite", f"{room_id}:{member_no}")
+
+    async def from_invite(self, token: object) -> tuple[str, dict[str, Any]]:
+        value = tokens.unsign(self.rooms.secret, "invite", token)
+        if value is None:
+            raise MeetingError("invite_invalid", "this invitation link is not valid", 403)
+        room_id, _, member_no = value.partition(":")
+        return room_id, await self.person(room_id, member_no)
+
+    # attendance --------------------------------------------------------------
+
+    async def register_proxy(self, room: Room, body: dict[str, Any]) -> dict[str, Any]:
+        person = await self.person(room.id, body.get("member_no"))
+        ground = body.get("ground")
+        if ground not in roster.PROXY_GROUNDS:
+            raise MeetingError("proxy_ineligible", "a proxy is allowed only for: " + "; ".join(
+                roster.PROXY_GROUNDS.values()), 422)
+        proxy = {"ground": ground, "name": payloads.text(body, "proxy_name", limit=100),
+                 "at": await self.store.now_ms()}
+        await self.store.save_proxy(room.id, person["holding"], proxy)
+        return {"holding": person["holding"], **proxy}
+
+    async def attend(self, room: Room, body: dict[str, Any]) -> dict[str, Any]:
+        person = await self.person(room.id, body.get("member_no"))
+        action = payloads.choice(body, "action", ("arrive", "leave"), "arrive")
+        mode = payloads.choice(body, "mode", ("in_person", "proxy"), "in_person")
+        if mode == "proxy" and person["holding"] not in await self.store.proxies(room.id):
+            raise MeetingError("proxy_not_registered", "register the proxy and its legal ground "
+                                                       "before checking the proxy in", 422)
+        return await self.store.attend(room.id, person["holding"], action, mode, self.grace_ms)
+
+    async def online(self, room_id: str, holding: str, action: str) -> None:
+        await self.store.attend(room_id, holding, action, "online", self.grace_ms)
+
+    # ballots -----------------------------------------------------------------
+
+    async def open_early(self, room: Room, body: dict[str, Any]) -> dict[str, Any]:
+        await self.n(room.id)
+        now = await self.store.now_ms()
+        closes_at = payloads.integer(body, "closes_at", now + 1000, now + 60 * 86_400_000)
+        opened = []
+        for ballot in await self.rooms.store.ballots(room.id):
+            if ballot.state is State.DRAFT and ballot.rule:
+                opened.append((await self.rooms.open(ballot)).id)
+        await self.store.set_meta(room.id, early_closes_at=closes_at)
+        return {"early_closes_at": closes_at, "opened": opened}
+
+    async def go_live(self, room: Room, ballot: Ballot) -> Ballot:
+        await self.n(room.id)
+        if ballot.state is State.CLOSED:
+            raise MeetingError("ballot_closed", "this item is already closed")
+        if ballot.state is State.DRAFT:
+            ballot = await self.rooms.open(ballot)
+        await self.store.set_meta(room.id, **{f"live:{ballot.id}": await self.store.now_ms()})
+        return ballot
+
+    async def vote(self, room_id: str, holding: str, payload: Any) -> Any:
+        body = payloads.as_dict(payload)
+        request = payloads.vote_request(body)
+        ballot = await self.rooms.store.ballot(request.ballot_id)
+        if ballot.room_id != room_id or not ballot.rule:
+            raise MeetingError("item_not_found", "no such agenda item in this meeting", 404)
+        meta = await self.store.meta(room_id)
+        if f"live:{ballot.id}" in meta:
+            mode = "live"
+        elif await self.store.now_ms() < int(meta.get("early_closes_at", 0)):
+            mode = "early"
+        else:
+            raise MeetingError("early_closed", "advance voting has closed; vote when the "
+                                               "item is opened at the meeting")
+        return await self.rooms.cast_as(ballot, [f"m:{holding}"], request, mode,
+                                        _replaced(ballot, body))
+
+    async def written(self, room: Room, body: dict[str, Any]) -> Any:
+        person = await self.person(room.id, body.get("member_no"))
+        request = payloads.vote_request(dict(body, client_key=f"written-{person['member_no']}"))
+        ballot = await self.rooms.ballot_in(room, request.ballot_id)
+        return await self.rooms.cast_as(ballot, [f"m:{person['holding']}"], request, "written",
+                                        _replaced(ballot, body))
+
+    async def withdraw(self, room_id: str, holding: str, body: dict[str, Any]) -> dict[str, Any]:
+        ballot = await self.rooms.store.ballot(payloads.text(body, "ballot", limit=64))
+        replaced = _replaced(ballot, body)
+        mode = await self.rooms.store.withdraw(ballot.id, f"m:{holding}", replaced)
+        return {"ballot": ballot.id, "withdrawn": mode}
+
+    # counting ----------------------------------------------------------------
+
+    async def item_count(self, ballot: Ballot) -> Count:
+        room_id = ballot.room_id
+        n = await self.n(room_id)
+        meta = await self.store.meta(room_id)
+        start = int(meta.get(f"live:{ballot.id}", 0))
+        end = ballot.closed_at or await self.store.now_ms()
+        attendance = await self.store.attendance(room_id)
+        cast = await self.rooms.store.ballots_by_owner(ballot.id)
+        holdings = {p["holding"] for p in (await self.store.people(room_id)).values()}
+        members = []
+        for holding in sorted(holdings):
+            present, in_person = _presence(attendance.get(holding), start, end, self.grace_ms)
+            entry = cast.get(f"m:{holding}")
+            mode = Mode(entry["m"]) if entry else None
+            members.append(Member(holding, present or mode is Mode.LIVE, in_person, mode))
+        tally = await self.rooms.store.tally(ballot.id)
+        base = count(n, members, len(ballot.options))
+        return Count(base.n, base.d, base.d_in_person, base.a, tally.counts, base.by_mode)
+
+    async def gauge(self, ballot: Ballot) -> dict[str, Any]:
+        c = await self.item_count(ballot)
+        rule = Rule(**ballot.rule)
+        return {"ballot": ballot.id, "n": c.n, "d": c.d, "d_in_person": c.d_in_person, "a": c.a,
+                "votes": list(c.votes), "by_mode": c.by_mode, "rule": ballot.rule,
+                "needs_direct": needed_direct(c, rule),
+                "needs_attendance": max(0, c.n // 2 + 1 - c.a),
+                "provisional": decide(c, rule, _seats(ballot)).outcome.value}
+
+    async def freeze_item(self, ballot: Ballot, record: dict[str, Any]) -> None:
+        """At close: the outcome and every input, frozen into the hashed record."""
+        if not ballot.rule:
+            return
+        c = await self.item_count(ballot)
+        decision = decide(c, Rule(**ballot.rule), _seats(ballot))
+        record["meeting"] = {"n": c.n, "d": c.d, "d_in_person": c.d_in_person, "a": c.a,
+                             "votes": list(c.votes), "by_mode": c.by_mode, "rule": ballot.rule,
+                             "seats": _seats(ballot), "outcome": decision.outcome.value,
+                             "reasons": list(decision.reasons),
+                             "elected": list(decision.elected)}
+
+
+def _seats(ballot: Ballot) -> int:
+    return ballot.max_choices if ballot.kind.value == "multiple" else 0
+
+
+def _replaced(ballot: Ballot, body: dict[str, Any]) -> str:
+    """Secret items: the tracker of the ballot being replaced, from the receipt
+    (choices and nonce) that only the voter's phone or paper slip holds."""
+    from rooms.ledger import tracker
+    prev = body.get("replaces")
+    if not ballot.secret or prev is None:
+        return ""
+    prev = payloads.as_dict(prev, "replaces")
+    choices, nonce = prev.get("choices"), prev.get("nonce")
+    if not (isinstance(choices, list) and all(isinstance(c, int) for c in choices)
+            and isinstance(nonce, str)):
+        raise BadPayload("replaces", "must be {choices, nonce} of the earlier ballot")
+    return tracker(ballot.id, choices, nonce)
+
+
+def _presence(record: dict[str, Any] | None, start: int, end: int,
+              grace_ms: int) -> tuple[bool, bool]:
+    """Whether a member was directly present at some time in [start, end], and
+    whether in the hall (or by proxy) then."""
+    if not record or not start:
+        return False, False
+    present = in_person = False
+    for since, until, mode, dropped in record.get("iv") or []:
+        until = until or end
+        if dropped:
+            until += grace_ms
+        if since <= end and until >= start:
+            present = True
+            in_person = in_person or mode in ("in_person", "proxy")
+    return present, in_person

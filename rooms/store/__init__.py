@@ -1,0 +1,7 @@
+"""Everything that talks to Redis: `Store` for rooms, ballots, votes, gates and
+ledgers; `MeetingStore` for rosters and attendance."""
+
+from rooms.store.core import Store
+from rooms.store.meeting import MeetingStore
+
+__all__ = ["Store", "MeetingStore"]

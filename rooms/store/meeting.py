@@ -1,0 +1,70 @@
+"""Redis for general meetings: roster, record date, attendance and proxies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from redis.asyncio import Redis
+
+from rooms import keys
+from rooms.store.core import _s, script
+
+
+class MeetingStore:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self._attend = script(redis, "attend")
+
+    async def meta(self, room_id: str) -> dict[str, str]:
+        raw = await self.redis.hgetall(keys.meeting(room_id))
+        return {_s(k): _s(v) for k, v in raw.items()}
+
+    async def set_meta(self, room_id: str, **fields: str | int) -> None:
+        await self.redis.hset(keys.meeting(room_id), mapping=cast(Any, fields))
+
+    async def freeze(self, room_id: str, record_date: str, n: int) -> bool:
+        """Set the record date and N once; False if they were set before."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(keys.meeting(room_id), "record_date", record_date)
+            pipe.hsetnx(keys.meeting(room_id), "n", n)
+            first, _ = await pipe.execute()
+        return bool(first)
+
+    async def save_people(self, room_id: str, people: dict[str, str]) -> None:
+        if people:
+            await self.redis.hset(keys.people(room_id), mapping=cast(Any, people))
+
+    async def people(self, room_id: str) -> dict[str, dict[str, Any]]:
+        raw = await self.redis.hgetall(keys.people(room_id))
+        return {_s(k): json.loads(v) for k, v in raw.items()}
+
+    async def person(self, room_id: str, member_no: str) -> dict[str, Any] | None:
+        raw = await self.redis.hget(keys.people(room_id), member_no)
+        return None if raw is None else dict(json.loads(raw))
+
+    async def attend(self, room_id: str, holding: str, action: str, mode: str,
+                     grace_ms: int) -> dict[str, Any]:
+        reply = await self._attend(keys=[keys.attendance(room_id), keys.meeting_log(room_id)],
+                                   args=[holding, action, mode, grace_ms])
+        return dict(json.loads(_s(reply)))
+
+    async def attendance(self, room_id: str) -> dict[str, dict[str, Any]]:
+        raw = await self.redis.hgetall(keys.attendance(room_id))
+        return {_s(k): json.loads(v) for k, v in raw.items()}
+
+    async def save_proxy(self, room_id: str, holding: str, proxy: dict[str, Any]) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.proxies(room_id), holding, json.dumps(proxy, ensure_ascii=False))
+            pipe.rpush(keys.meeting_log(room_id), json.dumps(
+                {"type": "proxy", "holding": holding, "ground": proxy["ground"],
+                 "ts": proxy["at"]}))
+            await pipe.execute()
+
+    async def proxies(self, room_id: str) -> dict[str, dict[str, Any]]:
+        raw = await self.redis.hgetall(keys.proxies(room_id))
+        return {_s(k): json.loads(v) for k, v in raw.items()}
+
+    async def now_ms(self) -> int:
+        seconds, micros = await self.redis.time()
+        return int(seconds) * 1000 + int(micros) // 1000
