@@ -19,6 +19,7 @@ from live.codec import OrjsonCodec
 from live.host import HostNamespace
 from live.http import build_routes, http_error, internal_error
 from live.hub import Hub
+from live.meeting import MeetingNamespace
 from live.pump import TallyPump
 from live.screen import ScreenNamespace
 from live.sms import OutboxSender, WebhookSender
@@ -27,7 +28,8 @@ from live.settings import Settings, from_env, server_secret
 from live.video import VideoNamespace
 from live.voter import VoterNamespace
 from rooms.service import Rooms
-from rooms.store import Store
+from rooms.meeting import Meetings
+from rooms.store import MeetingStore, Store
 from stream import Relay
 
 SHUTDOWN_STEP_S = 5.0
@@ -58,7 +60,9 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     hub = Hub(settings, rooms, sio, signer=signer)
     hub.sms = (WebhookSender(settings.sms_webhook, settings.sms_token)
                if settings.sms_webhook else OutboxSender(store))
-    for namespace in (VoterNamespace(hub), ScreenNamespace(hub), HostNamespace(hub)):
+    hub.meetings = Meetings(rooms, MeetingStore(redis), settings.member_grace_ms)
+    for namespace in (VoterNamespace(hub), ScreenNamespace(hub), HostNamespace(hub),
+                      MeetingNamespace(hub)):
         sio.register_namespace(namespace)
     relay = Relay()  # holds nothing until a room's video starts
     sio.register_namespace(VideoNamespace(hub, relay))
@@ -81,6 +85,8 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         Route("/j/{code}", page("voter")),
         Route("/screen", page("screen")),
         Route("/host", page("host")),
+        Route("/meeting", page("meeting")),
+        Route("/minutes", page("minutes")),
         Mount("/static", StaticFiles(directory=WEB), name="static"),
     ]
     web = Starlette(routes=routes, lifespan=lifespan, exception_handlers={

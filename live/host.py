@@ -9,6 +9,7 @@ from typing import Any
 from live.acked import Handler
 from live.commands import COMMANDS, Command
 from live.hub import HOST_NS, Hub
+from live.meeting import MEETING_COMMANDS
 from live.screen import ScreenNamespace
 from rooms import payloads
 
@@ -19,7 +20,7 @@ class HostNamespace(ScreenNamespace):
 
     def handlers(self) -> dict[str, Handler]:
         table: dict[str, Handler] = {"host:watch": self.watch}
-        for event, command in COMMANDS.items():
+        for event, command in (COMMANDS | MEETING_COMMANDS).items():
             table[event] = partial(self.run, command)
         return table
 

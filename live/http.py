@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from live import qr
+from live import meeting
 from live.commands import COMMANDS
 from live.hub import Hub, now_ms
 from rooms.errors import BadPayload, LiveVoteError, NotFound, ResultNotReady
@@ -18,6 +19,7 @@ from rooms.model import Visibility
 from rooms.result import to_csv
 
 MAX_BODY = 64 * 1024
+MAX_CSV = 8 * 1024 * 1024
 log = logging.getLogger("livevote.http")
 
 
@@ -31,10 +33,17 @@ def error_response(error: LiveVoteError) -> Response:
 
 async def read_json(request: Request) -> dict[str, Any]:
     raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise BadPayload("body", f"must be at most {MAX_BODY} bytes")
+    limit = MAX_CSV if request.headers.get("content-type", "").startswith("text/csv") \
+        else MAX_BODY
+    if len(raw) > limit:
+        raise BadPayload("body", f"must be at most {limit} bytes")
     if not raw:
         return {}
+    if limit == MAX_CSV:
+        try:
+            return {"csv": raw.decode("utf-8-sig")}
+        except UnicodeDecodeError:
+            raise BadPayload("csv", "must be UTF-8 text (save the sheet as CSV UTF-8)") from None
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -51,6 +60,7 @@ def host_key(request: Request) -> str | None:
     return request.headers.get("x-host-key")
 
 
+ALL_COMMANDS = COMMANDS | meeting.MEETING_COMMANDS
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -79,7 +89,7 @@ def build_routes(hub: Hub) -> list[Route]:
             if "ballot_id" in request.path_params:
                 body["ballot"] = request.path_params["ballot_id"]
             room = await hub.rooms.as_host(request.path_params["room_id"], host_key(request))
-            data = await COMMANDS[name](hub, room, body)
+            data = await ALL_COMMANDS[name](hub, room, body)
             return json_response({"ok": True, "data": data}, status)
         return endpoint
 
@@ -154,6 +164,13 @@ def build_routes(hub: Hub) -> list[Route]:
     async def keys(request: Request) -> Response:
         return json_response({"ok": True, "data": {"ed25519": hub.signer.public_key}})
 
+    @answered
+    async def minutes_csv(request: Request) -> Response:
+        room = await hub.rooms.as_host(request.path_params["room_id"], host_key(request))
+        text = meeting.minutes_csv(await meeting.minutes(hub, room, {}))
+        return Response(text, media_type="text/csv; charset=utf-8", headers={
+            "content-disposition": f'attachment; filename="minutes-{room.id}.csv"'})
+
     async def health(request: Request) -> Response:
         await hub.rooms.store.redis.ping()
         return json_response({"ok": True, "data": {"worker": hub.worker}})
@@ -176,6 +193,19 @@ def build_routes(hub: Hub) -> list[Route]:
         Route(f"{ballot}/countdown", command("ballot:countdown"), methods=["POST"]),
         Route(f"{ballot}/reset", command("ballot:reset"), methods=["POST"]),
         Route(f"{ballot}/tally", command("tally:get")),
+        Route("/api/rooms/{room_id}/roster", command("roster:import"), methods=["POST"]),
+        Route("/api/rooms/{room_id}/roster", command("roster:get")),
+        Route("/api/rooms/{room_id}/record-date", command("meeting:record_date"),
+              methods=["POST"]),
+        Route("/api/rooms/{room_id}/proxies", command("proxy:register"), methods=["POST"]),
+        Route("/api/rooms/{room_id}/attendance", command("attendance:mark"), methods=["POST"]),
+        Route("/api/rooms/{room_id}/written", command("written:enter"), methods=["POST"]),
+        Route("/api/rooms/{room_id}/withdraw", command("ballot:withdraw"), methods=["POST"]),
+        Route("/api/rooms/{room_id}/early", command("early:open"), methods=["POST"]),
+        Route("/api/rooms/{room_id}/minutes", command("minutes:get")),
+        Route("/api/rooms/{room_id}/minutes.csv", minutes_csv),
+        Route(f"{ballot}/live", command("item:live"), methods=["POST"]),
+        Route(f"{ballot}/quorum", command("item:quorum")),
         Route(f"{ballot}/result", result),
         Route(f"{ballot}/bundle", signed_bundle),
         Route(f"{ballot}/trackers", trackers),

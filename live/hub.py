@@ -42,6 +42,7 @@ class Hub:
     phones: Counter[str] = field(default_factory=Counter)
     screens: Counter[str] = field(default_factory=Counter)
     signer: Any = None
+    meetings: Any = None
     sms: Any = None
     _witnessed: dict[str, tuple[int, float]] = field(default_factory=dict)
 

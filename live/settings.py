@@ -26,6 +26,7 @@ class Settings:
     otp_gap_s: int = 30
     witnesses: tuple[str, ...] = ()
     witness_every_s: float = 10.0
+    member_grace_ms: int = 60_000
 
     def __post_init__(self) -> None:
         if self.fsync not in ("always", "everysec"):
@@ -63,6 +64,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         otp_gap_s=int(env.get("LIVE_OTP_GAP_S", "30")),
         witnesses=tuple(u.strip() for u in env.get("LIVE_WITNESSES", "").split(",") if u.strip()),
         witness_every_s=float(env.get("LIVE_WITNESS_EVERY_S", "10")),
+        member_grace_ms=int(env.get("LIVE_MEMBER_GRACE_MS", "60000")),
     )
 
 

@@ -15,6 +15,7 @@ from rooms.service import Rooms
 from rooms.store import MeetingStore
 
 GRACE_MS = 60_000
+MEMBER_TTL_MS = 24 * 3600 * 1000
 DIRECT_MODES = ("in_person", "proxy", "online")
 
 
@@ -70,6 +71,37 @@ class Meetings:
             raise MeetingError("invite_invalid", "this invitation link is not valid", 403)
         room_id, _, member_no = value.partition(":")
         return room_id, await self.person(room_id, member_no)
+
+    def member_token(self, room_id: str, member_no: str, now_ms: int) -> str:
+        """Kept by the member's page to come back after a refresh without a new code."""
+        return tokens.sign(self.rooms.secret, "member",
+                           f"{room_id}:{now_ms + MEMBER_TTL_MS}:{member_no}")
+
+    async def from_token(self, token: object, now_ms: int) -> tuple[str, dict[str, Any]]:
+        value = tokens.unsign(self.rooms.secret, "member", token)
+        if value is None:
+            raise MeetingError("member_token_invalid", "verify your phone again", 401)
+        room_id, expires, member_no = value.split(":", 2)
+        if int(expires) < now_ms:
+            raise MeetingError("member_token_invalid", "your session expired; verify again", 401)
+        return room_id, await self.person(room_id, member_no)
+
+    async def member_view(self, room_id: str, holding: str) -> list[dict[str, Any]]:
+        """Each agenda item, the member's ballot, and how the member is counted."""
+        meta = await self.store.meta(room_id)
+        record = (await self.store.attendance(room_id)).get(holding)
+        views = []
+        for ballot in await self.rooms.store.ballots(room_id):
+            if not ballot.rule:
+                continue
+            mine = await self.rooms.store.my_vote(ballot.id, f"m:{holding}")
+            start = int(meta.get(f"live:{ballot.id}", 0))
+            end = ballot.closed_at or await self.store.now_ms()
+            present, in_person = _presence(record, start, end, self.grace_ms)
+            views.append(ballot.public() | {
+                "live": bool(start), "my_vote": mine,
+                "counted_as": _counted_as(present, in_person, mine, record, start)})
+        return views
 
     # attendance --------------------------------------------------------------
 
@@ -189,6 +221,20 @@ class Meetings:
                              "seats": _seats(ballot), "outcome": decision.outcome.value,
                              "reasons": list(decision.reasons),
                              "elected": list(decision.elected)}
+
+
+def _counted_as(present: bool, in_person: bool, mine: dict[str, Any] | None,
+                record: dict[str, Any] | None, start: int) -> str:
+    """Why the member counts (or not) for an item, as a stable code the page
+    turns into words: "early_counts_as_attendance", "present_in_person", ..."""
+    if present:
+        return "present_in_person" if in_person else "present_online"
+    mode = (mine or {}).get("mode")
+    if mode in ("early", "written"):
+        return f"{mode}_counts_as_attendance"
+    if start and record and any(0 < until < start for _, until, *_ in record.get("iv") or []):
+        return "left_before_item"
+    return "not_counted"
 
 
 def _seats(ballot: Ballot) -> int:

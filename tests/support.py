@@ -19,6 +19,7 @@ import socketio
 from live.embedded import redis_binary
 
 ROOT = Path(__file__).resolve().parent.parent
+MEMBER_GRACE_MS = 1500  # reconnect grace of online members on test servers
 
 
 def free_port() -> int:
@@ -77,6 +78,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
         full_env.update({"LIVE_SECRET": "test-secret", "LIVE_TICK_MS": "50", "LIVE_OTP_GAP_S": "2",
+                         "LIVE_MEMBER_GRACE_MS": str(MEMBER_GRACE_MS),
                          "PYTHONUNBUFFERED": "1"})
         if redis_url:
             full_env["REDIS_URL"] = redis_url

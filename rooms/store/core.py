@@ -149,8 +149,8 @@ class Store:
         if raw is None:
             return None
         entry = json.loads(raw)
-        return {"choices": sorted(int(c) for c in entry["c"] or []), "receipt": entry["r"],
-                "tracker": entry.get("t")}
+        return {"choices": sorted(int(c) for c in entry.get("c") or []), "receipt": entry["r"],
+                "tracker": entry.get("t"), "mode": entry.get("m", "live")}
 
     async def tally(self, ballot_id: str) -> Tally:
         async with self.redis.pipeline(transaction=True) as pipe:

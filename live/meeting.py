@@ -1,0 +1,226 @@
+"""General meetings over the wire: staff commands (JSON API and /host) and the
+members' `/meeting` namespace (invite link, identity check, votes, status)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from live.acked import AckedNamespace, Handler
+from live.commands import Command
+from live.hub import Hub, now_ms, room_channel
+from live.sms import message
+from live.voter import address
+from rooms import payloads, phone
+from rooms.errors import GateError, MeetingError, NotJoined
+from rooms.meeting import Meetings
+from rooms.model import Room
+
+MEETING_NS = "/meeting"
+
+
+def meetings(hub: Hub) -> Meetings:
+    assert hub.meetings is not None
+    return hub.meetings  # type: ignore[no-any-return]
+
+
+async def roster_import(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    return await meetings(hub).import_roster(room, body)
+
+
+async def roster_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    m = meetings(hub)
+    people = await m.store.people(room.id)
+    base = hub.settings.base_url
+    return {"meta": await m.store.meta(room.id), "people": [
+        {k: v for k, v in p.items() if k != "phone_hash"}
+        | {"invite_url": f"{base}/meeting#invite={m.invite(room.id, no)}"}
+        for no, p in sorted(people.items())]}
+
+
+async def record_date(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    return await meetings(hub).freeze(room, body)
+
+
+async def proxy_register(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    return await meetings(hub).register_proxy(room, body)
+
+
+async def attendance_mark(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    return await meetings(hub).attend(room, body)
+
+
+async def written_enter(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    return (await meetings(hub).written(room, body)).public()
+
+
+async def ballot_withdraw(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    m = meetings(hub)
+    person = await m.person(room.id, body.get("member_no"))
+    return await m.withdraw(room.id, person["holding"], body)
+
+
+async def early_open(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    opened = await meetings(hub).open_early(room, body)
+    for ballot_id in opened["opened"]:
+        await hub.ballot_changed(await hub.rooms.store.ballot(ballot_id))
+    return opened
+
+
+async def item_live(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
+    live = await meetings(hub).go_live(room, ballot)
+    await hub.ballot_changed(live)
+    return live.public()
+
+
+async def item_quorum(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
+    return await meetings(hub).gauge(ballot)
+
+
+async def minutes(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    rows = []
+    for ballot in await hub.rooms.store.ballots(room.id):
+        if not ballot.rule:
+            continue
+        sealed = await hub.rooms.store.result(ballot.id)
+        row: dict[str, Any] = {"ballot": ballot.id, "question": ballot.question,
+                               "options": list(ballot.options), "state": ballot.state.value,
+                               "opened_at": ballot.opened_at, "closed_at": ballot.closed_at,
+                               "secret": ballot.secret}
+        if sealed:
+            row |= sealed["record"]["meeting"] | {"sha256": sealed["sha256"]}
+        else:
+            row |= await meetings(hub).gauge(ballot)
+        rows.append(row)
+    return {"room": room.public(), "meta": await meetings(hub).store.meta(room.id),
+            "items": rows}
+
+
+MEETING_COMMANDS: dict[str, Command] = {
+    "roster:import": roster_import,
+    "roster:get": roster_get,
+    "meeting:record_date": record_date,
+    "proxy:register": proxy_register,
+    "attendance:mark": attendance_mark,
+    "written:enter": written_enter,
+    "ballot:withdraw": ballot_withdraw,
+    "early:open": early_open,
+    "item:live": item_live,
+    "item:quorum": item_quorum,
+    "minutes:get": minutes,
+}
+
+
+class MeetingNamespace(AckedNamespace):
+    """Members at home or in the hall: invite link, identity check, then vote."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        super().__init__(MEETING_NS)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {"member:open": self.open, "member:otp": self.otp, "member:verify": self.verify,
+                "member:resume": self.resume, "member:vote": self.vote,
+                "member:withdraw": self.withdraw, "member:status": self.status}
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        await self.save_session(sid, {"address": address(environ)})
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        session = await self.get_session(sid)
+        if session.get("holding"):
+            await meetings(self.hub).online(session["room"], session["holding"], "drop")
+
+    async def _member(self, sid: str) -> dict[str, Any]:
+        session: dict[str, Any] = await self.get_session(sid)
+        if not session.get("holding"):
+            raise NotJoined()
+        return session
+
+    async def open(self, sid: str, data: Any) -> dict[str, Any]:
+        room_id, person = await meetings(self.hub).from_invite(payloads.as_dict(data).get("invite"))
+        room, _ = await self.hub.rooms.store.room(room_id)
+        return {"room": room.public(), "member": {"name": person["name"],
+                                                 "member_no": person["member_no"],
+                                                 "phone": person["phone_masked"]}}
+
+    async def otp(self, sid: str, data: Any) -> dict[str, Any]:
+        body = payloads.as_dict(data)
+        room_id, person = await meetings(self.hub).from_invite(body.get("invite"))
+        e164 = self._roster_phone(person, body)
+        session = await self.get_session(sid)
+        otp = await self.hub.rooms.admission.send_code(room_id, e164, session["address"])
+        room, _ = await self.hub.rooms.store.room(room_id)
+        await self.hub.sms.send(room_id, otp.e164, message(otp.code, room.title))
+        return {"sent_to": person["phone_masked"], "expires_in": 300}
+
+    def _roster_phone(self, person: dict[str, Any], body: dict[str, Any]) -> str:
+        e164 = phone.normalise(body.get("phone"))
+        if phone.phone_hash(self.hub.rooms.secret, e164) != person["phone_hash"]:
+            raise GateError("phone_mismatch", "this is not the phone number on the roster for "
+                                              "this invitation; ask the union office")
+        return e164
+
+    async def verify(self, sid: str, data: Any) -> dict[str, Any]:
+        body = payloads.as_dict(data)
+        room_id, person = await meetings(self.hub).from_invite(body.get("invite"))
+        self._roster_phone(person, body)
+        await self.hub.rooms.admission.check_code(room_id, body)
+        token = meetings(self.hub).member_token(room_id, person["member_no"], now_ms())
+        return await self._enter(sid, room_id, person) | {"token": token}
+
+    async def resume(self, sid: str, data: Any) -> dict[str, Any]:
+        room_id, person = await meetings(self.hub).from_token(
+            payloads.as_dict(data).get("token"), now_ms())
+        return await self._enter(sid, room_id, person)
+
+    async def _enter(self, sid: str, room_id: str, person: dict[str, Any]) -> dict[str, Any]:
+        session = await self.get_session(sid)
+        session.update(room=room_id, holding=person["holding"], member_no=person["member_no"])
+        await self.save_session(sid, session)
+        await self.enter_room(sid, room_channel(room_id))
+        await meetings(self.hub).online(room_id, person["holding"], "arrive")
+        return await self._status(session)
+
+    async def vote(self, sid: str, data: Any) -> dict[str, Any]:
+        session = await self._member(sid)
+        cast = await meetings(self.hub).vote(session["room"], session["holding"], data)
+        return dict(cast.public())
+
+    async def withdraw(self, sid: str, data: Any) -> dict[str, Any]:
+        session = await self._member(sid)
+        return await meetings(self.hub).withdraw(session["room"], session["holding"],
+                                                 payloads.as_dict(data))
+
+    async def status(self, sid: str, data: Any) -> dict[str, Any]:
+        return await self._status(await self._member(sid))
+
+    async def _status(self, session: dict[str, Any]) -> dict[str, Any]:
+        room, _ = await self.hub.rooms.store.room(session["room"])
+        items = await meetings(self.hub).member_view(room.id, session["holding"])
+        return {"room": room.public(), "member_no": session["member_no"], "items": items}
+
+
+MINUTES_COLUMNS = ("item", "question", "rule", "secret", "N", "D", "D_in_person", "A",
+                   "in_person+proxy+online(D)", "live", "early", "written", "votes", "outcome",
+                   "reasons", "opened_at_ms", "closed_at_ms", "record_sha256")
+
+
+def minutes_csv(data: dict[str, Any]) -> str:
+    """The per-item record of a meeting, one row per agenda item."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(MINUTES_COLUMNS)
+    for n, item in enumerate(data["items"], start=1):
+        modes = item.get("by_mode", {})
+        writer.writerow([
+            n, item["question"], item["rule"]["name"], item["secret"], item["n"], item["d"],
+            item["d_in_person"], item["a"], item["d"], modes.get("live", 0),
+            modes.get("early", 0), modes.get("written", 0),
+            " / ".join(f"{o}: {v}" for o, v in zip(item["options"], item["votes"])),
+            item.get("outcome", "OPEN"), " | ".join(item.get("reasons", [])),
+            item["opened_at"], item["closed_at"], item.get("sha256", "")])
+    return out.getvalue()
