@@ -166,9 +166,11 @@ class VideoNamespace(AckedNamespace):
         room = await self._viewer(body)
         if room.id not in self.enabled:
             raise VideoOff()
-        await self._leave_views(sid, room.id)  # one view per socket and room
         async with relay_call():
             session = await self.relay.watch(room.id, body.get("sdp"))
+        # One view per socket and room; the old one goes only once the new
+        # one is answered, so a bad re-offer costs nothing.
+        await self._leave_views(sid, room.id)
         await self.enter_room(sid, video_channel(room.id))
         return await self._remember(sid, session, VIEWER)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import resource
 import time
 import traceback
@@ -39,6 +40,7 @@ class Worker:
     def __init__(self, pipe: Connection) -> None:
         self.pipe = pipe
         self.clients: list[SioClient] = []
+        self.passes: list[str | None] = []
         self.closing = False
         self.dropped = 0
         self.pushes: Counter[str] = Counter()
@@ -53,6 +55,9 @@ class Worker:
         await self.finished
 
     def _command(self) -> None:
+        # uvloop makes watched descriptors non-blocking; a large plan arrives
+        # in several reads, so read each message whole.
+        os.set_blocking(self.pipe.fileno(), True)
         op, args = self.pipe.recv()
         asyncio.get_running_loop().create_task(self._run(op, args))
 
@@ -87,7 +92,7 @@ class Worker:
         gate = asyncio.Semaphore(CONNECT_IN_FLIGHT)
         errors: Counter[str] = Counter()
         latencies: list[float] = []
-        opened: list[SioClient | None] = [None] * count
+        opened: list[tuple[SioClient, str | None] | None] = [None] * count
         start = time.monotonic()
 
         async def one(i: int) -> None:
@@ -105,13 +110,14 @@ class Worker:
                     client.close()
                     return
                 latencies.append(time.monotonic() - t0)
-                opened[i] = client
+                opened[i] = (client, ack["data"].get("pass"))
 
         await asyncio.gather(*(one(i) for i in range(count)))
-        for client in opened:
-            if client is not None:
-                client.user = len(self.clients)
-                self.clients.append(client)
+        for entry in opened:
+            if entry is not None:
+                entry[0].user = len(self.clients)
+                self.clients.append(entry[0])
+                self.passes.append(entry[1])
         return {"connected": len(latencies), "errors": dict(errors), "latency": latencies,
                 "seconds": time.monotonic() - start}
 
@@ -152,7 +158,9 @@ class Worker:
                 else:
                     waiting[0] += 1
                     client.emit_call(VOTER, "vote:cast", {"ballot": ballot, "choices": [option],
-                                                          "client_key": key}, acked(record))
+                                                          "client_key": key,
+                                                          "pass": self.passes[voter]},
+                                    acked(record))
                 i += 1
             if i < len(plan):
                 await asyncio.sleep(min(max(plan[i][1] - time.monotonic(), 0.0), 0.005))
@@ -187,6 +195,7 @@ class Worker:
         while any(not c.closed for c in self.clients) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         self.clients.clear()
+        self.passes.clear()
         self.closed_seen.clear()
         self.pushes.clear()
         self.push_bytes, self.dropped, self.closing = 0, 0, False
@@ -228,13 +237,14 @@ class Fleet:
     def __len__(self) -> int:
         return len(self.pipes)
 
-    async def ask(self, op: str, args: list[dict[str, Any]] | dict[str, Any]) -> list[Any]:
+    async def ask(self, op: str, args: list[dict[str, Any]] | dict[str, Any],
+                  timeout: float = 300.0) -> list[Any]:
         """Send `op` to every process (one argument dict each, or one for all)."""
         per = args if isinstance(args, list) else [args] * len(self.pipes)
         for pipe, a in zip(self.pipes, per):
             pipe.send((op, a))
         loop = asyncio.get_running_loop()
-        replies = await asyncio.gather(*(loop.run_in_executor(None, pipe.recv)
+        replies = await asyncio.gather(*(loop.run_in_executor(None, _reply, pipe, op, timeout)
                                          for pipe in self.pipes))
         for status, value in replies:
             if status != "ok":
@@ -251,3 +261,9 @@ class Fleet:
             proc.join(5)
             if proc.is_alive():
                 proc.terminate()
+
+
+def _reply(pipe: Connection, op: str, timeout: float) -> Any:
+    if not pipe.poll(timeout):
+        raise TimeoutError(f"driver process gave no answer to {op} in {timeout:.0f} s")
+    return pipe.recv()

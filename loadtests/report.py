@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 from typing import Any, Callable
@@ -137,7 +138,7 @@ def targets(outs: list[dict[str, Any]], voters: int) -> list[str]:
             f"    {mark(_get(burst, 'correct', 'ok'))} burst: no double count, tally = sealed ="
             f" persisted = acks ({_brief(burst.get('correct'))})",
             f"    {mark(screen is not None and screen <= 250)} screen tally p99 <= 250 ms after "
-            f"the ack ({screen if screen is None else round(screen)} ms; after the last ack: "
+            f"the ack ({_round(screen)} ms; after the last ack: "
             f"{_round(_get(burst, 'presenter', 'behind_last_ack_ms'))} ms)",
             f"    {mark(to_all is not None and to_all <= 1000)} result on every phone <= 1 s "
             f"after close ({_round(to_all)} ms, told {_get(burst, 'close', 'told')})",
@@ -148,7 +149,7 @@ def targets(outs: list[dict[str, Any]], voters: int) -> list[str]:
 
 
 def _round(v: float | None) -> str:
-    return "-" if v is None else f"{v:.0f}"
+    return "-" if v is None or math.isnan(v) else f"{v:.0f}"
 
 
 def _brief(c: dict[str, Any] | None) -> str:

@@ -166,7 +166,8 @@ class Run:
                                                   self.presenter.last_tally(ballot))
         self.out["burst"] = res
         self.log(f"burst: {res['acked']}/{res['sent']} acked, {res['acked_per_s']:.0f}/s, "
-                 f"lost {res['lost']}, correct {res.get('correct', {}).get('ok')}")
+                 f"lost {res['lost']}, refused {res['refused']}, "
+                 f"correct {res.get('correct', {}).get('ok')}")
 
     async def close(self, ballot: str, votes: int) -> tuple[dict[str, Any], dict[str, Any]]:
         started = time.monotonic()
@@ -203,7 +204,8 @@ class Run:
             lat = step["latency_ms"]
             self.log(f"ladder {rate:>6.0f}/s: acked {step['acked_per_s']:.0f}/s p50 "
                      f"{lat['p50']:.1f} p99 {lat['p99']:.1f} ms lost {step['lost']} "
-                     f"cpu {_cores(step['cpu'])}")
+                     f"send lag p99 {step['driver_lag_ms']['p99']:.1f} ms, "
+                     f"cores {_cores(step['cpu'])}")
             if (step["acked_per_s"] < 0.9 * rate or lat["p99"] > 1000 or step["lost"]
                     or step["refused"]):
                 break

@@ -27,6 +27,7 @@ export const EN = {
   counted_announce: "Your vote was counted. Receipt {receipt}",
   your_choice: "Your choice",
   receipt: "Receipt code",
+  tracker: "Ballot tracker (for checking)",
   change_vote: "Change my vote",
   keep_vote: "Keep my vote",
   current_choice: "current choice",

@@ -28,6 +28,7 @@ export const KO = {
   counted_announce: "집계되었습니다. 영수증 번호 {receipt}",
   your_choice: "내 선택",
   receipt: "영수증 번호",
+  tracker: "투표 추적 번호 (검증용)",
   change_vote: "투표 바꾸기",
   keep_vote: "바꾸지 않기",
   current_choice: "현재 선택",

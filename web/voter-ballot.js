@@ -131,6 +131,9 @@ function receiptLines(ballot) {
       h("strong", { "data-testid": "my-choice" }, chosenText(ballot, vote.choices))),
     h("p", { class: "receipt" }, `${t("receipt")}: `,
       h("strong", { class: "receipt-code", "data-testid": "receipt" }, vote.receipt)),
+    // The tracker lets anyone check later that this ballot is among the published ones.
+    vote.tracker ? h("details", { class: "tracker" }, h("summary", {}, t("tracker")),
+      h("code", { "data-testid": "tracker" }, vote.tracker)) : null,
   ];
 }
 

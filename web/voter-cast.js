@@ -54,7 +54,7 @@ export function votingActions(state, hooks) {
   function counted(ballotId, ack) {
     const ballot = state.ballots.get(ballotId);
     if (!ballot) return;
-    ballot.my_vote = { choices: ack.choices, receipt: ack.receipt };
+    ballot.my_vote = { choices: ack.choices, receipt: ack.receipt, tracker: ack.tracker ?? "" };
     state.pending.delete(ballotId);
     state.changing.delete(ballotId);
     state.selections.delete(ballotId);

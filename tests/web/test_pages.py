@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, WebSocketRoute, async_playwright
-from playwright.async_api import expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    WebSocketRoute,
+    async_playwright,
+    expect,
+)
 
 from tests.support import Host, LiveServer
 
@@ -21,9 +28,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "locale": "en-US"}
-PROJECTOR = {"viewport": {"width": 1920, "height": 1080}, "locale": "en-US"}
+PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
+                         "has_touch": True, "locale": "en-US"}
+PROJECTOR: dict[str, Any] = {"viewport": {"width": 1920, "height": 1080}, "locale": "en-US"}
 RECEIPT = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}$")
 WAIT_MS = 10_000
 
@@ -153,22 +160,24 @@ async def test_voter_retries_a_lost_answer_with_the_same_key(
     context.set_default_timeout(WAIT_MS)
     contexts.append(context)
     sent: list[dict[str, Any]] = []
+    ack_ids: list[str] = []
 
     async def drop_first_vote_ack(ws: WebSocketRoute) -> None:
         server = ws.connect_to_server()
-        dropped = False
 
         def from_page(message: str | bytes) -> None:
-            if isinstance(message, str) and '"vote:cast"' in message:
-                sent.append(json.loads(message[message.index("["):])[1])
+            # Socket.IO text frames: 42/voter,<ack id>["vote:cast",{...}]
+            text = message if isinstance(message, str) else ""
+            vote = re.match(r'42/voter,(\d+)\["vote:cast",', text)
+            if vote:
+                ack_ids.append(vote.group(1))
+                sent.append(json.loads(text[text.index("["):])[1])
             server.send(message)
 
         def from_server(message: str | bytes) -> None:
-            nonlocal dropped
-            if isinstance(message, str) and message.startswith("43/voter,") and sent \
-                    and not dropped:
-                dropped = True  # the vote reached Redis; its answer is lost on the way
-                return
+            if isinstance(message, str) and ack_ids and len(sent) == 1 \
+                    and message.startswith(f"43/voter,{ack_ids[0]}["):
+                return  # the vote reached Redis; its answer is lost on the way
             ws.send(message)
 
         ws.on_message(from_page)
@@ -193,8 +202,8 @@ async def test_host_console_creates_a_room_and_opens_a_ballot(
     await console.get_by_test_id("new-room-title").fill("Union meeting")
     await console.get_by_test_id("create-room").click()
 
+    await expect(console.get_by_test_id("host-key")).to_have_text(re.compile(r"^\S{20,}$"))
     key = await console.get_by_test_id("host-key").inner_text()
-    assert len(key) >= 20
     await expect(console).to_have_url(re.compile(rf"#room=\w+&key={re.escape(key)}$"))
     room_id = re.search(r"#room=(\w+)", console.url).group(1)  # type: ignore[union-attr]
     await expect(console.get_by_test_id("join-code")).to_have_text(re.compile(r"^\d{6}$"))
@@ -270,3 +279,69 @@ async def test_scanning_the_screen_qr_admits_the_phone(
     await expect(scanned.get_by_test_id("confirmation")).to_contain_text("Counted")
     await expect(screen.get_by_test_id("count-0")).to_have_text("1")
     await expect(typed.get_by_test_id("choice-0")).to_have_count(0)
+
+
+async def test_voter_page_catches_up_after_losing_the_connection(
+        live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
+    first = await host.ballot(question="First question?", kind="yesno")
+    await host.open(first["id"])
+    context = await browser.new_context(**PHONE)
+    context.set_default_timeout(WAIT_MS)
+    contexts.append(context)
+    outage = {"on": False}
+    sockets: list[WebSocketRoute] = []
+
+    async def websocket(ws: WebSocketRoute) -> None:
+        if outage["on"]:
+            await ws.close()
+            return
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    async def polling(route: Any) -> None:
+        await (route.abort() if outage["on"] else route.continue_())
+
+    await context.route_web_socket(re.compile(r".*/socket\.io/.*"), websocket)
+    await context.route(re.compile(r".*/socket\.io/.*transport=polling.*"), polling)
+    phone = await context.new_page()
+    await phone.goto(f"{live.url}/j/{host.room['code']}")
+    await phone.get_by_role("button", name="Yes").click()
+    await expect(phone.get_by_test_id("confirmation")).to_be_visible()
+
+    outage["on"] = True
+    for ws in sockets:
+        await ws.close()
+    await expect(phone.locator("#conn")).to_contain_text("Reconnecting")
+    await host.close(first["id"])
+    second = await host.ballot(question="Second question?", kind="yesno")
+    await host.open(second["id"])
+    outage["on"] = False
+
+    await expect(phone.locator("#conn")).to_be_hidden(timeout=20_000)
+    await expect(phone.get_by_role("heading", name="Second question?")).to_be_visible()
+    await expect(phone.get_by_role("heading", name="First question?")).to_be_visible()
+    await expect(phone.get_by_test_id("ended")).to_be_visible()
+
+
+async def test_host_downloads_a_hidden_result_with_the_key(
+        live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
+    ballot = await host.ballot(question="Secret matter?", kind="yesno", visibility="never")
+    await host.open(ballot["id"])
+    await host.close(ballot["id"])
+    async with httpx.AsyncClient(base_url=live.url) as anonymous:
+        refused = await anonymous.get(
+            f"/api/rooms/{host.room['id']}/ballots/{ballot['id']}/result.csv")
+    assert refused.status_code == 403
+    console = await open_page(browser, contexts,
+                              f"{live.url}/host#room={host.room['id']}&key={host.key}",
+                              **PROJECTOR, accept_downloads=True)
+    card = console.locator("article", has_text="Secret matter?")
+    await expect(card.get_by_test_id("ballot-state")).to_have_text("Closed")
+
+    async with console.expect_download() as started:
+        await card.get_by_test_id("export-csv").click()
+    download = await started.value
+
+    assert download.suggested_filename == f"result-{ballot['id']}.csv"
+    text = Path(await download.path()).read_text(encoding="utf-8")
+    assert "Secret matter?" in text and "voters,0" in text
