@@ -1,0 +1,64 @@
+"""Advance voting closes on time, and a dropped phone keeps its attendance for
+the reconnect grace but not longer."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tests.live.test_meeting import YES, Members, staff
+from tests.support import MEMBER_GRACE_MS, Host, LiveServer
+
+
+async def small_meeting(host: Host, members: int = 4) -> str:
+    csv = "member_no,name,phone,holding\n" + "".join(
+        f"M{i:03d},Member {i},010-5{i:03d}-{i:04d},H{i:03d}\n" for i in range(1, members + 1))
+    await host.http.post(f"/api/rooms/{host.room['id']}/roster", content=csv,
+                         headers={"content-type": "text/csv"})
+    await staff(host, "/record-date", {"record_date": "2026-11-01"})
+    item = await host.ballot(kind="yesno", question="Budget", rule="general", allow_change=True)
+    return str(item["id"])
+
+
+async def invites(host: Host) -> dict[str, str]:
+    people = (await host.get("/roster")).json()["data"]["people"]
+    return {p["member_no"]: p["invite_url"].split("invite=")[1] for p in people}
+
+
+async def test_advance_voting_closes_at_its_set_time(live: LiveServer, host: Host) -> None:
+    item = await small_meeting(host)
+    await staff(host, "/early", {"closes_at": int(time.time() * 1000) + 1500})
+    members = Members(live, host, await invites(host))
+    await members.verify(1)
+    await members.verify(2)
+
+    early = await members.vote(1, item, YES)
+    await asyncio.sleep(1.6)
+    late = await members.vote(2, item, YES)
+    await staff(host, f"/ballots/{item}/live", {})
+    at_meeting = await members.vote(2, item, YES)
+
+    assert early["ok"] and late["error"]["code"] == "early_closed"
+    assert at_meeting["data"]["status"] == "new"
+    status = (await staff(host, f"/ballots/{item}/close", {}))["data"]["record"]["meeting"]
+    assert status["by_mode"] == {"early": 1, "live": 1}
+    await members.close()
+
+
+async def test_a_dropped_phone_keeps_attendance_only_for_the_grace(live: LiveServer,
+                                                                   host: Host) -> None:
+    item = await small_meeting(host)
+    members = Members(live, host, await invites(host))
+    for i in (1, 2):
+        await members.verify(i)
+    await members.leave(1)  # drops, and comes back within the grace
+    await members.resume(1)
+    await members.leave(2)  # drops for good
+    await asyncio.sleep(MEMBER_GRACE_MS / 1000 + 0.3)
+
+    await staff(host, f"/ballots/{item}/live", {})
+    gauge = (await host.get(f"/ballots/{item}/quorum")).json()["data"]
+
+    assert (gauge["n"], gauge["d"], gauge["a"]) == (4, 1, 1)
+    assert gauge["needs_attendance"] == 2
+    await members.close()
