@@ -92,6 +92,9 @@ def serve(settings: Settings, with_demo: bool) -> int:
         if with_demo:
             asyncio.run(demo(settings))
         print(f"Host console: {settings.base_url}/host  (create a room there)")
+        if settings.host in ("0.0.0.0", "::") and "localhost" in settings.base_url:
+            print("Note: join links say localhost, which phones cannot reach; set "
+                  "LIVE_PUBLIC_URL=http://<this machine's address>:PORT", file=sys.stderr)
         # uvicorn re-raises SIGTERM after a graceful stop; turn it into an exit
         # that still runs the `finally` below, so the private Redis is shut down.
         signal.signal(signal.SIGTERM, _exit_on_signal)

@@ -51,12 +51,21 @@ class TallyPump:
         for closed in await self._close_due():
             await self.hub.ballot_closed(closed)
         rooms = self.hub.watched_rooms()
+        self._forget(set(rooms))
         for room_id in rooms:
             await self._push_room(room_id)
         if now_ms() - self._presence_at >= PRESENCE_EVERY_MS:
             self._presence_at = now_ms()
             phones = {r: self.hub.phones[r] for r in rooms}
             await self.hub.rooms.store.report_phones(self.hub.worker, phones, self._presence_at)
+
+    def _forget(self, rooms: set[str]) -> None:
+        """Drop what this worker remembers of rooms nobody here watches any more."""
+        for room_id in [r for r in self._phones if r not in rooms]:
+            del self._phones[room_id]
+        for ballot_id in [b for b, ballot in self._ballots.items() if ballot.room_id not in rooms]:
+            del self._ballots[ballot_id]
+            self._sent.pop(ballot_id, None)
 
     async def _close_due(self) -> list[Any]:
         try:
@@ -83,7 +92,7 @@ class TallyPump:
         for ballot_id in moved:
             tally = await store.tally(ballot_id)
             ballot = self._ballots.get(ballot_id) or await store.ballot(ballot_id)
-            self._ballots[ballot_id] = ballot
+            self._ballots[ballot_id] = ballot  # only the visibility is used: it never changes
             data = tally.public() | {"phones": phones}
             await self._emit(room_id, ballot, data)
             self._sent[ballot_id] = tally.seq

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
@@ -38,11 +39,25 @@ class Settings:
     def base_url(self) -> str:
         if self.public_url:
             return self.public_url.rstrip("/")
-        host = "localhost" if self.host in ("0.0.0.0", "::", "127.0.0.1") else self.host
+        host = self.host
+        if host in ("0.0.0.0", "::"):
+            host = lan_address()  # phones must reach join links, so not localhost
+        elif host == "127.0.0.1":
+            host = "localhost"
         return f"http://{host}:{self.port}"
 
     def with_(self, **changes: object) -> "Settings":
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def lan_address() -> str:
+    """This machine's address by its own name (no traffic sent); set
+    LIVE_PUBLIC_URL behind a proxy or when this guesses wrong."""
+    try:
+        address = socket.gethostbyname(socket.gethostname())
+    except OSError:
+        return "localhost"
+    return "localhost" if address.startswith("127.") else address
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:

@@ -10,6 +10,13 @@ import redis
 from tests.support import Host, LiveServer, RedisProcess
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_leftover_servers() -> Iterator[None]:
+    yield
+    for server in LiveServer.started:
+        server.cleanup()
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if os.environ.get("REDIS_URL"):

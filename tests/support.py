@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 import socketio
 
 from live.embedded import redis_binary
@@ -71,11 +72,15 @@ def wait_for(check: Any, what: str, timeout: float = 20.0) -> None:
 class LiveServer:
     """`live serve` in its own process, as a user would start it."""
 
+    started: "list[LiveServer]" = []
+
     def __init__(self, data_dir: Path, redis_url: str | None = None, port: int | None = None,
                  env: dict[str, str] | None = None, workers: int = 1) -> None:
         self.port = port or free_port()
         self.data_dir = data_dir
         self.url = f"http://127.0.0.1:{self.port}"
+        self.embedded = redis_url is None
+        LiveServer.started.append(self)
         full_env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
         full_env.update({"LIVE_SECRET": "test-secret", "LIVE_TICK_MS": "50", "LIVE_OTP_GAP_S": "2",
                          "LIVE_MEMBER_GRACE_MS": str(MEMBER_GRACE_MS),
@@ -108,6 +113,17 @@ class LiveServer:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 raise AssertionError(f"live serve ignored {signal.Signals(sig).name} for 30 s")
         self.log.close()
+
+    def cleanup(self) -> None:
+        """After a failed test: stop the server and a private Redis it left behind."""
+        if self.proc.poll() is None:
+            self.stop(signal.SIGKILL)
+        sock = self.data_dir / "redis.sock"
+        if self.embedded and sock.exists():
+            try:
+                redis.Redis(unix_socket_path=str(sock), socket_timeout=2).shutdown(nosave=True)
+            except redis.RedisError:
+                pass
 
 
 async def voter(server_url: str, **join: Any) -> tuple[socketio.AsyncClient, dict[str, Any]]:
