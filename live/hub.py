@@ -64,24 +64,24 @@ class Hub:
         await self.sio.emit("ballot:update", data, to=channel, namespace=SCREEN_NS)
         await self.sio.emit("ballot:update", data, to=channel, namespace=HOST_NS)
 
-    async def keep_ledger(self, ballot_id: str, final: bool = False) -> None:
-        """Hash new events into the chain, copy it to disk, and tell the
-        witnesses its head (at most every witness_every_s, and at close)."""
-        height = await self.rooms.closer.sync_chain(ballot_id)
+    async def keep_ledger(self, ledger_id: str, final: bool = False, room: bool = False) -> None:
+        """Hash new events into a ballot's (or a room's) chain, copy it to disk,
+        and tell the witnesses its head (at most every witness_every_s, and at close)."""
+        height = await self.rooms.closer.sync_chain(ledger_id, room)
         if height == 0:
             return
-        await ledgerfile.mirror(self.rooms.store, self.settings.data_dir, ballot_id)
+        await ledgerfile.mirror(self.rooms.store, self.settings.data_dir, ledger_id, room)
         if not self.settings.witnesses:
             return
-        last_height, last_at = self._witnessed.get(ballot_id, (0, 0.0))
+        last_height, last_at = self._witnessed.get(ledger_id, (0, 0.0))
         due = time.monotonic() - last_at >= self.settings.witness_every_s
         if height != last_height and (final or due):
-            _, head = await self.rooms.store.chain_tip(ballot_id)
-            ballot = await self.rooms.store.ballot(ballot_id)
-            self._witnessed[ballot_id] = (height, time.monotonic())
+            _, head = await self.rooms.store.chain_tip(ledger_id, room)
+            room_id = ledger_id if room else (await self.rooms.store.ballot(ledger_id)).room_id
+            self._witnessed[ledger_id] = (height, time.monotonic())
             await witness.push(list(self.settings.witnesses), {
-                "room": ballot.room_id, "ballot": ballot_id, "height": height - 1,
-                "hash": head, "final": final})
+                "room": room_id, "ballot": None if room else ledger_id,
+                "height": height - 1, "hash": head, "final": final})
 
     async def ballot_closed(self, closed: Closed) -> None:
         record = closed.sealed["record"]

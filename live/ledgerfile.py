@@ -12,21 +12,21 @@ from pathlib import Path
 from rooms.store import Store
 
 
-def path_for(data_dir: Path, ballot_id: str) -> Path:
-    return data_dir / "ledger" / f"{ballot_id}.jsonl"
+def path_for(data_dir: Path, ledger_id: str, room: bool = False) -> Path:
+    return data_dir / "ledger" / (f"room-{ledger_id}.jsonl" if room else f"{ledger_id}.jsonl")
 
 
-async def mirror(store: Store, data_dir: Path, ballot_id: str) -> int:
+async def mirror(store: Store, data_dir: Path, ledger_id: str, room: bool = False) -> int:
     """Append the links the file lacks; returns how many lines it has."""
-    path = path_for(data_dir, ballot_id)
+    path = path_for(data_dir, ledger_id, room)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+", encoding="utf-8") as out:
         fcntl.flock(out, fcntl.LOCK_EX)
         out.seek(0)
         have = sum(1 for _ in out)
-        links = await store.chain(ballot_id, have)
+        links = await store.chain(ledger_id, have, room)
         if links:
-            events = await store.log_since(ballot_id, have)
+            events = await store.log_since(ledger_id, have, room)
             for link, payload in zip(links, events):
                 out.write(json.dumps(dict(link, payload=payload), ensure_ascii=False,
                                      sort_keys=True) + "\n")

@@ -80,6 +80,7 @@ class TallyPump:
         for ballot_id, (logged, chained) in (await store.log_lengths(ids)).items():
             if logged > chained:
                 await self.hub.keep_ledger(ballot_id)
+        await self.hub.keep_ledger(room_id, room=True)
         seqs = await store.seqs(ids)
         moved = [b for b, seq in seqs.items() if self._sent.get(b) != seq]
         phones = await store.phones(room_id, now_ms())

@@ -37,6 +37,7 @@ def verify(doc: dict[str, Any], key: str | None = None,
         return ["the file is not a LiveVote result bundle (no 'bundle' object)"]
     check_signature(doc, bundle, key, problems)
     events = check_chain(bundle["chain"], problems)
+    check_chain(bundle.get("room_chain", []), problems, "room_chain")
     check_manifest(bundle, events, problems)
     check_record(bundle, events, problems)
     check_ballots(bundle, events, problems)
@@ -61,17 +62,18 @@ def check_signature(doc: dict[str, Any], bundle: dict[str, Any], key: str | None
         problems.append("signature: the Ed25519 signature does not match the bundle")
 
 
-def check_chain(chain: list[dict[str, Any]], problems: list[str]) -> list[dict[str, Any]]:
+def check_chain(chain: list[dict[str, Any]], problems: list[str],
+                name: str = "chain") -> list[dict[str, Any]]:
     """Link by link: height, parent, own hash, payload hash. Returns the payloads."""
     events = []
     parent = GENESIS
     for i, link in enumerate(chain):
         entry, payload = link["entry"], link["payload"]
-        where = f"chain[{i}] ({entry.get('type')})"
+        where = f"{name}[{i}] ({entry.get('type')})"
         if entry.get("height") != i:
             problems.append(f"{where}: height is {entry.get('height')}, expected {i}")
         if entry.get("parent") != parent:
-            problems.append(f"{where}: parent does not match the hash of chain[{i - 1}]; "
+            problems.append(f"{where}: parent does not match the hash of {name}[{i - 1}]; "
                             "entries were reordered, removed or inserted")
         if sha256(canonical(entry)) != link["hash"]:
             problems.append(f"{where}: hash does not match its entry")
@@ -82,6 +84,8 @@ def check_chain(chain: list[dict[str, Any]], problems: list[str]) -> list[dict[s
             problems.append(f"{where}: entry type or time differs from its payload")
         events.append(event)
         parent = link["hash"]
+    if name != "chain":
+        return events
     if not events or events[-1].get("type") != "result":
         last = events[-1].get("type") if events else "nothing"
         problems.append(f"chain: ends at height {len(events) - 1} with {last!r}, not with the "

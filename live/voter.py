@@ -10,6 +10,7 @@ from live.sms import message
 from rooms import payloads
 from rooms.errors import GateError, NotJoined
 from rooms.gates import read_pass
+from rooms.ledger import pseudonym
 from rooms.phone import masked
 
 
@@ -96,6 +97,10 @@ class VoterNamespace(AckedNamespace):
         token = rooms.admission.seal(session["room"], session["voter"], passed,
                                      session["phone"], gates, now_ms())
         needs = [g for g in gates.required() if g not in passed]
+        if token is not None and proofs:
+            await rooms.store.log_room_event(session["room"], {
+                "type": "admit", "ts": now_ms(), "gates": sorted(passed),
+                "voter": pseudonym(rooms.secret, session["room"], session["voter"])})
         return {"gates": gates.public(), "passed": sorted(passed), "needs": needs,
                 "pass": token}
 

@@ -37,17 +37,17 @@ class Closer:
         # Meetings add the legal decision and its inputs to the record here.
         self.decorate: Decorate = _nothing
 
-    async def sync_chain(self, ballot_id: str) -> int:
+    async def sync_chain(self, ledger_id: str, room: bool = False) -> int:
         """Hash every logged event into the chain; returns the chain length."""
         for _ in range(CHAIN_RETRIES):
-            length, tip = await self.store.chain_tip(ballot_id)
-            events = await self.store.log_since(ballot_id, length)
+            length, tip = await self.store.chain_tip(ledger_id, room)
+            events = await self.store.log_since(ledger_id, length, room)
             if not events:
                 return length
             links = ledger.extend(length, tip or ledger.GENESIS, events)
-            if await self.store.extend_chain(ballot_id, length, links):
+            if await self.store.extend_chain(ledger_id, length, links, room):
                 return length + len(links)
-        raise RuntimeError(f"chain of {ballot_id} kept moving; giving up for now")
+        raise RuntimeError(f"chain of {ledger_id} kept moving; giving up for now")
 
     async def close(self, ballot_id: str) -> Closed:
         await self.store.close(ballot_id)
@@ -89,5 +89,12 @@ class Closer:
         ballots = bundle.counted_ballots(await self.store.counted(ballot_id),
                                          await self.store.secret_box(ballot_id))
         doc = bundle.build(manifest, record, ballots, chain[:height], events[:height])
+        room_id = record["room"]
+        room_height = await self.sync_chain(room_id, room=True)
+        if room_height:
+            links = await self.store.chain(room_id, room=True)
+            texts = await self.store.log_since(room_id, 0, room=True)
+            doc["room_chain"] = [dict(link, payload=text) for link, text
+                                 in zip(links[:room_height], texts[:room_height])]
         await self.store.save_bundle(ballot_id, json.dumps(bundle.signed(doc, self.sign),
                                                            ensure_ascii=False))

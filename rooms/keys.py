@@ -103,3 +103,14 @@ def proxies(room_id: str) -> str:
 
 def meeting_log(room_id: str) -> str:
     return f"mtg:{{r:{room_id}}}:log"
+
+
+def room_chain(room_id: str) -> str:
+    return f"mtg:{{r:{room_id}}}:chain"
+
+
+def ledger(ledger_id: str, room: bool = False) -> tuple[str, str]:
+    """(event log, hash chain) of a ballot, or of a room."""
+    if room:
+        return meeting_log(ledger_id), room_chain(ledger_id)
+    return log(ledger_id), chain(ledger_id)

@@ -203,21 +203,31 @@ class Store:
         raw = await self.redis.get(keys.manifest(ballot_id))
         return None if raw is None else _s(raw)
 
-    async def log_since(self, ballot_id: str, start: int) -> list[str]:
-        return [_s(e) for e in await self.redis.lrange(keys.log(ballot_id), start, -1)]
+    # A ledger is a ballot's (the default) or, with room=True, a room's: the room
+    # ledger holds admissions, check-ins, departures and proxies.
+
+    async def log_since(self, ledger_id: str, start: int, room: bool = False) -> list[str]:
+        log_key = keys.ledger(ledger_id, room)[0]
+        return [_s(e) for e in await self.redis.lrange(log_key, start, -1)]
+
+    async def log_room_event(self, room_id: str, event: dict[str, Any]) -> None:
+        await self.redis.rpush(keys.ledger(room_id, True)[0], json.dumps(event, sort_keys=True))
 
     async def log_result(self, ballot_id: str, event: str) -> bool:
         reply = await self._result_event(keys=[keys.ballot(ballot_id), keys.log(ballot_id)],
                                          args=[event])
         return bool(reply)
 
-    async def chain(self, ballot_id: str, start: int = 0) -> list[dict[str, Any]]:
-        return [json.loads(e) for e in await self.redis.lrange(keys.chain(ballot_id), start, -1)]
+    async def chain(self, ledger_id: str, start: int = 0,
+                    room: bool = False) -> list[dict[str, Any]]:
+        chain_key = keys.ledger(ledger_id, room)[1]
+        return [json.loads(e) for e in await self.redis.lrange(chain_key, start, -1)]
 
-    async def chain_tip(self, ballot_id: str) -> tuple[int, str | None]:
+    async def chain_tip(self, ledger_id: str, room: bool = False) -> tuple[int, str | None]:
+        chain_key = keys.ledger(ledger_id, room)[1]
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.llen(keys.chain(ballot_id))
-            pipe.lindex(keys.chain(ballot_id), -1)
+            pipe.llen(chain_key)
+            pipe.lindex(chain_key, -1)
             length, last = await pipe.execute()
         return int(length), None if last is None else str(json.loads(last)["hash"])
 
@@ -229,8 +239,9 @@ class Store:
             rows = await pipe.execute()
         return {b: (int(rows[2 * i]), int(rows[2 * i + 1])) for i, b in enumerate(ballot_ids)}
 
-    async def extend_chain(self, ballot_id: str, at: int, links: list[dict[str, Any]]) -> bool:
-        reply = await self._chain(keys=[keys.chain(ballot_id)],
+    async def extend_chain(self, ledger_id: str, at: int, links: list[dict[str, Any]],
+                           room: bool = False) -> bool:
+        reply = await self._chain(keys=[keys.ledger(ledger_id, room)[1]],
                                   args=[at] + [json.dumps(link, sort_keys=True) for link in links])
         return int(reply) >= 0
 

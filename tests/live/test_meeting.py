@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import json
 import re
 from typing import Any
 
@@ -211,6 +213,16 @@ async def test_two_hundred_member_meeting_matches_the_hand_computed_table(
     from live.verify import verify
     assert verify(bundle) == []
     assert all(b["voter"] is None for b in bundle["bundle"]["ballots"]), "secret: no voters"
+    bundle = (await host.http.get(
+        f"/api/rooms/{host.room['id']}/ballots/{plan}/bundle")).json()
+    assert verify(bundle) == []
+    room_events = [json.loads(link["payload"]) for link in bundle["bundle"]["room_chain"]]
+    kinds = [e["type"] for e in room_events]
+    assert kinds.count("proxy") == 5 and kinds.count("leave") == 5 and "arrive" in kinds
+    forged = copy.deepcopy(bundle)
+    forged["bundle"]["room_chain"][3]["payload"] = forged["bundle"]["room_chain"][3][
+        "payload"].replace('"ts":', '"ts":1')
+    assert any(p.startswith("room_chain[3]") and "payload_hash" in p for p in verify(forged))
     await members.close()
 
 
