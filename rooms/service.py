@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from rooms import ledger, payloads, tokens
 from rooms.admission import OTP_GAP_S, Admission
-from rooms.errors import BallotNotFound, NotHost, RoomNotFound
+from rooms.errors import BallotNotFound, MeetingError, NotHost, RoomNotFound
 from rooms.gates import Gates, read_pass
 from rooms.model import Ballot, Cast, Room, State, Tally
 from rooms.bundle import Signer
@@ -166,6 +166,9 @@ class Rooms:
         ballot = await self.store.ballot(request.ballot_id)
         if ballot.room_id != room_id:
             raise BallotNotFound(request.ballot_id)
+        if ballot.rule:
+            raise MeetingError("members_only", "members vote on agenda items through their "
+                                               "personal invitation link", 403)
         return await self.cast_as(ballot, admitted.ids(), request)
 
     async def cast_as(self, ballot: Ballot, ids: list[str], request: payloads.VoteRequest,

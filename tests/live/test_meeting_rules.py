@@ -7,7 +7,7 @@ import asyncio
 import time
 
 from tests.live.test_meeting import YES, Members, staff
-from tests.support import MEMBER_GRACE_MS, Host, LiveServer
+from tests.support import MEMBER_GRACE_MS, Host, LiveServer, call, voter
 
 
 async def small_meeting(host: Host, members: int = 4) -> str:
@@ -62,3 +62,16 @@ async def test_a_dropped_phone_keeps_attendance_only_for_the_grace(live: LiveSer
     assert (gauge["n"], gauge["d"], gauge["a"]) == (4, 1, 1)
     assert gauge["needs_attendance"] == 2
     await members.close()
+
+
+async def test_agenda_items_are_not_open_to_anonymous_phones(live: LiveServer,
+                                                             host: Host) -> None:
+    item = await small_meeting(host)
+    await staff(host, f"/ballots/{item}/live", {})
+    stranger, _ = await voter(live.url, code=host.room["code"])
+
+    ack = await call(stranger, "vote:cast", {"ballot": item, "choices": YES, "client_key": "k"})
+
+    assert ack["error"]["code"] == "members_only"
+    assert (await host.tally(item))["voters"] == 0
+    await stranger.disconnect()
