@@ -21,6 +21,7 @@ from rooms.store import Store
 
 DEVICE = "device"
 GATES_CACHE_MS = 1000
+STATIC_CACHE = 10_000
 CODE_ATTEMPTS = 50
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -64,6 +65,7 @@ class Rooms:
         self.admission = Admission(store, secret, otp_gap_s)
         self.closer = Closer(store, sign)
         self._gates: dict[str, tuple[int, Gates]] = {}
+        self._static: dict[str, Ballot] = {}
 
     # host --------------------------------------------------------------------
 
@@ -163,13 +165,24 @@ class Rooms:
         request = payloads.vote_request(payload)
         needs = (await self.gates(room_id, now_ms)).required()
         admitted = read_pass(self.secret, request.pass_token, room_id, voter, now_ms, needs)
-        ballot = await self.store.ballot(request.ballot_id)
+        ballot = await self.static_ballot(request.ballot_id)
         if ballot.room_id != room_id:
             raise BallotNotFound(request.ballot_id)
         if ballot.rule:
             raise MeetingError("members_only", "members vote on agenda items through their "
                                                "personal invitation link", 403)
         return await self.cast_as(ballot, admitted.ids(), request)
+
+    async def static_ballot(self, ballot_id: str) -> Ballot:
+        """A ballot for the parts that never change (room, options, rule, secret),
+        remembered per worker: a vote then costs one Redis round trip, not two.
+        Its state may be stale; the vote script checks the live state itself."""
+        ballot = self._static.get(ballot_id)
+        if ballot is None:
+            if len(self._static) >= STATIC_CACHE:
+                self._static.clear()
+            ballot = self._static[ballot_id] = await self.store.ballot(ballot_id)
+        return ballot
 
     async def cast_as(self, ballot: Ballot, ids: list[str], request: payloads.VoteRequest,
                       mode: str = "live", replaces: str = "") -> Cast:
