@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         Route("/j/{code}", page("voter")),
         Route("/screen", page("screen")),
         Route("/host", page("host")),
+        Route("/verify", page("verify")),
         Route("/meeting", page("meeting")),
         Route("/minutes", page("minutes")),
         Mount("/static", StaticFiles(directory=WEB), name="static"),

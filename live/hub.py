@@ -19,6 +19,7 @@ from rooms.service import Rooms
 VOTER_NS = "/voter"
 SCREEN_NS = "/screen"
 HOST_NS = "/host"
+MEETING_NS = "/meeting"
 
 
 def room_channel(room_id: str) -> str:
@@ -63,6 +64,7 @@ class Hub:
         await self.sio.emit("ballot:update", data, to=channel, namespace=VOTER_NS)
         await self.sio.emit("ballot:update", data, to=channel, namespace=SCREEN_NS)
         await self.sio.emit("ballot:update", data, to=channel, namespace=HOST_NS)
+        await self.sio.emit("ballot:update", data, to=channel, namespace=MEETING_NS)
 
     async def keep_ledger(self, ledger_id: str, final: bool = False, room: bool = False) -> None:
         """Hash new events into a ballot's (or a room's) chain, copy it to disk,
@@ -92,9 +94,10 @@ class Hub:
         for ns in (SCREEN_NS, HOST_NS):
             await self.sio.emit("ballot:closed", full, to=channel, namespace=ns)
         shown = ballot.visibility is not Visibility.NEVER
-        await self.sio.emit("ballot:closed", full if shown else {"ballot": ballot.public(),
-                                                                 "result": None},
-                            to=channel, namespace=VOTER_NS)
+        hidden = {"ballot": ballot.public(), "result": None}
+        for ns in (VOTER_NS, MEETING_NS):
+            await self.sio.emit("ballot:closed", full if shown else hidden, to=channel,
+                                namespace=ns)
 
     def voter_sees_tally(self, ballot: Ballot, voted: bool) -> bool:
         if ballot.visibility is Visibility.LIVE:

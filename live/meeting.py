@@ -9,7 +9,7 @@ from typing import Any
 
 from live.acked import AckedNamespace, Handler
 from live.commands import Command
-from live.hub import Hub, now_ms, room_channel
+from live.hub import MEETING_NS, Hub, now_ms, room_channel
 from live.sms import message
 from live.voter import address
 from rooms import payloads, phone
@@ -17,7 +17,6 @@ from rooms.errors import GateError, MeetingError, NotJoined
 from rooms.meeting import Meetings
 from rooms.model import Room
 
-MEETING_NS = "/meeting"
 
 
 def meetings(hub: Hub) -> Meetings:
@@ -200,8 +199,11 @@ class MeetingNamespace(AckedNamespace):
 
     async def _status(self, session: dict[str, Any]) -> dict[str, Any]:
         room, _ = await self.hub.rooms.store.room(session["room"])
-        items = await meetings(self.hub).member_view(room.id, session["holding"])
-        return {"room": room.public(), "member_no": session["member_no"], "items": items}
+        m = meetings(self.hub)
+        items = await m.member_view(room.id, session["holding"])
+        meta = await m.store.meta(room.id)
+        return {"room": room.public(), "member_no": session["member_no"], "items": items,
+                "early_closes_at": int(meta.get("early_closes_at", 0)) or None}
 
 
 MINUTES_COLUMNS = ("item", "question", "rule", "secret", "N", "D", "D_in_person", "A",
@@ -212,6 +214,7 @@ MINUTES_COLUMNS = ("item", "question", "rule", "secret", "N", "D", "D_in_person"
 def minutes_csv(data: dict[str, Any]) -> str:
     """The per-item record of a meeting, one row per agenda item."""
     out = io.StringIO()
+    out.write("\ufeff")  # so spreadsheet programs read the Korean text as UTF-8
     writer = csv.writer(out)
     writer.writerow(MINUTES_COLUMNS)
     for n, item in enumerate(data["items"], start=1):

@@ -98,9 +98,13 @@ class Meetings:
             start = int(meta.get(f"live:{ballot.id}", 0))
             end = ballot.closed_at or await self.store.now_ms()
             present, in_person = _presence(record, start, end, self.grace_ms)
+            sealed = await self.rooms.store.result(ballot.id)
+            decided = sealed["record"].get("meeting") if sealed else None
             views.append(ballot.public() | {
                 "live": bool(start), "my_vote": mine,
-                "counted_as": _counted_as(present, in_person, mine, record, start)})
+                "counted_as": _counted_as(present, in_person, mine, record, start),
+                "outcome": decided and {k: decided[k] for k in
+                                        ("outcome", "votes", "n", "a", "d", "elected")}})
         return views
 
     # attendance --------------------------------------------------------------

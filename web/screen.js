@@ -46,6 +46,13 @@ function showRoom(room, links) {
   $("join-code").dataset.code = room.code;
 }
 
+/** The manifest hash published when voting opened: phones show the same digits. */
+function showManifest(ballot) {
+  const hash = ballot?.manifest_sha256 || "";
+  $("manifest").hidden = !hash;
+  $("manifest").textContent = hash ? `${t("manifest_label")}: ${hash.slice(0, 16)}` : "";
+}
+
 function render() {
   $("phones").textContent = String(state.phones);
   const ballot = currentBallot();
@@ -55,6 +62,7 @@ function render() {
   $("countdown").textContent = "";
   $("fingerprint").hidden = true;
   $("result-title").hidden = true;
+  showManifest(ballot);
   if (!ballot) {
     badge.hidden = true;
     $("question").textContent = state.room ? t("no_ballot") : "";

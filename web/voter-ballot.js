@@ -1,6 +1,7 @@
 // One ballot as a phone shows it: choices, sending, the "counted" receipt, results.
 import { errorText, t } from "./i18n.js";
 import { h, optionLabels, percentOf, updateBars } from "./ui.js";
+import { manifestLine, trackerBlock, verifyLink } from "./voter-trust.js";
 
 const YESNO_CLASSES = ["choice-yes", "choice-no", "choice-abstain"];
 
@@ -26,6 +27,8 @@ export function ballotCard(ballot, ctx) {
   }
   card.append(h("section", { class: "results", hidden: true, "aria-live": "off" }));
   fillResults(card, ballot, ctx.tally);
+  const manifest = manifestLine(ballot);
+  if (manifest) card.append(manifest);
   return card;
 }
 
@@ -132,8 +135,7 @@ function receiptLines(ballot) {
     h("p", { class: "receipt" }, `${t("receipt")}: `,
       h("strong", { class: "receipt-code", "data-testid": "receipt" }, vote.receipt)),
     // The tracker lets anyone check later that this ballot is among the published ones.
-    vote.tracker ? h("details", { class: "tracker" }, h("summary", {}, t("tracker")),
-      h("code", { "data-testid": "tracker" }, vote.tracker)) : null,
+    trackerBlock(ballot),
   ];
 }
 
@@ -155,7 +157,9 @@ function confirmation(ballot, ctx) {
 function closedBody(ballot) {
   const wrap = h("div", { class: "closed" },
     h("p", { class: "ended", "data-testid": "ended" }, t("voting_ended")));
-  if (ballot.my_vote) wrap.append(...receiptLines(ballot));
+  if (ballot.my_vote) wrap.append(...receiptLines(ballot).filter(Boolean));
+  const link = verifyLink(ballot);
+  if (link) wrap.append(link);
   return wrap;
 }
 

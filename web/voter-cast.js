@@ -1,6 +1,7 @@
 // Casting a vote from a phone: one client key per intended vote, reused on every retry.
 import { t } from "./i18n.js";
 import { newClientKey, sleep } from "./net.js";
+import { expectedTracker, keepVote, newNonce } from "./voter-trust.js";
 
 const MAX_TRIES = 5;
 // Worth another try with the same key: the vote may or may not have landed.
@@ -22,19 +23,21 @@ export function votingActions(state, hooks) {
   async function cast(ballotId, choices) {
     let pending = state.pending.get(ballotId);
     if (!pending || !sameChoices(pending.choices, choices)) {
-      pending = { choices, key: newClientKey(), phase: "sending" };
+      // The page's own nonce: the phone can recompute its tracker and check the server's.
+      pending = { choices, key: newClientKey(), phase: "sending", nonce: newNonce() };
     }
     pending.phase = "sending";
     state.pending.set(ballotId, pending);
     state.errors.delete(ballotId);
     hooks.renderCard(ballotId);
+    pending.expected ??= await expectedTracker(ballotId, pending.choices, pending.nonce);
     for (let attempt = 1; attempt <= MAX_TRIES; attempt += 1) {
       try {
         const ack = await hooks.conn().call("vote:cast", {
           ballot: ballotId, choices: pending.choices, client_key: pending.key,
-          pass: hooks.pass(),
+          pass: hooks.pass(), nonce: pending.nonce,
         });
-        counted(ballotId, ack);
+        counted(ballotId, ack, pending);
         return;
       } catch (error) {
         if (state.pending.get(ballotId) !== pending) return;
@@ -51,10 +54,11 @@ export function votingActions(state, hooks) {
     hooks.renderCard(ballotId);
   }
 
-  function counted(ballotId, ack) {
+  function counted(ballotId, ack, pending) {
     const ballot = state.ballots.get(ballotId);
     if (!ballot) return;
     ballot.my_vote = { choices: ack.choices, receipt: ack.receipt, tracker: ack.tracker ?? "" };
+    if (ack.tracker) keepVote(ballot, ack, pending);
     state.pending.delete(ballotId);
     state.changing.delete(ballotId);
     state.selections.delete(ballotId);

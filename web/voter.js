@@ -220,6 +220,8 @@ function renderAll() {
   const shown = visibleBallots();
   keepingFocus(() => $("ballots").replaceChildren(...shown.map(cardFor)));
   $("waiting").hidden = shown.some((b) => b.state === "open");
+  $("trust-secret").hidden = !shown.some((b) => b.secret);
+  $("trust-named").hidden = shown.length > 0 && shown.every((b) => b.secret);
 }
 
 function renderCard(ballotId) {

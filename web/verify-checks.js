@@ -1,0 +1,279 @@
+// The checks of live/verify.py, one for one, in the browser. Each problem is
+// {group, key, vars}; verify-problems.js words it as the Python verifier does.
+import { canonical, parseJSON, sha256Hex } from "./verify-json.js";
+import {
+  get, int, intLike, isDict, list, num, pyEq, pyRepr, pySorted, pyStr, pyTruthy, req, text,
+} from "./verify-py.js";
+import { signatureValid } from "./verify-sig.js";
+
+export const GENESIS = "0".repeat(64);
+export const GROUPS = ["signature", "chain", "manifest", "record", "ballots", "counts", "witness"];
+
+function lastIndex(events, kind) {
+  let found = -1;
+  events.forEach((e, i) => {
+    if (pyEq(get(e, "type"), kind)) found = i;
+  });
+  return found;
+}
+
+async function checkSignature(doc, bundle, key, add) {
+  if (key !== null && !pyEq(get(doc, "public_key"), key)) {
+    add("sig_key", { got: pyRepr(get(doc, "public_key")), key: pyRepr(key) });
+  }
+  const valid = await signatureValid(get(doc, "public_key"), get(doc, "signature"),
+    canonical(bundle));
+  if (valid === null) add("sig_unsupported");
+  else if (!valid) add("sig_bad");
+  return valid !== null;
+}
+
+async function checkChain(value, add) {
+  const chain = list(value, "chain");
+  const digests = await Promise.all(chain.map(async (link) => [
+    await sha256Hex(canonical(req(link, "entry"))),
+    await sha256Hex(text(req(link, "payload"), "payload")),
+  ]));
+  const events = [];
+  let parent = GENESIS;
+  chain.forEach((link, i) => {
+    const entry = link.entry;
+    const where = `chain[${i}] (${pyStr(get(entry, "type"))})`;
+    if (!pyEq(get(entry, "height"), i)) {
+      add("chain_height", { where, height: pyStr(get(entry, "height")), i });
+    }
+    if (!pyEq(get(entry, "parent"), parent)) add("chain_parent", { where, prev: i - 1 });
+    if (!pyEq(digests[i][0], req(link, "hash"))) add("chain_hash", { where });
+    if (!pyEq(digests[i][1], get(entry, "payload_hash"))) add("chain_payload", { where });
+    const event = parseJSON(link.payload);
+    const same = (field) => pyEq(get(event, field), get(entry, field));
+    if (!same("type") || !same("ts")) {
+      add("chain_event", { where });
+    }
+    events.push(event);
+    parent = link.hash;
+  });
+  if (!events.length || !pyEq(get(events.at(-1), "type"), "result")) {
+    const last = events.length ? get(events.at(-1), "type") : "nothing";
+    add("chain_truncated", { height: events.length - 1, last: pyRepr(last) });
+  }
+  return events;
+}
+
+async function checkManifest(bundle, events, add) {
+  const digest = await sha256Hex(text(req(bundle, "manifest"), "manifest"));
+  if (!pyEq(digest, req(bundle, "manifest_sha256"))
+      || !pyEq(digest, get(req(bundle, "record"), "manifest_sha256"))) {
+    add("manifest_swapped");
+  }
+  const opened = lastIndex(events, "open");
+  if (opened < 0) add("no_open");
+  else if (!pyEq(get(events[opened], "manifest"), digest)) add("manifest_open", { i: opened });
+}
+
+async function checkRecord(bundle, events, add) {
+  const record = req(bundle, "record");
+  const digest = await sha256Hex(canonical(record));
+  if (!pyEq(digest, req(bundle, "record_sha256"))) add("record_hash");
+  const results = events.map((e, i) => (pyEq(get(e, "type"), "result") ? i : -1))
+    .filter((i) => i >= 0);
+  if (results.length && !pyEq(get(events[results.at(-1)], "sha256"), digest)) {
+    add("record_result", { i: results.at(-1) });
+  }
+  const atClose = Object.hasOwn(record, "chain_at_close") ? record.chain_at_close : {};
+  const raw = Object.hasOwn(atClose ?? {}, "height") ? get(atClose, "height") : -1;
+  const chain = list(req(bundle, "chain"), "chain");
+  const inRange = num(raw, "chain_at_close.height") >= 0 && Number(raw) < chain.length;
+  if (!inRange || !pyEq(req(chain[int(raw, "chain_at_close.height")], "hash"),
+    get(atClose, "hash")) || !pyEq(get(events[Number(raw)], "type"), "close")) {
+    add("record_close", { height: pyStr(raw) });
+  }
+}
+
+/** Replay the chain: the last ballot of each named voter, and the secret ballots
+ * still standing (cast after the last opening, not replaced or withdrawn). */
+function standing(events, add) {
+  const opened = lastIndex(events, "open");
+  const closed = lastIndex(events, "close");
+  const named = new Map();
+  const secret = new Map();
+  events.forEach((event, i) => {
+    const kind = get(event, "type");
+    if ((kind !== "cast" && kind !== "withdraw") || i < opened) return;
+    if (closed >= 0 && closed < i) {
+      add("cast_after_close", { i, kind });
+      return;
+    }
+    const voter = get(event, "voter");
+    const tracker = req(event, "tracker");
+    if (kind === "withdraw" && pyTruthy(voter)) named.delete(voter);
+    else if (kind === "withdraw") secret.delete(tracker);
+    else if (pyTruthy(voter)) named.set(voter, [i, tracker]);
+    else {
+      const replaces = get(event, "replaces");
+      secret.delete(pyTruthy(replaces) ? replaces : "");
+      secret.set(tracker, i);
+    }
+  });
+  return { named, secret };
+}
+
+async function checkBallots(bundle, events, add) {
+  const { named, secret } = standing(events, add);
+  const manifest = parseJSON(text(req(bundle, "manifest"), "manifest"));
+  const ballots = list(req(bundle, "ballots"), "ballots");
+  const trackers = await Promise.all(ballots.map((ballot) => {
+    const choices = pySorted(list(req(ballot, "choices"), "choices"));
+    return sha256Hex(canonical({ ballot: req(manifest, "ballot"), choices,
+      nonce: req(ballot, "nonce") }));
+  }));
+  const seen = new Set();
+  ballots.forEach((ballot, n) => {
+    const tracker = text(req(ballot, "tracker"), "tracker");
+    const where = `ballots[${n}] (tracker ${tracker.slice(0, 12)}…)`;
+    if (trackers[n] !== tracker) add("tracker_bad", { where });
+    const voter = req(ballot, "voter");
+    if (voter === null) {
+      if (!secret.has(tracker)) add("secret_missing", { where });
+      return;
+    }
+    if (seen.has(voter)) add("voter_twice", { where, voter: pyStr(voter) });
+    seen.add(voter);
+    const cast = named.get(voter);
+    if (cast === undefined) add("not_cast", { where });
+    else if (cast[1] !== tracker) add("not_last", { where, i: cast[0] });
+  });
+  const published = new Set(ballots.map((b) => b.tracker));
+  const missing = [...named].filter(([v]) => !seen.has(v)).map(([, it]) => it);
+  for (const [t, i] of secret) if (!published.has(t)) missing.push([i, t]);
+  missing.sort((a, b) => a[0] - b[0]);
+  for (const [i, tracker] of missing) {
+    add("dropped", { i, tracker: pyStr(tracker).slice(0, 12) });
+  }
+}
+
+function plurality(counts) {
+  const top = counts.length && Math.max(...counts) > 0 ? Math.max(...counts) : null;
+  const winners = counts.flatMap((c, i) => (top !== null && c === top ? [i] : []));
+  return { rule: "plurality", winners, tie: winners.length > 1 };
+}
+
+function checkCounts(bundle, add) {
+  const manifest = parseJSON(text(req(bundle, "manifest"), "manifest"));
+  const record = req(bundle, "record");
+  const ballots = list(req(bundle, "ballots"), "ballots");
+  const counts = new Array(list(req(manifest, "options"), "options").length).fill(0);
+  const most = req(manifest, "max_choices");
+  ballots.forEach((ballot, n) => {
+    const raw = req(ballot, "choices");
+    const choices = list(raw, "choices");
+    const valid = choices.length >= 1 && choices.length <= most && choices.every(intLike)
+      && new Set(choices.map(Number)).size === choices.length
+      && choices.every((c) => c >= 0 && c < counts.length);
+    if (!valid) {
+      add("choices_invalid", { n, choices: pyStr(raw) });
+      return;
+    }
+    for (const c of choices) counts[Number(c)] += 1;
+  });
+  if (!pyEq(req(record, "counts"), counts)) {
+    add("counts", { claimed: pyStr(record.counts), counts: pyRepr(counts) });
+  }
+  if (!pyEq(req(record, "voters"), ballots.length)) {
+    add("voters", { voters: pyStr(record.voters), ballots: ballots.length });
+  }
+  if (Object.hasOwn(record, "meeting")) {
+    checkMeeting(record.meeting, counts, add);
+    return;
+  }
+  const expected = plurality(counts);
+  if (!pyEq(req(bundle, "outcome"), expected)) {
+    add("outcome", { says: pyStr(bundle.outcome), expected: pyRepr(expected) });
+  }
+}
+
+/** The rule of a general meeting item, re-applied to the frozen inputs. */
+export function meetingOutcome(m, counts) {
+  const [n, d, di, a] = ["n", "d", "d_in_person", "a"].map((k) => num(req(m, k), k));
+  const rule = req(m, "rule");
+  const quorum = 2 * a > n && 100 * d >= num(req(rule, "direct_min_pct"), "direct_min_pct") * n
+    && (!pyTruthy(req(rule, "contractor")) || 2 * di > n);
+  const passes = (yes) => {
+    if (req(rule, "pass_rule") === "all") return 2 * yes > n;
+    if (rule.pass_rule === "two_thirds_all") return 3 * yes >= 2 * n;
+    return 2 * yes > a;
+  };
+  if (!quorum) return "QUORUM_NOT_MET";
+  const seats = req(m, "seats");
+  if (pyTruthy(seats)) {
+    const ranked = counts.map((_, i) => i).sort((x, y) => counts[y] - counts[x] || x - y);
+    const elected = ranked.slice(0, int(seats, "seats"));
+    return elected.some((i) => passes(counts[i])) ? "PASSED" : "FAILED";
+  }
+  return passes(counts[0]) ? "PASSED" : "FAILED";
+}
+
+function checkMeeting(m, counts, add) {
+  const [n, d, di, a] = ["n", "d", "d_in_person", "a"].map((k) => num(req(m, k), k));
+  req(m, "rule");
+  if (!pyEq(req(m, "votes"), counts)) {
+    add("meeting_votes", { votes: pyStr(m.votes), counts: pyRepr(counts) });
+  }
+  if (!(di <= d && d <= a && a <= n)) {
+    add("meeting_attendance", { di: pyStr(m.d_in_person), d: pyStr(m.d), a: pyStr(m.a),
+      n: pyStr(m.n) });
+  }
+  const outcome = meetingOutcome(m, counts);
+  if (!pyEq(req(m, "outcome"), outcome)) {
+    add("meeting_outcome", { says: pyStr(m.outcome), outcome });
+  }
+}
+
+function checkWitness(chain, height, head, add) {
+  if (height >= chain.length) {
+    add("witness_short", { height, len: chain.length });
+    return;
+  }
+  const have = pyStr(req(chain[height], "hash"));
+  if (have !== head) {
+    add("witness_fork", { height, have: have.slice(0, 16), saved: head.slice(0, 16) });
+  }
+}
+
+/**
+ * Every problem found in a signed bundle `doc` (parsed with parseJSON). `key`: the
+ * published public key (base64) or null; `witnesses`: [[height, hash], ...].
+ * Returns {problems, signatureChecked}; no problems and a checked signature = verified.
+ */
+export async function verifyBundle(doc, { key = null, witnesses = [] } = {}) {
+  const problems = [];
+  let group = "bundle";
+  const add = (k, vars = {}) => problems.push({ group, key: k, vars });
+  if (!isDict(doc) || !isDict(doc.bundle)) {
+    add("not_bundle");
+    return { problems, signatureChecked: false };
+  }
+  const { bundle } = doc;
+  // Python stops at the first malformed part; this page names it and checks the rest.
+  const step = async (name, fn) => {
+    group = name;
+    try {
+      return await fn();
+    } catch (error) {
+      add("malformed", { where: name, detail: error.message });
+      return undefined;
+    }
+  };
+  const signatureChecked = await step("signature", () => checkSignature(doc, bundle, key, add));
+  const events = await step("chain", () => checkChain(bundle.chain, add));
+  if (events) {
+    await step("manifest", () => checkManifest(bundle, events, add));
+    await step("record", () => checkRecord(bundle, events, add));
+    await step("ballots", () => checkBallots(bundle, events, add));
+  }
+  await step("counts", () => checkCounts(bundle, add));
+  for (const [height, head] of witnesses) {
+    await step("witness", () => checkWitness(list(bundle.chain, "chain"), height, head, add));
+  }
+  return { problems, signatureChecked: Boolean(signatureChecked) };
+}
