@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         Route("/verify", page("verify")),
         Route("/meeting", page("meeting")),
         Route("/minutes", page("minutes")),
+        Route("/video", page("video")),
         Mount("/static", StaticFiles(directory=WEB), name="static"),
     ]
     web = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
