@@ -1,13 +1,15 @@
 // The presenter screen: join QR and code, the current question, live bars, the reveal.
 import { adoptRoomLang, errorText, initLang, onLangChange, t } from "./i18n.js";
 import { Conn, readFragment } from "./net.js";
+import { fetchQuorum, showQuorum } from "./screen-quorum.js";
 import {
   connectionBanner, noteServerTime, optionLabels, percentOf, stateLabel, tickCountdowns,
   updateBars,
 } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { room: null, ballots: new Map(), tallies: new Map(), phones: 0 };
+const state = { room: null, ballots: new Map(), tallies: new Map(), phones: 0, quorum: null };
+const QUORUM_EVERY_MS = 2000;
 const fragment = readFragment();
 
 function takeTally(tally) {
@@ -63,6 +65,7 @@ function render() {
   $("fingerprint").hidden = true;
   $("result-title").hidden = true;
   showManifest(ballot);
+  showQuorum($("quorum"), ballot, state.quorum?.ballot === ballot?.id ? state.quorum : null);
   if (!ballot) {
     badge.hidden = true;
     $("question").textContent = state.room ? t("no_ballot") : "";
@@ -152,6 +155,20 @@ function watchFailed(conn, error) {
   }, 2000);
 }
 
+/** Meeting items: the gauge moves with attendance, not only with votes, so poll it. */
+async function pollQuorum() {
+  const ballot = currentBallot();
+  if (ballot?.rule && ballot.state === "open" && fragment.key) {
+    try {
+      state.quorum = await fetchQuorum(fragment.room, fragment.key, ballot.id);
+      render();
+    } catch {
+      // offline for a moment: the banner says so, and the next poll catches up
+    }
+  }
+  setTimeout(pollQuorum, QUORUM_EVERY_MS);
+}
+
 function boot() {
   initLang();
   onLangChange(render);
@@ -171,6 +188,7 @@ function boot() {
     onError: (error) => watchFailed(conn, error),
   });
   conn.on("tally", onTally);
+  pollQuorum();
   conn.on("room:presence", ({ phones }) => {
     state.phones = phones;
     $("phones").textContent = String(phones);

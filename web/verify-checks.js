@@ -28,8 +28,8 @@ async function checkSignature(doc, bundle, key, add) {
   return valid !== null;
 }
 
-async function checkChain(value, add) {
-  const chain = list(value, "chain");
+async function checkChain(value, add, name = "chain") {
+  const chain = list(value, name);
   const digests = await Promise.all(chain.map(async (link) => [
     await sha256Hex(canonical(req(link, "entry"))),
     await sha256Hex(text(req(link, "payload"), "payload")),
@@ -38,11 +38,11 @@ async function checkChain(value, add) {
   let parent = GENESIS;
   chain.forEach((link, i) => {
     const entry = link.entry;
-    const where = `chain[${i}] (${pyStr(get(entry, "type"))})`;
+    const where = `${name}[${i}] (${pyStr(get(entry, "type"))})`;
     if (!pyEq(get(entry, "height"), i)) {
       add("chain_height", { where, height: pyStr(get(entry, "height")), i });
     }
-    if (!pyEq(get(entry, "parent"), parent)) add("chain_parent", { where, prev: i - 1 });
+    if (!pyEq(get(entry, "parent"), parent)) add("chain_parent", { where, name, prev: i - 1 });
     if (!pyEq(digests[i][0], req(link, "hash"))) add("chain_hash", { where });
     if (!pyEq(digests[i][1], get(entry, "payload_hash"))) add("chain_payload", { where });
     const event = parseJSON(link.payload);
@@ -53,6 +53,7 @@ async function checkChain(value, add) {
     events.push(event);
     parent = link.hash;
   });
+  if (name !== "chain") return events;
   if (!events.length || !pyEq(get(events.at(-1), "type"), "result")) {
     const last = events.length ? get(events.at(-1), "type") : "nothing";
     add("chain_truncated", { height: events.length - 1, last: pyRepr(last) });
@@ -266,6 +267,7 @@ export async function verifyBundle(doc, { key = null, witnesses = [] } = {}) {
   };
   const signatureChecked = await step("signature", () => checkSignature(doc, bundle, key, add));
   const events = await step("chain", () => checkChain(bundle.chain, add));
+  await step("room_chain", () => checkChain(bundle.room_chain ?? [], add, "room_chain"));
   if (events) {
     await step("manifest", () => checkManifest(bundle, events, add));
     await step("record", () => checkRecord(bundle, events, add));

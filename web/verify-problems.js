@@ -22,9 +22,9 @@ const PROBLEMS = {
   chain_height: ["{where}: height is {height}, expected {i}",
     "{where}: 높이가 {height}입니다. {i}이어야 합니다"],
   chain_parent: [
-    "{where}: parent does not match the hash of chain[{prev}]; entries were reordered, "
+    "{where}: parent does not match the hash of {name}[{prev}]; entries were reordered, "
     + "removed or inserted",
-    "{where}: 앞 항목 chain[{prev}]의 해시와 이어지지 않습니다. 항목의 순서가 바뀌었거나 빠졌거나 끼워 "
+    "{where}: 앞 항목 {name}[{prev}]의 해시와 이어지지 않습니다. 항목의 순서가 바뀌었거나 빠졌거나 끼워 "
     + "넣어졌습니다"],
   chain_hash: ["{where}: hash does not match its entry", "{where}: 해시가 항목 내용과 맞지 않습니다"],
   chain_payload: ["{where}: payload does not match its payload_hash",

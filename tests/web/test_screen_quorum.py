@@ -1,0 +1,37 @@
+"""The presenter screen shows a meeting item's N, D, A, rule and live gauge, then
+the outcome at close."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, expect
+
+from tests.live.test_meeting import staff
+from tests.live.test_meeting_rules import small_meeting
+from tests.support import Host, LiveServer
+from tests.web.test_pages import PROJECTOR, browser, contexts, open_page, screen_url
+
+pytestmark = pytest.mark.browser
+__all__ = ["browser", "contexts"]
+
+
+async def test_presenter_sees_the_quorum_gauge_move_and_the_outcome(
+        live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
+    item = await small_meeting(host, members=4)
+    await staff(host, "/attendance", {"member_no": "M001", "mode": "in_person"})
+    await staff(host, f"/ballots/{item}/live", {})
+    page = await open_page(browser, contexts, screen_url(live, host), **PROJECTOR)
+
+    await expect(page.get_by_test_id("quorum-n")).to_have_text("4")
+    await expect(page.get_by_test_id("quorum-d")).to_have_text("1")
+    await expect(page.get_by_test_id("quorum-gauge")).to_contain_text(
+        "needs 2 more attending")
+    await expect(page.get_by_test_id("quorum-rule")).to_have_text("General resolution")
+
+    for member in ("M002", "M003"):
+        await staff(host, "/attendance", {"member_no": member, "mode": "in_person"})
+    await expect(page.get_by_test_id("quorum-a")).to_have_text("3")
+    await expect(page.get_by_test_id("quorum-gauge")).to_contain_text("Quorum met")
+
+    await staff(host, f"/ballots/{item}/close", {})
+    await expect(page.get_by_test_id("quorum-gauge")).to_have_text("FAILED")
