@@ -10,6 +10,8 @@ import logging
 from typing import Any, Awaitable, Callable
 
 import socketio
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from rooms.errors import LiveVoteError, UnknownEvent
 
@@ -31,6 +33,11 @@ async def answer(event: str, call: Awaitable[Any]) -> dict[str, Any]:
         return ok(await call)
     except LiveVoteError as error:
         return failed(error)
+    except (RedisConnectionError, RedisTimeoutError) as exc:
+        # Overload, not a bug: one line, no traceback per event. Nothing was applied
+        # unless Redis answered, and a retry with the same client key is safe.
+        log.warning("event %s: Redis busy (%s)", event, type(exc).__name__)
+        return failed(LiveVoteError("the server is busy; please retry"))
     except Exception:
         # Payloads may carry keys and phone numbers: log the event name only.
         log.exception("event %s failed", event)

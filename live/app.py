@@ -15,6 +15,7 @@ from starlette.responses import FileResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from live import collector
 from live.codec import OrjsonCodec
 from live.host import HostNamespace
 from live.http import build_routes, http_error, internal_error
@@ -46,8 +47,11 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     settings = settings or from_env()
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL is not set; `live serve` starts a private Redis for you")
-    # Bounded and blocking: a burst waits for a connection instead of failing.
-    pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=64, timeout=10)
+    # Bounded and blocking: a burst waits for a connection instead of failing. The
+    # socket timeout is generous because event-loop lag under load must not turn a
+    # command Redis already ran into an error.
+    pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=64, timeout=30,
+                                           socket_timeout=30)
     redis = Redis(connection_pool=pool)
     manager = (socketio.AsyncRedisManager(settings.redis_url)
                if settings.cross_worker else None)
@@ -71,6 +75,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await redis.ping()
+        collector.tune()
         pump.start()
         relay.start()
         try:

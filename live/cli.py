@@ -100,7 +100,10 @@ def serve(settings: Settings, with_demo: bool) -> int:
         signal.signal(signal.SIGTERM, _exit_on_signal)
         uvicorn.run("live.app:create_app", factory=True, host=settings.host,
                     port=settings.port, workers=settings.workers, log_level="warning",
-                    lifespan="on", timeout_graceful_shutdown=5)
+                    lifespan="on", timeout_graceful_shutdown=5,
+                    # Engine.IO pings every session already; a second WebSocket
+                    # ping per phone is 500 frames a second at 10,000 phones.
+                    ws_ping_interval=None)
     finally:
         if embedded is not None:
             embedded.stop()

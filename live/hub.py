@@ -46,6 +46,7 @@ class Hub:
     meetings: Any = None
     sms: Any = None
     _witnessed: dict[str, tuple[int, float]] = field(default_factory=dict)
+    _mirrored: dict[str, int] = field(default_factory=dict)  # chain heights copied to disk
 
     def links(self, room_id: str, code: str) -> dict[str, str]:
         base = self.settings.base_url
@@ -70,9 +71,10 @@ class Hub:
         """Hash new events into a ballot's (or a room's) chain, copy it to disk,
         and tell the witnesses its head (at most every witness_every_s, and at close)."""
         height = await self.rooms.closer.sync_chain(ledger_id, room)
-        if height == 0:
+        if height == 0 or self._mirrored.get(ledger_id) == height:
             return
         await ledgerfile.mirror(self.rooms.store, self.settings.data_dir, ledger_id, room)
+        self._mirrored[ledger_id] = height
         if not self.settings.witnesses:
             return
         last_height, last_at = self._witnessed.get(ledger_id, (0, 0.0))

@@ -12,17 +12,27 @@ import logging
 from typing import Any
 
 from live.hub import SCREEN_NS, VOTER_NS, HOST_NS, Hub, now_ms, room_channel, voted_channel
+from live.collector import Collector
 from rooms.errors import LiveVoteError
 from rooms.model import Ballot, State, Visibility
 
 log = logging.getLogger("livevote.pump")
 PRESENCE_EVERY_MS = 1000
+ROOM_LEDGER_EVERY_MS = 1000
+# Messages per second this worker spends on voters' tallies: one push costs the
+# server ~0.1-0.2 ms per phone, so a room's phones get a tally at most every
+# phones / VOTER_PUSH_BUDGET seconds, while screens keep the fast tick.
+VOTER_PUSH_BUDGET = 2000
 
 
 class TallyPump:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self._sent: dict[str, int] = {}
+        self._sent_voters: dict[str, int] = {}
+        self._voters_at: dict[str, int] = {}
+        self._room_ledger_at: dict[str, int] = {}
+        self._collector = Collector()
         self._phones: dict[str, int] = {}
         self._ballots: dict[str, Ballot] = {}
         self._task: asyncio.Task[None] | None = None
@@ -48,6 +58,7 @@ class TallyPump:
             await asyncio.sleep(self.hub.settings.tick_ms / 1000)
 
     async def tick(self) -> None:
+        self._collector.tick()
         for closed in await self._close_due():
             await self.hub.ballot_closed(closed)
         rooms = self.hub.watched_rooms()
@@ -61,11 +72,13 @@ class TallyPump:
 
     def _forget(self, rooms: set[str]) -> None:
         """Drop what this worker remembers of rooms nobody here watches any more."""
-        for room_id in [r for r in self._phones if r not in rooms]:
-            del self._phones[room_id]
+        for memory in (self._phones, self._voters_at, self._room_ledger_at):
+            for room_id in [r for r in memory if r not in rooms]:
+                del memory[room_id]
         for ballot_id in [b for b, ballot in self._ballots.items() if ballot.room_id not in rooms]:
             del self._ballots[ballot_id]
             self._sent.pop(ballot_id, None)
+            self._sent_voters.pop(ballot_id, None)
 
     async def _close_due(self) -> list[Any]:
         try:
@@ -80,9 +93,14 @@ class TallyPump:
         for ballot_id, (logged, chained) in (await store.log_lengths(ids)).items():
             if logged > chained:
                 await self.hub.keep_ledger(ballot_id)
-        await self.hub.keep_ledger(room_id, room=True)
+        if now_ms() - self._room_ledger_at.get(room_id, 0) >= ROOM_LEDGER_EVERY_MS:
+            self._room_ledger_at[room_id] = now_ms()
+            await self.hub.keep_ledger(room_id, room=True)
         seqs = await store.seqs(ids)
-        moved = [b for b, seq in seqs.items() if self._sent.get(b) != seq]
+        voters_due = now_ms() - self._voters_at.get(room_id, 0) >= max(
+            self.hub.settings.tick_ms, 1000 * self.hub.phones[room_id] // VOTER_PUSH_BUDGET)
+        moved = [b for b, seq in seqs.items()
+                 if self._sent.get(b) != seq or (voters_due and self._sent_voters.get(b) != seq)]
         phones = await store.phones(room_id, now_ms())
         if self._phones.get(room_id) != phones:
             self._phones[room_id] = phones
@@ -95,14 +113,20 @@ class TallyPump:
             ballot = self._ballots.get(ballot_id) or await store.ballot(ballot_id)
             self._ballots[ballot_id] = ballot  # only the visibility is used: it never changes
             data = tally.public() | {"phones": phones}
-            await self._emit(room_id, ballot, data)
-            self._sent[ballot_id] = tally.seq
+            if self._sent.get(ballot_id) != tally.seq:
+                for ns in (SCREEN_NS, HOST_NS):  # the screen first: it is what people watch
+                    await self.hub.sio.emit("tally", data, to=room_channel(room_id),
+                                            namespace=ns, ignore_queue=True)
+                self._sent[ballot_id] = tally.seq
+            if voters_due or tally.state is State.CLOSED:
+                await self._emit_voters(room_id, ballot, data)
+                self._sent_voters[ballot_id] = tally.seq
+        if voters_due and moved:
+            self._voters_at[room_id] = now_ms()
 
-    async def _emit(self, room_id: str, ballot: Ballot, data: dict[str, Any]) -> None:
+    async def _emit_voters(self, room_id: str, ballot: Ballot, data: dict[str, Any]) -> None:
         emit = self.hub.sio.emit
         channel = room_channel(room_id)
-        for ns in (SCREEN_NS, HOST_NS):
-            await emit("tally", data, to=channel, namespace=ns, ignore_queue=True)
         if ballot.visibility is Visibility.LIVE:
             await emit("tally", data, to=channel, namespace=VOTER_NS, ignore_queue=True)
         elif ballot.visibility is Visibility.AFTER_VOTE:

@@ -25,6 +25,7 @@ class Vote:
     seq: int
     status: str
     receipt: str
+    key: str
 
     @property
     def ok(self) -> bool:
@@ -32,7 +33,7 @@ class Vote:
 
 
 def votes(per_worker: list[list[list[Any]]]) -> list[Vote]:
-    return [Vote((w, r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7])
+    return [Vote((w, r[0]), *r[1:9])
             for w, records in enumerate(per_worker) for r in records]
 
 

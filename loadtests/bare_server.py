@@ -46,17 +46,17 @@ def create_app() -> socketio.ASGIApp:
     seq = itertools.count(1)
     room = {"id": "bare", "code": "000000", "title": "Bare", "lang": "en"}
 
-    @sio.on("room:join", namespace="/voter")
+    @sio.on("room:join", namespace="/voter")  # type: ignore[untyped-decorator]
     async def join(sid: str, data: Any) -> dict[str, Any]:
         return {"ok": True, "data": {"room": room, "device": "bare." + sid, "ballots": []}}
 
-    @sio.on("vote:cast", namespace="/voter")
+    @sio.on("vote:cast", namespace="/voter")  # type: ignore[untyped-decorator]
     async def cast(sid: str, data: Any) -> dict[str, Any]:
         return {"ok": True, "data": {"ballot": data.get("ballot"), "seq": next(seq),
                                      "receipt": "BARE-" + sid[:4], "status": "new",
                                      "choices": data.get("choices")}}
 
-    @sio.on("ballot:close", namespace="/host")
+    @sio.on("ballot:close", namespace="/host")  # type: ignore[untyped-decorator]
     async def close(sid: str, data: Any) -> dict[str, Any]:
         result = sealed_result(str(data.get("ballot")), int(data.get("votes", 0)))
         await sio.emit("ballot:closed", {"ballot": {"id": data.get("ballot"),
@@ -64,7 +64,7 @@ def create_app() -> socketio.ASGIApp:
                        namespace="/voter")
         return {"ok": True, "data": result}
 
-    @sio.on("*", namespace="*")
+    @sio.on("*", namespace="*")  # type: ignore[untyped-decorator]
     async def other(event: str, namespace: str, sid: str, data: Any = None) -> dict[str, Any]:
         return {"ok": False, "error": {"code": "unknown_event", "message": event}}
 

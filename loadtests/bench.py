@@ -17,13 +17,15 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from fleet import Fleet, raise_nofile
 from procs import Process, start_bare, start_live, start_redis
 from report import machine, render
-from scenario import Config, Run, Target
+from scenario import Run
+from targets import Config, Target
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -37,9 +39,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="uniform: flat rate; exp: front-loaded, decaying")
     p.add_argument("--visibility", default="live",
                    choices=("live", "after_vote", "after_close", "never"),
-                   help="what the phones see of the tally (sets the fan-out)")
-    p.add_argument("--ladder", default="500,1000,1500,2000,3000,4000,6000,8000,12000",
-                   help="offered vote rates per second, one step each")
+                   help="what the phones see of the burst ballot's tally (the fan-out)")
+    p.add_argument("--ladder-visibility", default="after_close",
+                   choices=("live", "after_vote", "after_close", "never"),
+                   help="the same for the ladder ballot (after_close: ingest alone)")
+    p.add_argument("--ladder", default=",".join(f"{r:g}" for r in Config.ladder),
+                   help="offered vote rates per second, one step each, until one fails")
     p.add_argument("--step-seconds", type=float, default=3.0)
     p.add_argument("--targets", default="bare,live",
                    help="comma list of bare, live, live2 (two uvicorn workers)")
@@ -47,8 +52,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--fsync", choices=("always", "everysec"), default="always",
                    help="appendfsync of the benchmark's redis-server")
     p.add_argument("--tick-ms", type=int, default=None, help="LIVE_TICK_MS for live serve")
+    p.add_argument("--gc-freeze", type=float, default=0.0, metavar="S",
+                   help="experiment: gc.freeze() in every server every S seconds "
+                        "(loadtests/gcfreeze); 0 = off, the servers as they are")
     p.add_argument("--profile", type=Path, default=None,
                    help="py-spy raw profiles of the server under load into this folder")
+    p.add_argument("--smoke", action="store_true",
+                   help="a tiny, quick pass (50 phones, short phases) to check the driver")
     p.add_argument("--json", type=Path, default=None, help="write all figures here")
     p.add_argument("--workdir", type=Path, default=None, help="logs and Redis files")
     return p.parse_args(argv)
@@ -63,16 +73,17 @@ def run_target(name: str, args: argparse.Namespace, fleet: Fleet, cfg: Config,
     started: list[Process] = []
     try:
         if name == "bare":
-            server, port = start_bare(workdir / name)
+            server, port = start_bare(workdir / name, args.gc_freeze)
             started.append(server)
             target = Target(name, "bare", server, port)
         else:
             redis, url = start_redis(workdir / name, args.fsync)
             started.append(redis)
             env = {"LIVE_TICK_MS": str(args.tick_ms)} if args.tick_ms else {}
-            server, port = start_live(workdir / name, url, 2 if name == "live2" else 1, env)
+            server, port = start_live(workdir / name, url, 2 if name == "live2" else 1, env,
+                                      args.gc_freeze)
             started.append(server)
-            target = Target(name, "live", server, port, redis)
+            target = Target(name, "live", server, port, redis, url)
         print(f"[{name}] server pid {server.pid} on port {port}", flush=True)
         out = asyncio.run(drive(target, fleet, cfg))
         out["server_alive"] = server.alive()
@@ -92,15 +103,22 @@ def main(argv: list[str] | None = None) -> int:
     names = [n for n in args.targets.split(",") if n] + (["live2"] if args.workers2 else [])
     cfg = Config(voters=args.voters, connect_rate=args.connect_rate,
                  burst_seconds=args.burst_seconds, burst_shape=args.burst_shape,
-                 visibility=args.visibility,
+                 visibility=args.visibility, ladder_visibility=args.ladder_visibility,
                  ladder=tuple(float(r) for r in args.ladder.split(",")),
                  step_seconds=args.step_seconds, profile_dir=args.profile)
+    if args.smoke:
+        cfg = replace(cfg, voters=min(args.voters, 50), burst_seconds=1.0, ladder=(100, 200),
+                      step_seconds=1.0, idle_seconds=1.0, trickle=(20.0, 1.0), warm_phones=20)
+        args.voters = cfg.voters
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="livevote-bench-"))
     meta = {"when": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(),
             "voters": args.voters, "config": (
                 f"{args.voters} phones, {args.procs} driver processes, burst "
                 f"{args.burst_shape} 90% in {args.burst_seconds:g} s, visibility "
-                f"{args.visibility}, redis appendfsync {args.fsync}, logs in {workdir}")}
+                f"{args.visibility} (ladder {args.ladder_visibility}), redis appendfsync "
+                f"{args.fsync}"
+                f"{f', gc.freeze every {args.gc_freeze:g} s' if args.gc_freeze else ''}, "
+                f"logs in {workdir}")}
     fleet = Fleet(args.procs)
     outs = []
     try:

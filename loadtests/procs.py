@@ -22,6 +22,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -68,8 +76,9 @@ class Process:
         return [self.pid] + children(self.pid)
 
     def workers(self) -> list[int]:
-        """The processes that serve connections: the children if any, else itself."""
-        return children(self.pid) or [self.pid]
+        """The processes that serve connections: uvicorn's spawned workers if
+        any (not multiprocessing's resource tracker), else itself."""
+        return [p for p in children(self.pid) if b"spawn_main" in _cmdline(p)] or [self.pid]
 
     def rss_kb(self) -> int:
         return sum(rss_kb(p) for p in self.workers())
@@ -106,6 +115,21 @@ def start_redis(workdir: Path, fsync: str) -> tuple[Process, str]:
     return proc, f"redis://127.0.0.1:{port}/0"
 
 
+def redis_commands(url: str) -> int:
+    """Commands the benchmark's own redis-server has processed so far."""
+    host, _, port = url.split("//")[1].split("/")[0].partition(":")
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(b"INFO stats\r\n")
+        data = b""
+        while b"total_commands_processed" not in data or not data.endswith(b"\r\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    line = next(x for x in data.decode().splitlines() if x.startswith("total_commands_processed"))
+    return int(line.split(":")[1])
+
+
 def _healthy(proc: Process, url: str) -> bool:
     if not proc.alive():
         raise RuntimeError(f"{proc.name} exited; see {proc.log_path}")
@@ -116,26 +140,36 @@ def _healthy(proc: Process, url: str) -> bool:
         return False
 
 
-def start_live(workdir: Path, redis_url: str, workers: int,
-               extra_env: dict[str, str]) -> tuple[Process, int]:
+def server_env(gc_freeze_s: float) -> dict[str, str]:
+    """The environment of a server under test; with `gc_freeze_s`, the
+    gcfreeze experiment (see gcfreeze/sitecustomize.py) is loaded into it."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    if gc_freeze_s > 0:
+        env.update(GC_FREEZE_S=str(gc_freeze_s), PYTHONPATH=os.pathsep.join(
+            p for p in (str(HERE / "gcfreeze"), env.get("PYTHONPATH", "")) if p))
+    return env
+
+
+def start_live(workdir: Path, redis_url: str, workers: int, extra_env: dict[str, str],
+               gc_freeze_s: float = 0.0) -> tuple[Process, int]:
     """`live serve` exactly as an operator starts it, on an external Redis."""
     port = free_port()
-    env = dict(os.environ, REDIS_URL=redis_url, LIVE_SECRET="bench-secret",
-               PYTHONUNBUFFERED="1", **extra_env)
+    env = dict(server_env(gc_freeze_s), REDIS_URL=redis_url, LIVE_SECRET="bench-secret",
+               **extra_env)
     live = shutil.which("live", path=str(Path(sys.executable).parent)) or "live"
     proc = Process(f"live-w{workers}", [
         live, "serve", "--port", str(port), "--data-dir", str(workdir / "data"),
         "--workers", str(workers)], workdir, env)
     wait_until(lambda: _healthy(proc, f"http://127.0.0.1:{port}/healthz"), "live serve", 60)
     if workers > 1:
-        wait_until(lambda: len(children(proc.pid)) >= workers, "uvicorn workers", 30)
+        wait_until(lambda: len(proc.workers()) >= workers, "uvicorn workers", 30)
     return proc, port
 
 
-def start_bare(workdir: Path) -> tuple[Process, int]:
+def start_bare(workdir: Path, gc_freeze_s: float = 0.0) -> tuple[Process, int]:
     port = free_port()
     proc = Process("bare", [sys.executable, str(HERE / "bare_server.py"), "--port", str(port)],
-                   workdir, dict(os.environ, PYTHONUNBUFFERED="1"))
+                   workdir, server_env(gc_freeze_s))
 
     def up() -> bool:
         if not proc.alive():

@@ -38,7 +38,7 @@ class LiveHost:
             return payload["data"]
 
     async def create_room(self, title: str) -> dict[str, Any]:
-        data = await self._call("POST", "/api/rooms", {"title": title, "lang": "en"}, 201)
+        data = dict(await self._call("POST", "/api/rooms", {"title": title, "lang": "en"}, 201))
         self.room, self.key = data["room"], data["host_key"]
         return data
 

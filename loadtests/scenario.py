@@ -1,58 +1,31 @@
-"""One target, one pass: warm up, hold N phones, a burst, close, a rate ladder.
+"""One target, one pass: warm up, hold N phones, idle, a tally trickle, the
+burst, close, a rate ladder. Every phase is bounded in time; the same phases
+run against the bare ack-only server and LiveVote so figures read as ratios.
 
-Every phase is bounded in time; the same phases run against the bare ack-only
-server and against LiveVote so the figures can be read as ratios.
+Besides latencies (which a noisy shared machine inflates), every phase
+records the CPU the server used for it, so per-operation costs (ms per
+connect, per vote, µs per pushed message) can be compared across runs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import os
 import random
-import signal
-import subprocess
-import sys
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from collections import Counter
 from typing import Any
 
 import analysis
-from fleet import Fleet, Plan
-from procs import Process
+import plans
+from fleet import Fleet
+from procs import redis_commands
 from roles import BareHost, LiveHost, Presenter
 from stats import CpuMeter, summary
+from targets import Config, Target, profile
 
 OPTIONS = ["Red", "Green", "Blue"]
-WARM_PHONES = 200
-
-
-@dataclass(frozen=True)
-class Config:
-    voters: int = 10_000
-    connect_rate: float = 1000.0
-    burst_seconds: float = 5.0
-    burst_shape: str = "uniform"
-    visibility: str = "live"
-    ladder: tuple[float, ...] = (500, 1000, 1500, 2000, 3000, 4000, 6000, 8000, 12000)
-    step_seconds: float = 3.0
-    grace: float = 30.0
-    seed: int = 7
-    profile_dir: Path | None = None
-
-
-@dataclass
-class Target:
-    name: str
-    kind: str  # "bare" or "live"
-    server: Process
-    port: int
-    redis: Process | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+RETRY_ROUNDS, RETRY_RATE = 3, 300.0
 
 
 class Run:
@@ -62,11 +35,12 @@ class Run:
         self.host: LiveHost | BareHost = (LiveHost(target.url) if target.kind == "live"
                                           else BareHost("127.0.0.1", target.port))
         self.presenter = Presenter()
-        self.phones: list[tuple[int, int]] = []
+        self.phones: list[plans.Phone] = []
         groups = {"server": target.server.pids(), "driver": fleet.pids + [os.getpid()]}
         if target.redis is not None:
             groups["redis"] = [target.redis.pid]
         self.cpu = CpuMeter(groups)
+        self.idle = 0.0
         self.out: dict[str, Any] = {"name": target.name, "kind": target.kind}
 
     @property
@@ -79,39 +53,46 @@ class Run:
     async def connect(self, count: int) -> dict[str, Any]:
         n = len(self.fleet)
         shares = [count // n + (i < count % n) for i in range(n)]
-        join = {"code": self.host.room["code"]}
         replies = await self.fleet.ask("connect", [
             {"host": "127.0.0.1", "port": self.t.port, "count": c,
-             "rate": self.cfg.connect_rate / n, "join": join} for c in shares])
+             "rate": self.cfg.connect_rate / n, "join": {"code": self.host.room["code"]}}
+            for c in shares])
         errors: dict[str, int] = {}
         for r in replies:
             for k, v in r["errors"].items():
                 errors[k] = errors.get(k, 0) + v
-        lat = [x for r in replies for x in r["latency"]]
         return {"connected": sum(r["connected"] for r in replies), "errors": errors,
-                "connect_ms": summary(lat), "seconds": max(r["seconds"] for r in replies),
+                "connect_ms": summary(x for r in replies for x in r["latency"]),
+                "seconds": max(r["seconds"] for r in replies),
                 "per_worker": [r["connected"] for r in replies]}
 
-    async def vote(self, ballot: str, plan: list[tuple[tuple[int, int], float, int, str]]
-                   ) -> list[analysis.Vote]:
-        per: list[Plan] = [[] for _ in range(len(self.fleet))]
+    async def vote(self, ballot: str, plan: plans.Plan) -> list[analysis.Vote]:
+        per: list[list[tuple[int, float, int, str]]] = [[] for _ in range(len(self.fleet))]
         for (w, local), at, option, key in plan:
             per[w].append((local, at, option, key))
-        replies = await self.fleet.ask("vote", [{"ballot": ballot, "plan": p,
-                                                 "grace": self.cfg.grace} for p in per])
-        return analysis.votes(replies)
+        return analysis.votes(await self.fleet.ask("vote", [
+            {"ballot": ballot, "plan": p, "grace": self.cfg.grace} for p in per]))
 
-    # phases -------------------------------------------------------------------
+    def redis_ops(self) -> int:
+        return redis_commands(self.t.redis_url) if self.t.redis_url else 0
+
+    async def pushes(self, name: str) -> int:
+        return sum(s["pushes"].get(name, 0) for s in await self.fleet.ask("stats", {}))
+
+    def busy(self, cpu: dict[str, float]) -> float:
+        """Server cores used by the phase itself, above the idle cost of the phones."""
+        return max(0.0, cpu["server"] - self.idle)
+
+    # phases -----------------------------------------------------------------------
 
     async def warm_up(self) -> None:
         """Let lazy imports, pools and arenas settle before the RSS baseline."""
         ballot = await self.host.ballot("Warm-up", OPTIONS, False, "after_close")
         await self.host.open(ballot)
-        got = await self.connect(WARM_PHONES)
+        got = await self.connect(self.cfg.warm_phones)
         phones = [(w, i) for w, c in enumerate(got["per_worker"]) for i in range(c)]
-        start = time.monotonic() + 0.2
-        await self.vote(ballot, [(p, start + i / 500, i % 3, f"w{i}")
-                                 for i, p in enumerate(phones)])
+        await self.vote(ballot, plans.steady(phones, time.monotonic() + 0.2, 500,
+                                             len(phones) / 500, 3, self.rng, 0, "w"))
         if self.live:
             await self.host.close(ballot)
         await self.fleet.ask("disconnect", {})
@@ -121,92 +102,141 @@ class Run:
         before = self.t.server.rss_kb()
         self.cpu.start(time.monotonic())
         got = await self.connect(self.cfg.voters)
-        self.out["connect_cpu"] = self.cpu.stop(time.monotonic())
+        cpu = self.cpu.stop(time.monotonic())
         self.phones = [(w, i) for w, c in enumerate(got["per_worker"]) for i in range(c)]
         if not self.phones:
             raise RuntimeError(f"no phone could connect: {got['errors']}")
         await asyncio.sleep(3.0)  # presence reports and buffers settle
         after = self.t.server.rss_kb()
-        got.update(rss_before_kb=before, rss_after_kb=after,
-                   kb_per_phone=(after - before) / max(1, got["connected"]),
-                   server_sees=self.presenter.last_phones() if self.live else None)
+        self.cpu.start(time.monotonic())
+        await asyncio.sleep(self.cfg.idle_seconds)
+        idle = self.cpu.stop(time.monotonic())
+        self.idle = idle["server"]
+        got.update(rss_before_kb=before, rss_after_kb=after, cpu=cpu, idle_cpu=idle,
+                   kb_per_phone=(after - before) / got["connected"],
+                   server_ms_per_connect=cpu["server"] * got["seconds"] / got["connected"]
+                   * 1000, server_sees=self.presenter.last_phones() if self.live else None)
         self.out["hold"] = got
-        self.log(f"held {got['connected']}/{self.cfg.voters} phones in {got['seconds']:.1f} s, "
-                 f"{got['kb_per_phone']:.1f} KB/phone, errors {got['errors']}")
+        self.log(f"held {got['connected']}/{self.cfg.voters} phones in {got['seconds']:.1f} s "
+                 f"({got['server_ms_per_connect']:.2f} server ms each), "
+                 f"{got['kb_per_phone']:.1f} KB/phone, idle {self.idle:.2f} cores, "
+                 f"errors {got['errors']}")
 
-    def burst_plan(self, ballot: str) -> list[tuple[tuple[int, int], float, int, str]]:
-        start = time.monotonic() + 1.0
-        span = self.cfg.burst_seconds
-        plan = []
-        for i, phone in enumerate(self.phones):
-            u = self.rng.random()
-            # 90 % of the phones vote within `burst_seconds`
-            at = (span / 0.9 * u if self.cfg.burst_shape == "uniform"
-                  else -span / math.log(10) * math.log(1 - u))
-            plan.append((phone, start + at, self.rng.randrange(len(OPTIONS)), f"b{i}"))
-        return plan
+    async def trickle(self) -> None:
+        """A few votes a second on a `live` ballot: what pushing tallies to every
+        phone costs, and how fresh the screen is when the server is not busy."""
+        ballot = await self.host.ballot("Trickle", OPTIONS, False, "live")
+        await self.host.open(ballot)
+        rate, seconds = self.cfg.trickle
+        plan = plans.steady(self.phones, time.monotonic() + 0.5, rate, seconds, len(OPTIONS),
+                            self.rng, 0, "t")
+        pushed = await self.pushes("tally")
+        self.cpu.start(plan[0][1])
+        vs = await self.vote(ballot, plan)
+        await asyncio.sleep(0.5)
+        cpu = self.cpu.stop(time.monotonic())
+        span = time.monotonic() - plan[0][1]
+        per_s = (await self.pushes("tally") - pushed) / span
+        res = analysis.throughput(vs, seconds)
+        res.update(cpu=cpu, pushes_per_s=per_s, us_per_push=self.busy(cpu) / per_s * 1e6
+                   if per_s else None,
+                   presenter=analysis.presenter_lag(vs, self.presenter.seqs(ballot)))
+        await self.host.close(ballot)
+        self.out["trickle"] = res
+        self.log(f"trickle: {per_s:.0f} tally pushes/s to phones, "
+                 f"{res['us_per_push'] or 0:.0f} server µs each, screen p99 "
+                 f"{res['presenter']['after_ack_ms']['p99']:.0f} ms after the ack")
 
     async def burst(self) -> None:
         ballot = await self.host.ballot("Burst", OPTIONS, False, self.cfg.visibility)
         await self.host.open(ballot)
-        plan = self.burst_plan(ballot)
-        self.cpu.start(plan[0][1])
+        plan = plans.burst(self.phones, time.monotonic() + 1.0, self.cfg.burst_seconds,
+                           self.cfg.burst_shape, len(OPTIONS), self.rng)
+        pushed = await self.pushes("tally")
+        self.cpu.start(min(p[1] for p in plan))
         vs = await self.vote(ballot, plan)
         res = analysis.throughput(vs, self.cfg.burst_seconds / 0.9)
         res["cpu"] = self.cpu.stop(time.monotonic())
+        res["tally_pushes"] = await self.pushes("tally") - pushed
         self.out["_burst_latencies"] = [v.acked - v.scheduled for v in vs if v.acked >= 0]
-        if self.live:
+        res["retried"] = await self.retry(ballot, vs)
+        vs = [v for v in vs if not plans.needs_retry(v)] + res["retried"].pop("votes")
+        tally = None
+        if isinstance(self.host, LiveHost):
             await asyncio.sleep(1.0)  # the last coalesced tallies
             res["presenter"] = analysis.presenter_lag(vs, self.presenter.seqs(ballot))
             tally = await self.host.tally(ballot)
-        res["close"], sealed = await self.close(ballot, len([v for v in vs if v.ok]))
+        res["close"], sealed = await self.close(ballot, sum(v.ok for v in vs))
         if isinstance(self.host, LiveHost):
-            persisted = await self.host.result(ballot)
-            res["correct"] = analysis.correctness(vs, len(OPTIONS), tally, sealed, persisted,
+            res["correct"] = analysis.correctness(vs, len(OPTIONS), tally, sealed,
+                                                  await self.host.result(ballot),
                                                   self.presenter.last_tally(ballot))
         self.out["burst"] = res
         self.log(f"burst: {res['acked']}/{res['sent']} acked, {res['acked_per_s']:.0f}/s, "
-                 f"lost {res['lost']}, refused {res['refused']}, "
-                 f"correct {res.get('correct', {}).get('ok')}")
+                 f"lost {res['lost']}, refused {res['refused']}, retried "
+                 f"{res.get('retried')}, correct {res.get('correct', {}).get('ok')}")
+
+    async def retry(self, ballot: str, vs: list[analysis.Vote]) -> dict[str, Any]:
+        """Retry unanswered and `internal` votes, as phones do, for a few rounds."""
+        final: list[analysis.Vote] = []
+        rounds: list[dict[str, int]] = []
+        todo = [v for v in vs if plans.needs_retry(v)]
+        for _ in range(RETRY_ROUNDS):
+            if not todo:
+                break
+            await asyncio.sleep(1.0)
+            done = await self.vote(ballot, plans.retries(todo, time.monotonic() + 0.2,
+                                                         RETRY_RATE))
+            rounds.append(dict(Counter(v.status for v in done)))
+            final += [v for v in done if not plans.needs_retry(v)]
+            todo = [v for v in done if plans.needs_retry(v)]
+        return {"rounds": rounds, "still_failing": len(todo), "votes": final + todo}
 
     async def close(self, ballot: str, votes: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        self.cpu.start(time.monotonic())
         started = time.monotonic()
         sealed = await self.host.close(ballot, votes)
         acked = time.monotonic()
         arrivals = await self.fleet.ask("closed", {"ballot": ballot, "timeout": 15.0})
+        ended = time.monotonic()
+        cpu = self.cpu.stop(ended)
         held = sum(s["held"] for s in await self.fleet.ask("stats", {}))
         told = analysis.result_to_all(arrivals, held, started, sealed["sha256"])
-        told["close_call_ms"] = (acked - started) * 1000
+        told.update(close_call_ms=(acked - started) * 1000, cpu=cpu,
+                    server_us_per_phone=self.busy(cpu) * (ended - started) * 1e6 / held)
         return told, sealed
 
     async def ladder(self) -> None:
-        ballot = await self.host.ballot("Ladder", OPTIONS, True, self.cfg.visibility)
+        ballot = await self.host.ballot("Ladder", OPTIONS, True, self.cfg.ladder_visibility)
         await self.host.open(ballot)
         steps, every, cursor = [], [], 0
         for rate in self.cfg.ladder:
-            count = int(rate * self.cfg.step_seconds)
-            start = time.monotonic() + 0.5
-            plan = []
-            for k in range(count):
-                phone = self.phones[(cursor + k) % len(self.phones)]
-                plan.append((phone, start + k / rate, self.rng.randrange(len(OPTIONS)),
-                             f"l{cursor + k}"))
-            cursor += count
-            self.cpu.start(start)
+            plan = plans.steady(self.phones, time.monotonic() + 0.5, rate,
+                                self.cfg.step_seconds, len(OPTIONS), self.rng, cursor, "l")
+            cursor += len(plan)
+            ops = self.redis_ops()
+            self.cpu.start(plan[0][1])
             vs = await self.vote(ballot, plan)
             step = analysis.throughput(vs, self.cfg.step_seconds)
-            step["cpu"] = self.cpu.stop(time.monotonic())
-            step["rate"] = rate
+            step.update(cpu=self.cpu.stop(time.monotonic()), rate=rate)
+            if self.t.redis_url and step["acked"]:
+                step["redis_ops_per_vote"] = (self.redis_ops() - ops) / step["acked"]
+            # All the server's CPU over the step, idle costs included: subtracting a
+            # separately measured idle cost is fragile when a collector pause lands in it.
+            step["server_ms_per_vote"] = (step["cpu"]["server"] / step["acked_per_s"] * 1000
+                                          if step["acked_per_s"] else None)
             if self.live:
                 step["presenter"] = analysis.presenter_lag(vs, self.presenter.seqs(ballot))
             steps.append(step)
             every += vs
             lat = step["latency_ms"]
             self.log(f"ladder {rate:>6.0f}/s: acked {step['acked_per_s']:.0f}/s p50 "
-                     f"{lat['p50']:.1f} p99 {lat['p99']:.1f} ms lost {step['lost']} "
-                     f"send lag p99 {step['driver_lag_ms']['p99']:.1f} ms, "
-                     f"cores {_cores(step['cpu'])}")
-            if (step["acked_per_s"] < 0.9 * rate or lat["p99"] > 1000 or step["lost"]
+                     f"{lat['p50']:.1f} p99 {lat['p99']:.1f} ms, lost {step['lost']}, "
+                     f"{step['server_ms_per_vote'] or 0:.2f} server ms/vote, send lag p99 "
+                     f"{step['driver_lag_ms']['p99']:.1f} ms, cores {_cores(step['cpu'])}")
+            # Throughput and the median decide: a single collector pause can push
+            # the p99 of a short step past a second without the server falling behind.
+            if (step["acked_per_s"] < 0.9 * rate or lat["p50"] > 500 or step["lost"]
                     or step["refused"]):
                 break
             await asyncio.sleep(0.5)
@@ -222,11 +252,11 @@ class Run:
 
     async def finish(self) -> None:
         stats = await self.fleet.ask("stats", {})
+        names = {k for s in stats for k in s["pushes"]}
         self.out["end"] = {"held": sum(s["held"] for s in stats),
                            "dropped": sum(s["dropped"] for s in stats),
                            "pushes_per_phone": {k: sum(s["pushes"].get(k, 0) for s in stats)
-                                                / max(1, len(self.phones))
-                                                for k in {k for s in stats for k in s["pushes"]}}}
+                                                / max(1, len(self.phones)) for k in names}}
         await self.fleet.ask("disconnect", {})
 
     async def run(self) -> dict[str, Any]:
@@ -237,34 +267,18 @@ class Run:
             if isinstance(self.host, LiveHost):
                 await self.presenter.watch("127.0.0.1", self.t.port, self.host.room["id"],
                                            self.host.key)
-            await self.hold()
-            profiler = self.profile("burst-ladder")
-            try:
+            async with profile(self.cfg, self.t, "connect", self.out):
+                await self.hold()
+            if self.live:
+                await self.trickle()
+            async with profile(self.cfg, self.t, "burst-ladder", self.out):
                 await self.burst()
                 await self.ladder()
-            finally:
-                if profiler is not None:
-                    profiler.send_signal(signal.SIGINT)
-                    profiler.wait(30)
             await self.finish()
         finally:
             self.presenter.close()
             await self.host.aclose()
         return self.out
-
-    def profile(self, label: str) -> subprocess.Popen[bytes] | None:
-        """py-spy on the (first) serving process while the load runs."""
-        if self.cfg.profile_dir is None:
-            return None
-        self.cfg.profile_dir.mkdir(parents=True, exist_ok=True)
-        pid = self.t.server.workers()[0]
-        out = self.cfg.profile_dir / f"{self.t.name}-{label}.txt"
-        self.out["profile"] = str(out)
-        spy = Path(sys.executable).with_name("py-spy")
-        return subprocess.Popen([str(spy) if spy.exists() else "py-spy", "record",
-                                 "--pid", str(pid), "--rate", "200", "--format", "raw",
-                                 "--output", str(out), "--nonblocking"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _cores(cpu: dict[str, float]) -> str:

@@ -15,7 +15,7 @@ import hashlib
 import os
 import random
 import time
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import orjson
 
@@ -75,8 +75,9 @@ class SioClient(asyncio.Protocol):
     # transport ----------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]  # uvloop's is no subclass
-        transport.write(
+        # uvloop's transports are not asyncio.Transport subclasses, but behave as one
+        self.transport = cast(asyncio.Transport, transport)
+        self.transport.write(
             f"GET {SIO_PATH} HTTP/1.1\r\nHost: {self.host}\r\nUpgrade: websocket\r\n"
             f"Connection: Upgrade\r\nSec-WebSocket-Key: {self.key.decode()}\r\n"
             "Sec-WebSocket-Version: 13\r\n\r\n".encode())
@@ -177,7 +178,7 @@ class SioClient(asyncio.Protocol):
             ns, _, rest = rest.partition(",")
         if kind == "3":
             digits = 0
-            while rest[digits].isdigit():
+            while digits < len(rest) and rest[digits].isdigit():
                 digits += 1
             callback = self.acks.pop(int(rest[:digits]), None)
             if callback is not None:
