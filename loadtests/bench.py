@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from fleet import Fleet, raise_nofile
-from procs import Process, start_bare, start_live, start_redis
+from procs import ROOT, Process, start_bare, start_live, start_redis
 from report import machine, render
 from scenario import Run
 from targets import Config, Target
@@ -66,6 +67,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 async def drive(target: Target, fleet: Fleet, cfg: Config) -> dict[str, Any]:
     return await Run(target, fleet, cfg).run()
+
+
+def server_tree() -> str:
+    """Which server code ran: the commit, and the server files changed since."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True,
+                                  text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    changed = git("status", "--short", "--", "live", "rooms").splitlines()
+    return git("rev-parse", "--short", "HEAD") + (
+        f" + uncommitted {', '.join(line[3:] for line in changed)}" if changed else "")
 
 
 def run_target(name: str, args: argparse.Namespace, fleet: Fleet, cfg: Config,
@@ -112,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         args.voters = cfg.voters
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="livevote-bench-"))
     meta = {"when": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(),
+            "server_tree": server_tree(),
             "voters": args.voters, "config": (
                 f"{args.voters} phones, {args.procs} driver processes, burst "
                 f"{args.burst_shape} 90% in {args.burst_seconds:g} s, visibility "

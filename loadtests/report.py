@@ -196,6 +196,7 @@ def render(meta: dict[str, Any], outs: list[dict[str, Any]]) -> str:
     lines = [f"LiveVote benchmark  {meta['when']}",
              f"machine: {m['nproc']} cores {m['cpu']}, {m['ram_gib']} GiB, Python "
              f"{m['python']}, Linux {m['kernel']}",
+             f"server code: {meta.get('server_tree', '?')}",
              f"run: {meta['config']}", "", *table(outs), "", "ladder:", *ladders(outs), ""]
     for o in outs:
         lat = _get(o, "burst", "latency_ms")
