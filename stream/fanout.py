@@ -90,7 +90,8 @@ class Pump:
             self.fanout.end()
 
     def take(self, frame: object) -> None:
-        raise NotImplementedError
+        """What each kind does with a decoded frame; the base drops it."""
+        return None
 
     async def stop(self) -> None:
         for task in self._tasks():
