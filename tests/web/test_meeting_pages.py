@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,57 +17,19 @@ from playwright.async_api import (
     Locator,
     Page,
     WebSocketRoute,
-    async_playwright,
     expect,
 )
 
 from tests.support import Host, LiveServer, eventually
+from tests.web.test_pages import PHONE, RECEIPT, WAIT_MS, open_page
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
-                         "has_touch": True, "locale": "en-US"}
 LAPTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}, "locale": "en-US"}
-RECEIPT = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}$")
-WAIT_MS = 10_000
 ROSTER = [("M001", "Kim Young-hee", "010-5001-0001", "H001"),
           ("M002", "Lee Chul-su", "010-5002-0002", "H002"),
           ("M003", "Park Mi-ra", "010-5003-0003", "H003"),
           ("C001", "Kim Dong-hyun", "010-6001-0001", "H001")]  # co-owner of H001
-
-
-@pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing. The browser tests drive the system Chromium "
-                    "(apt-get install chromium) and never download one.", pytrace=False)
-    async with async_playwright() as pw:
-        launched = await pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                            args=CHROMIUM_ARGS)
-        yield launched
-        await launched.close()
-
-
-@pytest.fixture
-async def contexts(browser: Browser) -> AsyncIterator[list[BrowserContext]]:
-    made: list[BrowserContext] = []
-    yield made
-    for context in made:
-        await context.close()
-
-
-async def open_page(browser: Browser, contexts: list[BrowserContext], url: str,
-                    **options: Any) -> Page:
-    context = await browser.new_context(**options)
-    context.set_default_timeout(WAIT_MS)
-    contexts.append(context)
-    page = await context.new_page()
-    await page.goto(url)
-    return page
 
 
 async def staff(host: Host, path: str, body: dict[str, Any] | None = None) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ from playwright.async_api import (
     BrowserContext,
     Page,
     WebSocketRoute,
-    async_playwright,
     expect,
 )
 
@@ -24,37 +22,11 @@ from tests.support import Host, LiveServer
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
                          "has_touch": True, "locale": "en-US"}
 PROJECTOR: dict[str, Any] = {"viewport": {"width": 1920, "height": 1080}, "locale": "en-US"}
 RECEIPT = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}$")
 WAIT_MS = 10_000
-
-
-@pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing. The browser tests drive the system Chromium "
-                    "(apt-get install chromium; the CI script installs it) and never "
-                    "download one.", pytrace=False)
-    async with async_playwright() as pw:
-        launched = await pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                            args=CHROMIUM_ARGS)
-        yield launched
-        await launched.close()
-
-
-@pytest.fixture
-async def contexts(browser: Browser) -> AsyncIterator[list[BrowserContext]]:
-    """Each test's browser contexts (a phone, a projector, ...), closed afterwards."""
-    made: list[BrowserContext] = []
-    yield made
-    for context in made:
-        await context.close()
 
 
 async def open_page(browser: Browser, contexts: list[BrowserContext], url: str,

@@ -9,10 +9,9 @@ from playwright.async_api import Browser, BrowserContext, expect
 from tests.live.test_meeting import staff
 from tests.live.test_meeting_rules import small_meeting
 from tests.support import Host, LiveServer
-from tests.web.test_pages import PROJECTOR, browser, contexts, open_page, screen_url
+from tests.web.test_pages import PROJECTOR, open_page, screen_url
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser", "contexts"]
 
 
 async def test_presenter_sees_the_quorum_gauge_move_and_the_outcome(

@@ -17,14 +17,11 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from live.verify import canonical, sha256, verify
 from tests.live.test_ledger import sign_as
 from tests.support import Host, LiveServer, call, voter
-from tests.web import test_pages as pages
 from tests.web.test_pages import PHONE, PROJECTOR, open_page, screen_url
 
 pytestmark = pytest.mark.browser
 
 # The same system Chromium and per-test contexts as the other page tests.
-browser = pages.browser
-contexts = pages.contexts
 
 VENUE = {"lat": 37.5665, "lon": 126.978, "radius_m": 200}
 DESK: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}, "locale": "en-US"}
