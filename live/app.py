@@ -15,7 +15,7 @@ from starlette.responses import FileResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from live import collector
+from live import collector, transport
 from live.codec import OrjsonCodec
 from live.host import HostNamespace
 from live.http import build_routes, http_error, internal_error
@@ -26,6 +26,7 @@ from live.screen import ScreenNamespace
 from live.sms import OutboxSender, WebhookSender
 from live.signing import Signer, load_or_create
 from live.settings import Settings, from_env, server_secret
+from live.transport import LeanManager, LeanRedisManager
 from live.video import VideoNamespace
 from live.voter import VoterNamespace
 from rooms.service import Rooms
@@ -53,11 +54,14 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=64, timeout=30,
                                            socket_timeout=30)
     redis = Redis(connection_pool=pool)
-    manager = (socketio.AsyncRedisManager(settings.redis_url)
-               if settings.cross_worker else None)
+    manager = (LeanRedisManager(settings.redis_url) if settings.cross_worker
+               else LeanManager())
+    # Handlers run inline in each connection's reader (no task per event): a
+    # phone's events are answered in order, and nothing here waits for a client.
     sio = socketio.AsyncServer(async_mode="asgi", json=OrjsonCodec, client_manager=manager,
-                               ping_interval=20, ping_timeout=20,
+                               ping_interval=20, ping_timeout=20, async_handlers=False,
                                max_http_buffer_size=64 * 1024)
+    transport.install(sio)
     store = Store(redis)
     signer = Signer(load_or_create(settings.data_dir))
     rooms = Rooms(store, server_secret(settings), otp_gap_s=settings.otp_gap_s, sign=signer)

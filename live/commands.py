@@ -53,9 +53,10 @@ async def ballot_countdown(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
 
 async def ballot_close(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
-    closed = await hub.rooms.close(ballot.id)
+    closed = await hub.rooms.seal(ballot.id)
     if closed.announced_here:
         await hub.ballot_closed(closed)
+    await hub.after_close(ballot.id)  # the answer comes once the bundle is signed
     return closed.sealed
 
 

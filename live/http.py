@@ -138,6 +138,9 @@ def build_routes(hub: Hub) -> list[Route]:
     async def signed_bundle(request: Request) -> Response:
         ballot = await public_ballot(request)
         raw = await hub.rooms.store.bundle(ballot.id)
+        if raw is None and await hub.rooms.store.result(ballot.id) is not None:
+            await hub.rooms.finish(ballot.id)  # sealed, but its worker did not sign yet
+            raw = await hub.rooms.store.bundle(ballot.id)
         if raw is None:
             raise ResultNotReady(ballot.id)
         return Response(raw.encode(), media_type="application/json", headers={

@@ -88,8 +88,8 @@ class Hub:
                 "height": height - 1, "hash": head, "final": final})
 
     async def ballot_closed(self, closed: Closed) -> None:
+        """Tell everyone the sealed result first; sign the bundle afterwards."""
         record = closed.sealed["record"]
-        await self.keep_ledger(record["ballot"], final=True)
         ballot = await self.rooms.store.ballot(record["ballot"])
         channel = room_channel(ballot.room_id)
         full: dict[str, Any] = {"ballot": ballot.public(), "result": closed.sealed}
@@ -100,6 +100,11 @@ class Hub:
         for ns in (VOTER_NS, MEETING_NS):
             await self.sio.emit("ballot:closed", full if shown else hidden, to=channel,
                                 namespace=ns)
+
+    async def after_close(self, ballot_id: str) -> None:
+        """The signed bundle, then the final chain head to disk and the witnesses."""
+        await self.rooms.finish(ballot_id)
+        await self.keep_ledger(ballot_id, final=True)
 
     def voter_sees_tally(self, ballot: Ballot, voted: bool) -> bool:
         if ballot.visibility is Visibility.LIVE:

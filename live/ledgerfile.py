@@ -1,35 +1,69 @@
 """A copy of every ballot's chain on disk, one JSON line per link, that
 survives both the server and Redis. Appends are made under a file lock from the
-chain in Redis, so workers sharing a data folder keep the lines in order."""
+chain in Redis, so workers sharing a data folder keep the lines in order.
+
+The event loop never waits on the disk: locking, counting, writing and `fsync`
+run in a thread. Each process remembers how many lines a file had at the size
+it left it, so it only re-counts when another worker appended since."""
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import json
 import os
 from pathlib import Path
+from typing import IO, Any
 
 from rooms.store import Store
+
+_locks: dict[Path, asyncio.Lock] = {}
+_lines_at_size: dict[Path, tuple[int, int]] = {}  # path -> (size, lines)
 
 
 def path_for(data_dir: Path, ledger_id: str, room: bool = False) -> Path:
     return data_dir / "ledger" / (f"room-{ledger_id}.jsonl" if room else f"{ledger_id}.jsonl")
 
 
+def _open_locked(path: Path) -> tuple[IO[str], int]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = open(path, "a+", encoding="utf-8")
+    fcntl.flock(out, fcntl.LOCK_EX)
+    size = os.fstat(out.fileno()).st_size
+    known = _lines_at_size.get(path)
+    if known is not None and known[0] == size:
+        return out, known[1]
+    out.seek(0)
+    return out, sum(1 for _ in out)
+
+
+def _append(out: IO[str], lines: list[str]) -> int:
+    out.write("".join(lines))
+    out.flush()
+    os.fsync(out.fileno())
+    return os.fstat(out.fileno()).st_size
+
+
 async def mirror(store: Store, data_dir: Path, ledger_id: str, room: bool = False) -> int:
     """Append the links the file lacks; returns how many lines it has."""
     path = path_for(data_dir, ledger_id, room)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+", encoding="utf-8") as out:
-        fcntl.flock(out, fcntl.LOCK_EX)
-        out.seek(0)
-        have = sum(1 for _ in out)
-        links = await store.chain(ledger_id, have, room)
-        if links:
-            events = await store.log_since(ledger_id, have, room)
-            for link, payload in zip(links, events):
-                out.write(json.dumps(dict(link, payload=payload), ensure_ascii=False,
-                                     sort_keys=True) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        return have + len(links)
+    lock = _locks.setdefault(path, asyncio.Lock())
+    async with lock:  # one writer per file in this process; flock across processes
+        out, have = await asyncio.to_thread(_open_locked, path)
+        try:
+            links = await store.chain(ledger_id, have, room)
+            size = None
+            if links:
+                events = await store.log_since(ledger_id, have, room)
+                lines = [_line(link, payload) for link, payload in zip(links, events)]
+                size = await asyncio.to_thread(_append, out, lines)
+                have += len(lines)
+            _lines_at_size[path] = (size if size is not None else os.fstat(out.fileno()).st_size,
+                                    have)
+        finally:
+            out.close()  # releases the flock
+        return have
+
+
+def _line(link: dict[str, Any], payload: str) -> str:
+    return json.dumps(dict(link, payload=payload), ensure_ascii=False, sort_keys=True) + "\n"

@@ -18,7 +18,7 @@ from rooms.model import Ballot, State, Visibility
 
 log = logging.getLogger("livevote.pump")
 PRESENCE_EVERY_MS = 1000
-ROOM_LEDGER_EVERY_MS = 1000
+LEDGER_EVERY_MS = 1000
 # Messages per second this worker spends on voters' tallies: one push costs the
 # server ~0.1-0.2 ms per phone, so a room's phones get a tally at most every
 # phones / VOTER_PUSH_BUDGET seconds, while screens keep the fast tick.
@@ -31,7 +31,7 @@ class TallyPump:
         self._sent: dict[str, int] = {}
         self._sent_voters: dict[str, int] = {}
         self._voters_at: dict[str, int] = {}
-        self._room_ledger_at: dict[str, int] = {}
+        self._ledger_at: dict[str, int] = {}
         self._collector = Collector()
         self._phones: dict[str, int] = {}
         self._ballots: dict[str, Ballot] = {}
@@ -61,6 +61,7 @@ class TallyPump:
         self._collector.tick()
         for closed in await self._close_due():
             await self.hub.ballot_closed(closed)
+            await self.hub.after_close(closed.sealed["record"]["ballot"])
         rooms = self.hub.watched_rooms()
         self._forget(set(rooms))
         for room_id in rooms:
@@ -72,7 +73,7 @@ class TallyPump:
 
     def _forget(self, rooms: set[str]) -> None:
         """Drop what this worker remembers of rooms nobody here watches any more."""
-        for memory in (self._phones, self._voters_at, self._room_ledger_at):
+        for memory in (self._phones, self._voters_at, self._ledger_at):
             for room_id in [r for r in memory if r not in rooms]:
                 del memory[room_id]
         for ballot_id in [b for b, ballot in self._ballots.items() if ballot.room_id not in rooms]:
@@ -90,12 +91,18 @@ class TallyPump:
     async def _push_room(self, room_id: str) -> None:
         store = self.hub.rooms.store
         ids = await store.ballot_ids(room_id)
-        for ballot_id, (logged, chained) in (await store.log_lengths(ids)).items():
-            if logged > chained:
-                await self.hub.keep_ledger(ballot_id)
-        if now_ms() - self._room_ledger_at.get(room_id, 0) >= ROOM_LEDGER_EVERY_MS:
-            self._room_ledger_at[room_id] = now_ms()
+        await self._push_tallies(room_id, ids)
+        # The ledger after the tallies, and at most every LEDGER_EVERY_MS: chains are
+        # extended (and synced once more at close) without holding the screens back.
+        if now_ms() - self._ledger_at.get(room_id, 0) >= LEDGER_EVERY_MS:
+            self._ledger_at[room_id] = now_ms()
+            for ballot_id, (logged, chained) in (await store.log_lengths(ids)).items():
+                if logged > chained:
+                    await self.hub.keep_ledger(ballot_id)
             await self.hub.keep_ledger(room_id, room=True)
+
+    async def _push_tallies(self, room_id: str, ids: list[str]) -> None:
+        store = self.hub.rooms.store
         seqs = await store.seqs(ids)
         voters_due = now_ms() - self._voters_at.get(room_id, 0) >= max(
             self.hub.settings.tick_ms, 1000 * self.hub.phones[room_id] // VOTER_PUSH_BUDGET)

@@ -5,6 +5,7 @@ next one that calls `close`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
@@ -50,6 +51,14 @@ class Closer:
         raise RuntimeError(f"chain of {ledger_id} kept moving; giving up for now")
 
     async def close(self, ballot_id: str) -> Closed:
+        """Close, seal and sign: everything, in order."""
+        closed = await self.seal(ballot_id)
+        await self.finish(ballot_id)
+        return closed
+
+    async def seal(self, ballot_id: str) -> Closed:
+        """Close once and seal the result once: all that voters need to be told.
+        The signed bundle (`finish`) can follow after they have been."""
         await self.store.close(ballot_id)
         await self.store.drop_deadline(ballot_id)
         stored = await self.store.result(ballot_id)
@@ -59,7 +68,6 @@ class Closer:
             announced = await self.store.save_result(ballot_id, seal)
             stored = seal if announced else await self.store.result(ballot_id)
         assert stored is not None
-        await self._finish(ballot_id, stored)
         return Closed(stored, announced)
 
     async def _seal(self, ballot_id: str) -> dict[str, Any]:
@@ -75,9 +83,13 @@ class Closer:
         await self.decorate(ballot, record)
         return sealed(record)
 
-    async def _finish(self, ballot_id: str, stored: dict[str, Any]) -> None:
-        if await self.store.bundle(ballot_id) is not None:
+    async def finish(self, ballot_id: str) -> None:
+        """Log the result in the ledger and sign the bundle, once (idempotent)."""
+        if await self.store.has_bundle(ballot_id):
             return
+        stored = await self.store.result(ballot_id)
+        if stored is None:
+            raise RuntimeError(f"ballot {ballot_id} has no sealed result to sign")
         record = stored["record"]
         event = json.dumps({"type": "result", "ts": record["closed_at"],
                             "sha256": record_hash(record)}, sort_keys=True)
@@ -86,15 +98,22 @@ class Closer:
         chain = await self.store.chain(ballot_id)
         events = await self.store.log_since(ballot_id, 0)
         manifest = await self.store.manifest(ballot_id) or ""
-        ballots = bundle.counted_ballots(await self.store.counted(ballot_id),
-                                         await self.store.secret_box(ballot_id))
-        doc = bundle.build(manifest, record, ballots, chain[:height], events[:height])
+        counted = await self.store.counted(ballot_id)
+        secret_box = await self.store.secret_box(ballot_id)
         room_id = record["room"]
         room_height = await self.sync_chain(room_id, room=True)
+        room_chain: list[dict[str, Any]] = []
         if room_height:
             links = await self.store.chain(room_id, room=True)
             texts = await self.store.log_since(room_id, 0, room=True)
-            doc["room_chain"] = [dict(link, payload=text) for link, text
-                                 in zip(links[:room_height], texts[:room_height])]
-        await self.store.save_bundle(ballot_id, json.dumps(bundle.signed(doc, self.sign),
-                                                           ensure_ascii=False))
+            room_chain = [dict(link, payload=text) for link, text
+                          in zip(links[:room_height], texts[:room_height])]
+
+        def build() -> str:  # pure CPU: in a thread, so the loop keeps serving
+            doc = bundle.build(manifest, record, bundle.counted_ballots(counted, secret_box),
+                               chain[:height], events[:height])
+            if room_chain:
+                doc["room_chain"] = room_chain
+            return json.dumps(bundle.signed(doc, self.sign), ensure_ascii=False)
+
+        await self.store.save_bundle(ballot_id, await asyncio.to_thread(build))

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from typing import Any
+
+import orjson
 
 from rooms.model import Ballot
 from rooms.result import canonical
@@ -49,7 +50,7 @@ def manifest(ballot: Ballot, room_title: str, gates: list[str]) -> dict[str, Any
 
 
 def entry(height: int, parent: str, event_text: str) -> dict[str, Any]:
-    event = json.loads(event_text)
+    event = orjson.loads(event_text)
     return {"height": height, "parent": parent, "type": event["type"],
             "payload_hash": sha256_hex(event_text.encode()), "ts": int(event["ts"])}
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
+
+import orjson
 from typing import Any
 
 from rooms.model import Ballot, Tally
@@ -14,8 +15,11 @@ RECORD_VERSION = 1
 
 
 def canonical(value: Any) -> bytes:
-    """One byte form per value: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """One byte form per value: sorted keys, no spaces, UTF-8. The same bytes as
+    `json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`
+    (what `live verify` recomputes with the standard library; pinned by
+    tests/rooms/test_canonical.py), made by orjson, several times faster."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def receipts_digest(receipts: list[str]) -> str:

@@ -39,7 +39,9 @@ def new_code() -> str:
 
 
 def new_receipt() -> str:
-    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
+    """8 characters of a 32-letter alphabet: 40 random bits from one system call."""
+    bits = int.from_bytes(secrets.token_bytes(5), "big")
+    raw = "".join(RECEIPT_ALPHABET[(bits >> (5 * i)) & 31] for i in range(8))
     return f"{raw[:4]}-{raw[4:]}"
 
 
@@ -131,8 +133,17 @@ class Rooms:
         """Close once and seal the result once; safe to call from every worker."""
         return await self.closer.close(ballot_id)
 
+    async def seal(self, ballot_id: str) -> Closed:
+        """Close once and seal once, without the signed bundle: what to announce."""
+        return await self.closer.seal(ballot_id)
+
+    async def finish(self, ballot_id: str) -> None:
+        """The signed bundle of a sealed ballot (once; safe from every worker)."""
+        await self.closer.finish(ballot_id)
+
     async def close_due(self) -> list[Closed]:
-        return [await self.close(b) for b in await self.store.due()]
+        """Seal every ballot whose countdown ran out (their bundles via `finish`)."""
+        return [await self.seal(b) for b in await self.store.due()]
 
     # voters ------------------------------------------------------------------
 

@@ -1,4 +1,6 @@
--- Cast, change or retry one vote, atomically, and log it in the ledger.
+-- Cast, change or retry votes on one ballot, each atomically, and log them in the
+-- ledger. ARGV holds one group of 10 arguments per vote, in arrival order; the
+-- script applies them one after another and returns one reply per vote.
 -- KEYS[1] = ballot meta  vote:{b:ID}:meta   (state, n, max, change, closes_at, seq)
 -- KEYS[2] = counts       vote:{b:ID}:counts (option index -> votes, "voters")
 -- KEYS[3] = voters       vote:{b:ID}:voters ("i:" identity -> owner, "v:" owner -> entry)
@@ -7,92 +9,102 @@
 -- KEYS[4] = event log    vote:{b:ID}:log
 -- KEYS[5] = secret box   vote:{b:ID}:secret (tracker -> "choices|nonce"); a secret
 --           ballot keeps no stored link from voter to choice
--- ARGV[1] = identities, comma separated (device, verified phone, member); a vote
+-- per vote, A = ARGV[g+1..g+10] (g = 10 * the vote's index):
+-- A[1] = identities, comma separated (device, verified phone, member); a vote
 --           counts once for all of them, so a second phone number on one device,
 --           or one phone on a second device, finds the first vote
--- ARGV[2] = client key (a retry with the same key is applied once)
--- ARGV[3] = choices, comma separated option indices, sorted and distinct
--- ARGV[4] = receipt for this vote if it is applied
--- ARGV[5] = tracker, SHA-256 of the canonical {ballot, choices, nonce}
--- ARGV[6] = nonce
--- ARGV[7] = voter pseudonym for the ledger (used if this is the voter's first vote)
--- ARGV[8] = mode: "live", "early" or "written"
--- ARGV[9] = "1" for a secret ballot
--- ARGV[10] = secret ballots: tracker of the ballot this one replaces ("" if none)
--- returns {"ok", seq, receipt, "new"|"changed"|"repeat", choices, tracker} or {"err", code}
-local meta = redis.call('HMGET', KEYS[1], 'state', 'n', 'max', 'change', 'closes_at')
-local state = meta[1]
-if not state then return {'err', 'ballot_not_found'} end
-if state == 'closed' then return {'err', 'ballot_closed'} end
-if state ~= 'open' then return {'err', 'ballot_not_open'} end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local closes_at = tonumber(meta[5]) or 0
-if closes_at > 0 and now >= closes_at then return {'err', 'ballot_closed'} end
+-- A[2] = client key (a retry with the same key is applied once)
+-- A[3] = choices, comma separated option indices, sorted and distinct
+-- A[4] = receipt for this vote if it is applied
+-- A[5] = tracker, SHA-256 of the canonical {ballot, choices, nonce}
+-- A[6] = nonce
+-- A[7] = voter pseudonym for the ledger (used if this is the voter's first vote)
+-- A[8] = mode: "live", "early" or "written"
+-- A[9] = "1" for a secret ballot
+-- A[10] = secret ballots: tracker of the ballot this one replaces ("" if none)
+-- reply per vote: {"ok", seq, receipt, "new"|"changed"|"repeat", choices, tracker} or
+-- {"err", code}
+local function vote(A)
+  local meta = redis.call('HMGET', KEYS[1], 'state', 'n', 'max', 'change', 'closes_at')
+  local state = meta[1]
+  if not state then return {'err', 'ballot_not_found'} end
+  if state == 'closed' then return {'err', 'ballot_closed'} end
+  if state ~= 'open' then return {'err', 'ballot_not_open'} end
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local closes_at = tonumber(meta[5]) or 0
+  if closes_at > 0 and now >= closes_at then return {'err', 'ballot_closed'} end
 
-local n = tonumber(meta[2])
-local choices = {}
-for c in string.gmatch(ARGV[3], '[^,]+') do
-  local i = tonumber(c)
-  if not i or i < 0 or i >= n or i ~= math.floor(i) then return {'err', 'invalid_option'} end
-  choices[#choices + 1] = i
-end
-if #choices == 0 then return {'err', 'invalid_option'} end
-if #choices > tonumber(meta[3]) then return {'err', 'too_many_choices'} end
-
-local ids = {}
-local owner
-for id in string.gmatch(ARGV[1], '[^,]+') do
-  ids[#ids + 1] = id
-  owner = owner or redis.call('HGET', KEYS[3], 'i:' .. id)
-end
-owner = owner or ids[1]
-local secret = ARGV[9] == '1'
-local prev = redis.call('HGET', KEYS[3], 'v:' .. owner)
-local old, old_choices
-if prev then
-  old = cjson.decode(prev)
-  if old.k == ARGV[2] then
-    local seq = redis.call('HGET', KEYS[1], 'seq')
-    return {'ok', tonumber(seq), old.r, 'repeat', old.s, old.t or ''}
+  local n = tonumber(meta[2])
+  local choices = {}
+  for c in string.gmatch(A[3], '[^,]+') do
+    local i = tonumber(c)
+    if not i or i < 0 or i >= n or i ~= math.floor(i) then return {'err', 'invalid_option'} end
+    choices[#choices + 1] = i
   end
-  if meta[4] ~= '1' then return {'err', 'already_voted'} end
-  if secret then
-    local boxed = ARGV[10] ~= '' and redis.call('HGET', KEYS[5], ARGV[10])
-    if not boxed then return {'err', 'receipt_needed'} end
-    old_choices = {}
-    for c in string.gmatch(string.match(boxed, '^[^|]*'), '[^,]+') do
-      old_choices[#old_choices + 1] = tonumber(c)
+  if #choices == 0 then return {'err', 'invalid_option'} end
+  if #choices > tonumber(meta[3]) then return {'err', 'too_many_choices'} end
+
+  local ids = {}
+  local owner
+  for id in string.gmatch(A[1], '[^,]+') do
+    ids[#ids + 1] = id
+    owner = owner or redis.call('HGET', KEYS[3], 'i:' .. id)
+  end
+  owner = owner or ids[1]
+  local secret = A[9] == '1'
+  local prev = redis.call('HGET', KEYS[3], 'v:' .. owner)
+  local old, old_choices
+  if prev then
+    old = cjson.decode(prev)
+    if old.k == A[2] then
+      local seq = redis.call('HGET', KEYS[1], 'seq')
+      return {'ok', tonumber(seq), old.r, 'repeat', old.s, old.t or ''}
     end
-    redis.call('HDEL', KEYS[5], ARGV[10])
-  else
-    old_choices = old.c
+    if meta[4] ~= '1' then return {'err', 'already_voted'} end
+    if secret then
+      local boxed = A[10] ~= '' and redis.call('HGET', KEYS[5], A[10])
+      if not boxed then return {'err', 'receipt_needed'} end
+      old_choices = {}
+      for c in string.gmatch(string.match(boxed, '^[^|]*'), '[^,]+') do
+        old_choices[#old_choices + 1] = tonumber(c)
+      end
+      redis.call('HDEL', KEYS[5], A[10])
+    else
+      old_choices = old.c
+    end
   end
+
+  if old then
+    for _, i in ipairs(old_choices) do redis.call('HINCRBY', KEYS[2], tostring(i), -1) end
+  else
+    redis.call('HINCRBY', KEYS[2], 'voters', 1)
+  end
+  for _, i in ipairs(choices) do redis.call('HINCRBY', KEYS[2], tostring(i), 1) end
+  local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+  for _, id in ipairs(ids) do redis.call('HSETNX', KEYS[3], 'i:' .. id, owner) end
+  local voter = A[7]
+  if old then voter = old.p end
+  local entry = {k = A[2], r = A[4], m = A[8], p = voter, s = A[3]}
+  local event = {type = 'cast', seq = seq, ts = now, tracker = A[5], mode = A[8]}
+  if secret then
+    entry.s = ''
+    redis.call('HSET', KEYS[5], A[5], A[3] .. '|' .. A[6])
+    if old then event.replaces = A[10] end
+  else
+    entry.c, entry.t, entry.n = choices, A[5], A[6]
+    event.voter = voter
+    if old then event.replaces = old.t end
+  end
+  redis.call('HSET', KEYS[3], 'v:' .. owner, cjson.encode(entry))
+  redis.call('RPUSH', KEYS[4], cjson.encode(event))
+  local status = 'new'
+  if old then status = 'changed' end
+  return {'ok', seq, A[4], status, A[3], A[5]}
 end
 
-if old then
-  for _, i in ipairs(old_choices) do redis.call('HINCRBY', KEYS[2], tostring(i), -1) end
-else
-  redis.call('HINCRBY', KEYS[2], 'voters', 1)
+local replies = {}
+for g = 0, #ARGV - 10, 10 do
+  replies[#replies + 1] = vote({unpack(ARGV, g + 1, g + 10)})
 end
-for _, i in ipairs(choices) do redis.call('HINCRBY', KEYS[2], tostring(i), 1) end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-for _, id in ipairs(ids) do redis.call('HSETNX', KEYS[3], 'i:' .. id, owner) end
-local voter = ARGV[7]
-if old then voter = old.p end
-local entry = {k = ARGV[2], r = ARGV[4], m = ARGV[8], p = voter, s = ARGV[3]}
-local event = {type = 'cast', seq = seq, ts = now, tracker = ARGV[5], mode = ARGV[8]}
-if secret then
-  entry.s = ''
-  redis.call('HSET', KEYS[5], ARGV[5], ARGV[3] .. '|' .. ARGV[6])
-  if old then event.replaces = ARGV[10] end
-else
-  entry.c, entry.t, entry.n = choices, ARGV[5], ARGV[6]
-  event.voter = voter
-  if old then event.replaces = old.t end
-end
-redis.call('HSET', KEYS[3], 'v:' .. owner, cjson.encode(entry))
-redis.call('RPUSH', KEYS[4], cjson.encode(event))
-local status = 'new'
-if old then status = 'changed' end
-return {'ok', seq, ARGV[4], status, ARGV[3], ARGV[5]}
+return replies

@@ -6,19 +6,25 @@ import json
 from importlib import resources
 from typing import Any
 
+import orjson
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
 from rooms import keys
 from rooms.errors import BallotNotFound, RoomNotFound, refusal
 from rooms.model import Ballot, Cast, Kind, Room, State, Tally, Visibility
+from rooms.store.batch import ScriptBatcher
 
 PRESENCE_FRESH_MS = 5000
+VOTE_ARGS = 10  # arguments of one vote in vote.lua
+
+
+def lua(name: str) -> str:
+    return resources.files("rooms").joinpath("lua", f"{name}.lua").read_text()
 
 
 def script(redis: Redis, name: str) -> AsyncScript:
-    source = resources.files("rooms").joinpath("lua", f"{name}.lua").read_text()
-    return redis.register_script(source)
+    return redis.register_script(lua(name))
 
 
 def _s(value: Any) -> str:
@@ -28,7 +34,7 @@ def _s(value: Any) -> str:
 class Store:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-        self._vote = script(redis, "vote")
+        self._votes = ScriptBatcher(redis, lua("vote"), VOTE_ARGS)
         self._open = script(redis, "open")
         self._countdown = script(redis, "countdown")
         self._close = script(redis, "close")
@@ -123,7 +129,7 @@ class Store:
         return int(reply[1])
 
     async def resets(self, ballot_id: str) -> list[dict[str, Any]]:
-        return [json.loads(r) for r in await self.redis.lrange(keys.resets(ballot_id), 0, -1)]
+        return [orjson.loads(r) for r in await self.redis.lrange(keys.resets(ballot_id), 0, -1)]
 
     # votes and tallies -----------------------------------------------------
 
@@ -131,11 +137,12 @@ class Store:
                    choices: tuple[int, ...], receipt: str, tracker: str, nonce: str,
                    pseudonym: str, mode: str = "live", secret: bool = False,
                    replaces: str = "") -> Cast:
-        reply = await self._vote(
-            keys=[keys.ballot(ballot_id), keys.counts(ballot_id), keys.voters(ballot_id),
-                  keys.log(ballot_id), keys.secret_box(ballot_id)],
-            args=[",".join(identities), client_key, ",".join(map(str, choices)), receipt,
-                  tracker, nonce, pseudonym, mode, "1" if secret else "0", replaces])
+        reply = await self._votes.call(
+            ballot_id,
+            [keys.ballot(ballot_id), keys.counts(ballot_id), keys.voters(ballot_id),
+             keys.log(ballot_id), keys.secret_box(ballot_id)],
+            [",".join(identities), client_key, ",".join(map(str, choices)), receipt,
+             tracker, nonce, pseudonym, mode, "1" if secret else "0", replaces])
         _check(reply, ballot_id)
         applied = tuple(int(c) for c in _s(reply[4]).split(",") if c)
         return Cast(ballot_id, int(reply[1]), _s(reply[2]), _s(reply[3]), applied,
@@ -148,7 +155,7 @@ class Store:
         raw = await self.redis.hget(keys.voters(ballot_id), f"v:{_s(owner)}")
         if raw is None:
             return None
-        entry = json.loads(raw)
+        entry = orjson.loads(raw)
         return {"choices": sorted(int(c) for c in entry.get("c") or []), "receipt": entry["r"],
                 "tracker": entry.get("t"), "mode": entry.get("m", "live")}
 
@@ -175,11 +182,11 @@ class Store:
         """The current ballot of every voter: receipt, mode, pseudonym and, for named
         ballots, tracker, nonce and choices."""
         entries = await self.redis.hgetall(keys.voters(ballot_id))
-        return [json.loads(v) for k, v in entries.items() if _s(k).startswith("v:")]
+        return [orjson.loads(v) for k, v in entries.items() if _s(k).startswith("v:")]
 
     async def ballots_by_owner(self, ballot_id: str) -> dict[str, dict[str, Any]]:
         entries = await self.redis.hgetall(keys.voters(ballot_id))
-        return {_s(k)[2:]: json.loads(v) for k, v in entries.items() if _s(k).startswith("v:")}
+        return {_s(k)[2:]: orjson.loads(v) for k, v in entries.items() if _s(k).startswith("v:")}
 
     async def secret_box(self, ballot_id: str) -> dict[str, tuple[list[int], str]]:
         """Secret ballots: tracker -> (choices, nonce), with no voter attached."""
@@ -221,7 +228,7 @@ class Store:
     async def chain(self, ledger_id: str, start: int = 0,
                     room: bool = False) -> list[dict[str, Any]]:
         chain_key = keys.ledger(ledger_id, room)[1]
-        return [json.loads(e) for e in await self.redis.lrange(chain_key, start, -1)]
+        return [orjson.loads(e) for e in await self.redis.lrange(chain_key, start, -1)]
 
     async def chain_tip(self, ledger_id: str, room: bool = False) -> tuple[int, str | None]:
         chain_key = keys.ledger(ledger_id, room)[1]
@@ -229,7 +236,7 @@ class Store:
             pipe.llen(chain_key)
             pipe.lindex(chain_key, -1)
             length, last = await pipe.execute()
-        return int(length), None if last is None else str(json.loads(last)["hash"])
+        return int(length), None if last is None else str(orjson.loads(last)["hash"])
 
     async def log_lengths(self, ballot_ids: list[str]) -> dict[str, tuple[int, int]]:
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -242,11 +249,14 @@ class Store:
     async def extend_chain(self, ledger_id: str, at: int, links: list[dict[str, Any]],
                            room: bool = False) -> bool:
         reply = await self._chain(keys=[keys.ledger(ledger_id, room)[1]],
-                                  args=[at] + [json.dumps(link, sort_keys=True) for link in links])
+                                  args=[at] + [orjson.dumps(link, option=orjson.OPT_SORT_KEYS) for link in links])
         return int(reply) >= 0
 
     async def save_bundle(self, ballot_id: str, signed: str) -> bool:
         return bool(await self.redis.set(keys.bundle(ballot_id), signed, nx=True))
+
+    async def has_bundle(self, ballot_id: str) -> bool:
+        return bool(await self.redis.exists(keys.bundle(ballot_id)))
 
     async def bundle(self, ballot_id: str) -> str | None:
         raw = await self.redis.get(keys.bundle(ballot_id))
@@ -275,7 +285,7 @@ class Store:
 
     async def result(self, ballot_id: str) -> dict[str, Any] | None:
         raw = await self.redis.get(keys.result(ballot_id))
-        return None if raw is None else dict(json.loads(raw))
+        return None if raw is None else dict(orjson.loads(raw))
 
     # gates -------------------------------------------------------------------
 
@@ -325,7 +335,7 @@ class Store:
             await pipe.execute()
 
     async def outbox(self, room_id: str) -> list[dict[str, Any]]:
-        return [json.loads(e) for e in await self.redis.lrange(keys.outbox(room_id), 0, -1)]
+        return [orjson.loads(e) for e in await self.redis.lrange(keys.outbox(room_id), 0, -1)]
 
     # presence ----------------------------------------------------------------
 
@@ -351,7 +361,7 @@ def _check(reply: list[Any], ballot_id: str) -> None:
 
 
 def _ballot(ballot_id: str, f: dict[str, str]) -> Ballot:
-    d = json.loads(f["def"])
+    d = orjson.loads(f["def"])
     return Ballot(
         id=ballot_id, room_id=f["room"], question=d["question"], options=tuple(d["options"]),
         kind=Kind(d["kind"]), max_choices=int(f["max"]), allow_change=f["change"] == "1",

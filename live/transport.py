@@ -1,0 +1,227 @@
+"""Leaner per-message paths under python-socketio, measured in docs/performance.md.
+
+Stock python-engineio spends, per received WebSocket message, a new task and an
+`asyncio.wait_for` (a second task and a timer) to read it, and per sent packet
+another `wait_for` in the writer; stock python-socketio creates a task per
+recipient of a broadcast. At thousands of messages a second these are a large
+part of the server's CPU. This module keeps the protocol and the library's own
+objects (the Engine.IO socket, its queue, its ping schedule and the server's
+service task that drops silent clients) and only replaces those loops:
+
+* `LeanWebSocket`: for a client that connects over WebSocket directly, one
+  reader loop that awaits the next message and one writer that awaits the
+  socket's queue, neither with a timer. A client that stops answering pings is
+  still dropped: Engine.IO's service task checks every socket's last ping and
+  closes it, which ends both loops. Upgrades from long-polling use the stock
+  handler unchanged.
+* `FastEvents`: a Socket.IO EVENT with an ack for one of our own always-acking
+  namespaces (`live.acked.AckedNamespace`) is parsed once with orjson, handed
+  to the namespace, and its ack is written at once when nothing else is
+  queued for that phone. Everything else (connect, disconnect, binary packets,
+  acks from clients, events of a client that is not connected to the
+  namespace, anything that does not parse) takes python-socketio's own path.
+* `LeanManager` / `LeanRedisManager`: a broadcast without a callback encodes
+  the packet once and puts it straight on each recipient's queue, yielding to
+  the loop every `YIELD_EVERY` recipients so votes keep flowing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import orjson
+import socketio
+from engineio import exceptions
+from engineio import packet as eio_packet
+from engineio.async_drivers.asgi import WebSocket
+from socketio import packet as sio_packet
+from socketio.async_manager import AsyncManager
+
+from live.acked import AckedNamespace
+
+YIELD_EVERY = 500
+log = logging.getLogger("livevote.transport")
+
+
+class FastEvents:
+    """Events with acks for our own namespaces, without the generic dispatch."""
+
+    def __init__(self, sio: socketio.AsyncServer) -> None:
+        self.sio = sio
+
+    def parse(self, text: str) -> tuple[Any, str, str, list[Any]] | None:
+        """(namespace handler, namespace, ack id, [event, *args]) of a Socket.IO
+        EVENT packet `2[/ns,]id[...]` with an ack id, or None for anything else."""
+        if not text.startswith("2"):
+            return None
+        namespace, start = "/", 1
+        if text.startswith("/", 1):
+            comma = text.find(",", 1)
+            if comma < 0:
+                return None
+            namespace, start = text[1:comma], comma + 1
+        end = start
+        while end < len(text) and text[end].isdigit():
+            end += 1
+        if end == start or not text.startswith("[", end):
+            return None  # no ack wanted: the generic path
+        handler = self.sio.namespace_handlers.get(namespace)
+        if not isinstance(handler, AckedNamespace):
+            return None
+        try:
+            data = orjson.loads(text[end:])
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(data, list) or not data or not isinstance(data[0], str):
+            return None
+        return handler, namespace, text[start:end], data
+
+    def sid(self, eio_sid: str, namespace: str) -> str | None:
+        manager = self.sio.manager
+        sid = manager.sid_from_eio_sid(eio_sid, namespace)
+        if sid is None or not manager.is_connected(sid, namespace):
+            return None
+        return str(sid)
+
+    @staticmethod
+    def ack(namespace: str, ack_id: str, answer: Any) -> str:
+        prefix = "" if namespace == "/" else namespace + ","
+        return "3" + prefix + ack_id + orjson.dumps([answer]).decode()
+
+
+class LeanWebSocket(WebSocket):  # type: ignore[misc]
+    """The ASGI WebSocket driver of Engine.IO with timer-free read and write loops."""
+
+    events: FastEvents | None = None  # set per server by `install`
+
+    async def __call__(self, environ: dict[str, Any]) -> str:
+        socket = getattr(self.handler, "__self__", None)
+        if socket is None or socket.connected:
+            return await super().__call__(environ)  # type: ignore[no-any-return]
+        self.asgi_receive = environ["asgi.receive"]
+        self.asgi_send = environ["asgi.send"]
+        await self.asgi_send({"type": "websocket.accept"})
+        socket.connected = True
+        socket.upgraded = True
+        self._sending = asyncio.Lock()  # every frame goes out under it, in order
+        writer = asyncio.ensure_future(self._write(socket))
+        try:
+            await self._read(socket)
+        finally:
+            socket.queue.put_nowait(None)  # lets the writer finish
+            await writer
+            await socket.close(wait=False, abort=True,
+                               reason=socket.server.reason.TRANSPORT_CLOSE)
+        return ""
+
+    async def _read(self, socket: Any) -> None:
+        limit = socket.server.max_http_buffer_size
+        log = socket.server.logger
+        while True:
+            try:
+                data = await self.wait()
+            except (OSError, asyncio.CancelledError):
+                return  # the client went away or the server is stopping
+            if data is None or len(data) > limit:
+                return
+            if self.events is not None and isinstance(data, str) and data.startswith("42"):
+                try:
+                    if await self._event(socket, data[1:]):
+                        continue
+                except Exception:  # noqa: BLE001 - the handler answers its own errors
+                    log.exception("fast event path failed")
+                    continue
+            try:
+                await socket.receive(eio_packet.Packet(encoded_packet=data))
+            except exceptions.SocketIsClosedError:
+                return
+            except exceptions.UnknownPacketError:
+                continue
+            except Exception:  # noqa: BLE001 - one bad packet must not end the loop
+                log.exception("Unknown receive error")
+
+    async def _write(self, socket: Any) -> None:
+        queue: asyncio.Queue[Any] = socket.queue
+        try:
+            while True:
+                first = await queue.get()
+                queue.task_done()
+                batch = [first]
+                while not queue.empty():
+                    batch.append(queue.get_nowait())
+                    queue.task_done()
+                async with self._sending:
+                    for pkt in batch:
+                        if pkt is None:
+                            return
+                        await self.send(pkt.encode())
+                        if pkt.packet_type == eio_packet.CLOSE:
+                            return  # dropped by the server (no pong): end the connection
+        except Exception:  # noqa: BLE001 - the peer is gone; the reader ends too
+            return
+        finally:
+            await self.close()
+
+
+    async def _event(self, socket: Any, text: str) -> bool:
+        """Handle one Socket.IO EVENT packet `text` if it is ours; False if not."""
+        assert self.events is not None
+        parsed = self.events.parse(text)
+        if parsed is None:
+            return False
+        handler, namespace, ack_id, data = parsed
+        sid = self.events.sid(socket.sid, namespace)
+        if sid is None:
+            return False
+        answer = await handler.trigger_event(data[0], sid, *data[1:])
+        if socket.closed or socket.closing:
+            return True
+        frame = FastEvents.ack(namespace, ack_id, answer)
+        if socket.queue.empty() and not self._sending.locked():
+            async with self._sending:  # nothing is waiting for this phone: write now
+                await self.send("4" + frame)
+        else:
+            socket.queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, frame))
+        return True
+
+
+class LeanManager(AsyncManager):  # type: ignore[misc]
+    """A broadcast without a callback: encode once, queue for each recipient."""
+
+    async def emit(self, event: str, data: Any, namespace: str, room: Any = None,
+                   skip_sid: Any = None, callback: Any = None, to: Any = None,
+                   **kwargs: Any) -> None:
+        if callback is not None:
+            await super().emit(event, data, namespace, room=room, skip_sid=skip_sid,
+                               callback=callback, to=to, **kwargs)
+            return
+        room = to or room
+        if namespace not in self.rooms:
+            return
+        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
+        encoded = self.server.packet_class(sio_packet.EVENT, namespace=namespace,
+                                           data=[event] + args).encode()
+        packets = [eio_packet.Packet(eio_packet.MESSAGE, p)
+                   for p in (encoded if isinstance(encoded, list) else [encoded])]
+        sockets = self.server.eio.sockets
+        for n, (sid, eio_sid) in enumerate(list(self.get_participants(namespace, room)), 1):
+            target = sockets.get(eio_sid)
+            if sid in skip or target is None or target.closed or target.closing:
+                continue
+            for pkt in packets:
+                target.queue.put_nowait(pkt)
+            if n % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+
+
+class LeanRedisManager(socketio.AsyncRedisManager, LeanManager):  # type: ignore[misc]
+    """Cross-worker events through Redis; the local part of each is `LeanManager`'s."""
+
+
+def install(sio: socketio.AsyncServer) -> None:
+    """Use `LeanWebSocket` and `FastEvents` for this server's WebSocket connections."""
+    driver = type("LeanWebSocketFor", (LeanWebSocket,), {"events": FastEvents(sio)})
+    sio.eio._async = {**sio.eio._async, "websocket": driver}
