@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import json
 import os
 from pathlib import Path
 from typing import IO, Any
+
+import orjson
 
 from rooms.store import Store
 
@@ -25,9 +26,9 @@ def path_for(data_dir: Path, ledger_id: str, room: bool = False) -> Path:
     return data_dir / "ledger" / (f"room-{ledger_id}.jsonl" if room else f"{ledger_id}.jsonl")
 
 
-def _open_locked(path: Path) -> tuple[IO[str], int]:
+def _open_locked(path: Path) -> tuple[IO[bytes], int]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    out = open(path, "a+", encoding="utf-8")
+    out = open(path, "ab+")
     fcntl.flock(out, fcntl.LOCK_EX)
     size = os.fstat(out.fileno()).st_size
     known = _lines_at_size.get(path)
@@ -37,8 +38,8 @@ def _open_locked(path: Path) -> tuple[IO[str], int]:
     return out, sum(1 for _ in out)
 
 
-def _append(out: IO[str], lines: list[str]) -> int:
-    out.write("".join(lines))
+def _append(out: IO[bytes], lines: list[bytes]) -> int:
+    out.write(b"".join(lines))
     out.flush()
     os.fsync(out.fileno())
     return os.fstat(out.fileno()).st_size
@@ -65,5 +66,6 @@ async def mirror(store: Store, data_dir: Path, ledger_id: str, room: bool = Fals
         return have
 
 
-def _line(link: dict[str, Any], payload: str) -> str:
-    return json.dumps(dict(link, payload=payload), ensure_ascii=False, sort_keys=True) + "\n"
+def _line(link: dict[str, Any], payload: str) -> bytes:
+    """One link and its event as a line of UTF-8 JSON, keys sorted."""
+    return orjson.dumps(dict(link, payload=payload), option=orjson.OPT_SORT_KEYS) + b"\n"

@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
+import orjson
+
 from rooms import bundle, ledger
 from rooms.model import Ballot
 from rooms.result import build_record, record_hash, sealed
@@ -114,6 +116,6 @@ class Closer:
                                chain[:height], events[:height])
             if room_chain:
                 doc["room_chain"] = room_chain
-            return json.dumps(bundle.signed(doc, self.sign), ensure_ascii=False)
+            return orjson.dumps(bundle.signed(doc, self.sign)).decode()
 
         await self.store.save_bundle(ballot_id, await asyncio.to_thread(build))

@@ -100,15 +100,33 @@ def issue_pass(secret: bytes, p: Pass) -> str:
     return tokens.sign(secret, "pass", base64.urlsafe_b64encode(body.encode()).decode())
 
 
+# Passes whose signature was checked, by token: a phone's every vote carries the
+# same pass, so its HMAC is checked once per worker. Room, device, expiry and
+# gates are still checked on every vote.
+_VERIFIED: dict[tuple[bytes, str], tuple[str, str, list[str], int, str]] = {}
+VERIFIED_MAX = 50_000
+
+
+def _verified(secret: bytes, token: object) -> tuple[str, str, list[str], int, str]:
+    key = (secret, token) if isinstance(token, str) else None
+    if key is not None and key in _VERIFIED:
+        return _VERIFIED[key]
+    value = tokens.unsign(secret, "pass", token)
+    if value is None or key is None:
+        raise GateError("pass_invalid", "this admission pass was not issued by this server")
+    room, who, gates, exp, phone = json.loads(base64.urlsafe_b64decode(value.encode()))
+    if len(_VERIFIED) >= VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[key] = fields = (room, who, gates, exp, phone)
+    return fields
+
+
 def read_pass(secret: bytes, token: object, room_id: str, voter: str, now_ms: int,
               needs: tuple[str, ...]) -> Pass:
     """The pass, if it is ours, for this room and device, unexpired, and covers `needs`."""
     if token is None:
         raise GateError("pass_required", "join the room (and pass its checks) before voting")
-    value = tokens.unsign(secret, "pass", token)
-    if value is None:
-        raise GateError("pass_invalid", "this admission pass was not issued by this server")
-    room, who, gates, exp, phone = json.loads(base64.urlsafe_b64decode(value.encode()))
+    room, who, gates, exp, phone = _verified(secret, token)
     if room != room_id:
         raise GateError("pass_invalid", "this admission pass is for another room")
     if who != voter:

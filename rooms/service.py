@@ -16,6 +16,7 @@ from rooms.gates import Gates, read_pass
 from rooms.model import Ballot, Cast, Room, State, Tally
 from rooms.bundle import Signer
 from rooms.closing import Closed, Closer
+from rooms.entropy import POOL
 from rooms.result import canonical
 from rooms.store import Store
 
@@ -40,7 +41,7 @@ def new_code() -> str:
 
 def new_receipt() -> str:
     """8 characters of a 32-letter alphabet: 40 random bits from one system call."""
-    bits = int.from_bytes(secrets.token_bytes(5), "big")
+    bits = int.from_bytes(POOL.take(5), "big")
     raw = "".join(RECEIPT_ALPHABET[(bits >> (5 * i)) & 31] for i in range(8))
     return f"{raw[:4]}-{raw[4:]}"
 
@@ -167,9 +168,13 @@ class Rooms:
         """The room's gates, re-read at most once a second per worker: a host's
         change reaches every vote within that second."""
         cached = self._gates.get(room_id)
-        if cached is None or now_ms - cached[0] > GATES_CACHE_MS:
-            cached = (now_ms, await self.admission.gates(room_id))
-            self._gates[room_id] = cached
+        if cached is None:
+            cached = self._gates[room_id] = (now_ms, await self.admission.gates(room_id))
+        elif now_ms - cached[0] > GATES_CACHE_MS:
+            # One refresh at a time: votes arriving meanwhile use what was read a
+            # second ago instead of each reading Redis again.
+            self._gates[room_id] = (now_ms, cached[1])
+            cached = self._gates[room_id] = (now_ms, await self.admission.gates(room_id))
         return cached[1]
 
     async def cast(self, room_id: str, voter: str, payload: Any, now_ms: int) -> Cast:
@@ -198,7 +203,7 @@ class Rooms:
     async def cast_as(self, ballot: Ballot, ids: list[str], request: payloads.VoteRequest,
                       mode: str = "live", replaces: str = "") -> Cast:
         """Apply a checked vote for these identities (the first names the voter)."""
-        nonce = request.nonce or secrets.token_hex(16)
+        nonce = request.nonce or POOL.hex(16)
         return await self.store.cast(
             ballot.id, ids, request.client_key, request.choices, self._receipt(),
             ledger.tracker(ballot.id, request.choices, nonce), nonce,
