@@ -19,7 +19,7 @@ class Settings:
     secret: bytes = b""
     public_url: str | None = None
     fsync: str = "always"
-    tick_ms: int = 150
+    tick_ms: int = 100
     cross_worker: bool = False
     workers: int = 1
     sms_webhook: str = ""
@@ -71,7 +71,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         secret=env.get("LIVE_SECRET", "").encode() or b"",
         public_url=env.get("LIVE_PUBLIC_URL") or None,
         fsync=env.get("LIVE_FSYNC", "always"),
-        tick_ms=int(env.get("LIVE_TICK_MS", "150")),
+        tick_ms=int(env.get("LIVE_TICK_MS", "100")),
         cross_worker=env.get("LIVE_CROSS_WORKER", "") == "1",
         workers=int(env.get("LIVE_WORKERS", "1")),
         sms_webhook=env.get("LIVE_SMS_WEBHOOK", ""),

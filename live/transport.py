@@ -39,7 +39,8 @@ from engineio.async_drivers.asgi import WebSocket
 from socketio import packet as sio_packet
 from socketio.async_manager import AsyncManager
 
-from live.acked import AckedNamespace
+from live.acked import AckedNamespace, failed
+from rooms.errors import LiveVoteError
 
 YIELD_EVERY = 500
 log = logging.getLogger("livevote.transport")
@@ -88,7 +89,13 @@ class FastEvents:
     @staticmethod
     def ack(namespace: str, ack_id: str, answer: Any) -> str:
         prefix = "" if namespace == "/" else namespace + ","
-        return "3" + prefix + ack_id + orjson.dumps([answer]).decode()
+        try:
+            body = orjson.dumps([answer])
+        except TypeError:  # orjson.JSONEncodeError: a handler returned something odd
+            log.exception("answer of an event could not be encoded")
+            body = orjson.dumps([failed(LiveVoteError("something went wrong on the server; "
+                                                      "please retry"))])
+        return "3" + prefix + ack_id + body.decode()
 
 
 class LeanWebSocket(WebSocket):  # type: ignore[misc]
@@ -200,16 +207,22 @@ class LeanManager(AsyncManager):  # type: ignore[misc]
         room = to or room
         if namespace not in self.rooms:
             return
-        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
+        recipients = [p for p in self.get_participants(namespace, room) if p[0] not in skip]
+        await self.emit_to(event, data, namespace, recipients)
+
+    async def emit_to(self, event: str, data: Any, namespace: str,
+                      recipients: list[tuple[str, str]]) -> None:
+        """Queue one event, encoded once, for these (sid, eio_sid) of this worker."""
+        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
         encoded = self.server.packet_class(sio_packet.EVENT, namespace=namespace,
                                            data=[event] + args).encode()
         packets = [eio_packet.Packet(eio_packet.MESSAGE, p)
                    for p in (encoded if isinstance(encoded, list) else [encoded])]
         sockets = self.server.eio.sockets
-        for n, (sid, eio_sid) in enumerate(list(self.get_participants(namespace, room)), 1):
+        for n, (_, eio_sid) in enumerate(recipients, 1):
             target = sockets.get(eio_sid)
-            if sid in skip or target is None or target.closed or target.closing:
+            if target is None or target.closed or target.closing:
                 continue
             for pkt in packets:
                 target.queue.put_nowait(pkt)

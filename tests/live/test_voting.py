@@ -139,6 +139,11 @@ async def test_burst_of_500_voters_gives_exact_counts(live: LiveServer, host: Ho
     ballot = await host.ballot(options=["A", "B", "C", "D"])
     await host.open(ballot["id"])
     phones = await asyncio.gather(*[voter(live.url, code=host.room["code"]) for _ in range(500)])
+    seen: list[dict[str, Any]] = [{} for _ in phones]
+    told: list[list[Any]] = [[] for _ in phones]
+    for (phone, _), last, closed in zip(phones, seen, told):
+        phone.on("tally", last.update, namespace="/voter")
+        phone.on("ballot:closed", closed.append, namespace="/voter")
 
     acks = await asyncio.gather(*[
         call(phone, "vote:cast", vote(ballot["id"], i % 4, key=f"k{i}"))
@@ -149,9 +154,19 @@ async def test_burst_of_500_voters_gives_exact_counts(live: LiveServer, host: Ho
     assert sorted(a["data"]["seq"] for a in acks) == list(range(2, 502))
     tally = await host.tally(ballot["id"])
     assert tally["counts"] == [125, 125, 125, 125] and tally["voters"] == 500
+
+    async def every_phone_sees_the_count() -> bool:  # more phones than one tick's share
+        return all(last.get("voters") == 500 for last in seen)
+    assert await eventually(every_phone_sees_the_count, timeout=10), \
+        sum(last.get("voters") == 500 for last in seen)
     sealed = await host.close(ballot["id"])
     assert sealed["record"]["counts"] == [125, 125, 125, 125]
     assert sealed["record"]["receipts"] == 500
+
+    async def every_phone_has_the_result() -> bool:
+        return all(closed for closed in told)
+    assert await eventually(every_phone_has_the_result, timeout=10)
+    assert {closed[0]["result"]["sha256"] for closed in told} == {sealed["sha256"]}
     await asyncio.gather(*[phone.disconnect() for phone, _ in phones])
 
 
