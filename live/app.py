@@ -59,7 +59,8 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     # Handlers run inline in each connection's reader (no task per event): a
     # phone's events are answered in order, and nothing here waits for a client.
     sio = socketio.AsyncServer(async_mode="asgi", json=OrjsonCodec, client_manager=manager,
-                               ping_interval=20, ping_timeout=20, async_handlers=False,
+                               ping_interval=settings.ping_s, ping_timeout=settings.ping_s,
+                               async_handlers=False,
                                max_http_buffer_size=64 * 1024)
     transport.install(sio)
     store = Store(redis)

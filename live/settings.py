@@ -20,6 +20,7 @@ class Settings:
     public_url: str | None = None
     fsync: str = "always"
     tick_ms: int = 100
+    ping_s: int = 20
     cross_worker: bool = False
     workers: int = 1
     sms_webhook: str = ""
@@ -34,6 +35,8 @@ class Settings:
             raise ValueError("LIVE_FSYNC must be 'always' or 'everysec'")
         if not 20 <= self.tick_ms <= 2000:
             raise ValueError("LIVE_TICK_MS must be between 20 and 2000")
+        if not 1 <= self.ping_s <= 120:
+            raise ValueError("LIVE_PING_S must be between 1 and 120")
 
     @property
     def base_url(self) -> str:
@@ -72,6 +75,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         public_url=env.get("LIVE_PUBLIC_URL") or None,
         fsync=env.get("LIVE_FSYNC", "always"),
         tick_ms=int(env.get("LIVE_TICK_MS", "100")),
+        ping_s=int(env.get("LIVE_PING_S", "20")),
         cross_worker=env.get("LIVE_CROSS_WORKER", "") == "1",
         workers=int(env.get("LIVE_WORKERS", "1")),
         sms_webhook=env.get("LIVE_SMS_WEBHOOK", ""),

@@ -12,8 +12,8 @@ service task that drops silent clients) and only replaces those loops:
   reader loop that awaits the next message and one writer that awaits the
   socket's queue, neither with a timer. A client that stops answering pings is
   still dropped: Engine.IO's service task checks every socket's last ping and
-  closes it, which ends both loops. Upgrades from long-polling use the stock
-  handler unchanged.
+  closes it, and one `Sweeper` task per server then ends that connection's
+  loops. Upgrades from long-polling use the stock handler unchanged.
 * `FastEvents`: a Socket.IO EVENT with an ack for one of our own always-acking
   namespaces (`live.acked.AckedNamespace`) is parsed once with orjson, handed
   to the namespace, and its ack is written at once when nothing else is
@@ -43,6 +43,7 @@ from live.acked import AckedNamespace, failed
 from rooms.errors import LiveVoteError
 
 YIELD_EVERY = 500
+SWEEP_S = 2.0
 log = logging.getLogger("livevote.transport")
 
 
@@ -98,10 +99,35 @@ class FastEvents:
         return "3" + prefix + ack_id + body.decode()
 
 
+class Sweeper:
+    """One task for all lean connections of a server: ends the loops of those whose
+    Engine.IO socket was closed under them. Engine.IO's service task closes a
+    socket that stopped answering pings, but a phone that vanished (no FIN) would
+    otherwise keep its connection, and everything hanging off it, for good: the
+    stock loops' per-message timers did this job."""
+
+    def __init__(self) -> None:
+        self.open: set[LeanWebSocket] = set()
+        self.task: asyncio.Task[None] | None = None
+
+    def add(self, ws: "LeanWebSocket") -> None:
+        self.open.add(ws)
+        if self.task is None or self.task.done():
+            self.task = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        while self.open:
+            await asyncio.sleep(SWEEP_S)
+            for ws in [w for w in self.open if w.socket.closed]:
+                self.open.discard(ws)
+                ws.socket.queue.put_nowait(None)  # the writer ends and closes the WebSocket
+
+
 class LeanWebSocket(WebSocket):  # type: ignore[misc]
     """The ASGI WebSocket driver of Engine.IO with timer-free read and write loops."""
 
     events: FastEvents | None = None  # set per server by `install`
+    sweeper: Sweeper | None = None
 
     async def __call__(self, environ: dict[str, Any]) -> str:
         socket = getattr(self.handler, "__self__", None)
@@ -112,11 +138,16 @@ class LeanWebSocket(WebSocket):  # type: ignore[misc]
         await self.asgi_send({"type": "websocket.accept"})
         socket.connected = True
         socket.upgraded = True
+        self.socket = socket
         self._sending = asyncio.Lock()  # every frame goes out under it, in order
         writer = asyncio.ensure_future(self._write(socket))
+        if self.sweeper is not None:
+            self.sweeper.add(self)
         try:
             await self._read(socket)
         finally:
+            if self.sweeper is not None:
+                self.sweeper.open.discard(self)
             socket.queue.put_nowait(None)  # lets the writer finish
             await writer
             await socket.close(wait=False, abort=True,
@@ -236,5 +267,6 @@ class LeanRedisManager(socketio.AsyncRedisManager, LeanManager):  # type: ignore
 
 def install(sio: socketio.AsyncServer) -> None:
     """Use `LeanWebSocket` and `FastEvents` for this server's WebSocket connections."""
-    driver = type("LeanWebSocketFor", (LeanWebSocket,), {"events": FastEvents(sio)})
+    driver = type("LeanWebSocketFor", (LeanWebSocket,),
+                  {"events": FastEvents(sio), "sweeper": Sweeper()})
     sio.eio._async = {**sio.eio._async, "websocket": driver}

@@ -1,6 +1,8 @@
 -- Cast, change or retry votes on one ballot, each atomically, and log them in the
--- ledger. ARGV holds one group of 10 arguments per vote, in arrival order; the
--- script applies them one after another and returns one reply per vote.
+-- ledger. ARGV[1] is a JSON array with one array of 10 strings per vote, in
+-- arrival order; the script applies them one after another and returns a JSON
+-- array with one reply per vote (one argument in and one string out keep the
+-- client's per-vote encoding and parsing small).
 -- KEYS[1] = ballot meta  vote:{b:ID}:meta   (state, n, max, change, closes_at, seq)
 -- KEYS[2] = counts       vote:{b:ID}:counts (option index -> votes, "voters")
 -- KEYS[3] = voters       vote:{b:ID}:voters ("i:" identity -> owner, "v:" owner -> entry)
@@ -9,7 +11,7 @@
 -- KEYS[4] = event log    vote:{b:ID}:log
 -- KEYS[5] = secret box   vote:{b:ID}:secret (tracker -> "choices|nonce"); a secret
 --           ballot keeps no stored link from voter to choice
--- per vote, A = ARGV[g+1..g+10] (g = 10 * the vote's index):
+-- per vote, A = its array of 10 strings:
 -- A[1] = identities, comma separated (device, verified phone, member); a vote
 --           counts once for all of them, so a second phone number on one device,
 --           or one phone on a second device, finds the first vote
@@ -22,8 +24,8 @@
 -- A[8] = mode: "live", "early" or "written"
 -- A[9] = "1" for a secret ballot
 -- A[10] = secret ballots: tracker of the ballot this one replaces ("" if none)
--- reply per vote: {"ok", seq, receipt, "new"|"changed"|"repeat", choices, tracker} or
--- {"err", code}
+-- reply per vote: ["ok", seq, receipt, "new"|"changed"|"repeat", choices, tracker] or
+-- ["err", code]
 local function vote(A)
   local meta = redis.call('HMGET', KEYS[1], 'state', 'n', 'max', 'change', 'closes_at')
   local state = meta[1]
@@ -104,7 +106,7 @@ local function vote(A)
 end
 
 local replies = {}
-for g = 0, #ARGV - 10, 10 do
-  replies[#replies + 1] = vote({unpack(ARGV, g + 1, g + 10)})
+for i, A in ipairs(cjson.decode(ARGV[1])) do
+  replies[i] = vote(A)
 end
-return replies
+return cjson.encode(replies)

@@ -2,7 +2,8 @@
 
 Each vote is still applied atomically and answered on its own, but the votes
 that reach this worker in the same turn of the event loop (and those that
-arrive while earlier ones are in flight) share one `EVALSHA` of `vote.lua`.
+arrive while earlier ones are in flight) share one `EVALSHA` of `vote.lua`,
+as one JSON argument, answered with one JSON string.
 Under load a vote then costs a share of one round trip instead of a whole one:
 the client-side cost of a Redis command in redis-py is several times the
 script's own work. At low rates every vote still goes out at once.
@@ -15,6 +16,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
@@ -33,7 +35,9 @@ class _Ballot:
 
 
 class ScriptBatcher:
-    """Calls of one multi-call Lua script, grouped per key set (one ballot)."""
+    """Calls of one multi-call Lua script, grouped per key set (one ballot). The
+    script takes a JSON array of calls (each a list of `args_per_call` strings)
+    as its one argument and returns a JSON array of replies, one per call."""
 
     def __init__(self, redis: Redis, source: str, args_per_call: int) -> None:
         self.redis = redis
@@ -72,8 +76,7 @@ class ScriptBatcher:
     async def _run(self, group: str, entry: _Ballot,
                    batch: list[tuple[list[str], asyncio.Future[Any]]]) -> None:
         try:
-            flat = [a for args, _ in batch for a in args]
-            replies = await self._eval(entry.keys, flat)
+            replies = await self._eval(entry.keys, orjson.dumps([args for args, _ in batch]))
         except Exception as exc:  # noqa: BLE001 - every caller of the batch hears it
             for _, future in batch:
                 if not future.done():
@@ -86,10 +89,10 @@ class ScriptBatcher:
             entry.in_flight -= 1
             self._kick(group, entry)
 
-    async def _eval(self, keys: list[str], args: list[str]) -> list[Any]:
+    async def _eval(self, keys: list[str], calls: bytes) -> list[Any]:
         try:
-            replies = await self.redis.evalsha(self.sha, len(keys), *keys, *args)
+            replies = await self.redis.evalsha(self.sha, len(keys), *keys, calls)
         except NoScriptError:  # Redis restarted or flushed its scripts
             await self.redis.script_load(self.source)
-            replies = await self.redis.evalsha(self.sha, len(keys), *keys, *args)
-        return list(replies)
+            replies = await self.redis.evalsha(self.sha, len(keys), *keys, calls)
+        return list(orjson.loads(replies))
