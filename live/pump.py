@@ -32,49 +32,83 @@ class TallyPump:
         self._sent: dict[str, int] = {}
         self._phones_have: dict[str, int] = {}  # ballot -> seq every phone has been sent
         self._rounds: dict[str, list[int]] = {}  # ballot -> [seq at start, phones done]
-        self._ledger_at: dict[str, int] = {}
         self._collector = Collector()
         self._phones: dict[str, int] = {}
+        self._phones_at: dict[str, int] = {}
         self._ballots: dict[str, Ballot] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closing: set[asyncio.Task[None]] = set()
         self._presence_at = 0
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="tally-pump")
+        self._tasks = [asyncio.create_task(self._run(), name="tally-pump"),
+                       asyncio.create_task(self._ledgers(), name="ledger-upkeep")]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks + list(self._closing):
+            task.cancel()
+        for task in self._tasks + list(self._closing):
             try:
-                await self._task
+                await task
             except asyncio.CancelledError:
                 pass
 
     async def _run(self) -> None:
+        """A tick every tick_ms, on a fixed schedule: the time a tick takes does not
+        stretch the period (a tick that overruns is followed by the next at once)."""
+        loop = asyncio.get_running_loop()
+        period = self.hub.settings.tick_ms / 1000
+        due = loop.time()
         while True:
             try:
                 await self.tick()
             except Exception:
                 log.exception("tally pump tick failed; retrying")
-            await asyncio.sleep(self.hub.settings.tick_ms / 1000)
+            due = max(due + period, loop.time())
+            await asyncio.sleep(due - loop.time())
+
+    async def _ledgers(self) -> None:
+        """Chains extended and copied to disk every LEDGER_EVERY_MS, apart from the
+        ticks so that hashing and disk never hold the screens' tallies back (each
+        ballot's chain is completed once more when it closes)."""
+        while True:
+            await asyncio.sleep(LEDGER_EVERY_MS / 1000)
+            try:
+                for room_id in self.hub.watched_rooms():
+                    ids = await self.hub.rooms.store.ballot_ids(room_id)
+                    for ballot_id, (logged, chained) in (
+                            await self.hub.rooms.store.log_lengths(ids)).items():
+                        if logged > chained:
+                            await self.hub.keep_ledger(ballot_id)
+                    await self.hub.keep_ledger(room_id, room=True)
+            except Exception:
+                log.exception("ledger upkeep failed; retrying")
 
     async def tick(self) -> None:
         self._collector.tick()
         for closed in await self._close_due():
             await self.hub.ballot_closed(closed)
-            await self.hub.after_close(closed.sealed["record"]["ballot"])
+            # The bundle is signed beside the ticks, not in one.
+            task = asyncio.create_task(self.hub.after_close(closed.sealed["record"]["ballot"]))
+            self._closing.add(task)
+            task.add_done_callback(self._closed_done)
         rooms = self.hub.watched_rooms()
         self._forget(set(rooms))
         for room_id in rooms:
-            await self._push_room(room_id)
+            await self._push_tallies(room_id, await self.hub.rooms.store.ballot_ids(room_id))
         if now_ms() - self._presence_at >= PRESENCE_EVERY_MS:
             self._presence_at = now_ms()
             phones = {r: self.hub.phones[r] for r in rooms}
             await self.hub.rooms.store.report_phones(self.hub.worker, phones, self._presence_at)
 
+    def _closed_done(self, task: "asyncio.Task[None]") -> None:
+        self._closing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("signing a closed ballot failed", exc_info=task.exception())
+
     def _forget(self, rooms: set[str]) -> None:
         """Drop what this worker remembers of rooms nobody here watches any more."""
-        for memory in (self._phones, self._ledger_at):
+        for memory in (self._phones, self._phones_at):
             for room_id in [r for r in memory if r not in rooms]:
                 del memory[room_id]
         for ballot_id in [b for b, ballot in self._ballots.items() if ballot.room_id not in rooms]:
@@ -90,25 +124,15 @@ class TallyPump:
             log.exception("closing a due ballot failed")
             return []
 
-    async def _push_room(self, room_id: str) -> None:
-        store = self.hub.rooms.store
-        ids = await store.ballot_ids(room_id)
-        await self._push_tallies(room_id, ids)
-        # The ledger after the tallies, and at most every LEDGER_EVERY_MS: chains are
-        # extended (and synced once more at close) without holding the screens back.
-        if now_ms() - self._ledger_at.get(room_id, 0) >= LEDGER_EVERY_MS:
-            self._ledger_at[room_id] = now_ms()
-            for ballot_id, (logged, chained) in (await store.log_lengths(ids)).items():
-                if logged > chained:
-                    await self.hub.keep_ledger(ballot_id)
-            await self.hub.keep_ledger(room_id, room=True)
-
     async def _push_tallies(self, room_id: str, ids: list[str]) -> None:
         store = self.hub.rooms.store
         seqs = await store.seqs(ids)
         moved = [b for b, seq in seqs.items() if self._sent.get(b) != seq
                  or b in self._rounds or self._phones_have.get(b) != seq]
-        phones = await store.phones(room_id, now_ms())
+        phones = self._phones.get(room_id, 0)
+        if now_ms() - self._phones_at.get(room_id, 0) >= PRESENCE_EVERY_MS // 2:
+            self._phones_at[room_id] = now_ms()  # workers report once a second
+            phones = await store.phones(room_id, now_ms())
         if self._phones.get(room_id) != phones:
             self._phones[room_id] = phones
             for ns in (SCREEN_NS, HOST_NS):
