@@ -23,7 +23,8 @@ class Config:
     visibility: str = "live"
     ladder_visibility: str = "after_close"
     ladder: tuple[float, ...] = (200, 400, 600, 800, 1000, 1300, 1600, 2000, 2500, 3000,
-                                 4000, 5000, 6500, 8000, 10000, 12000, 15000)
+                                 3500, 4000, 4500, 5000, 5500, 6000, 6500, 7000, 8000,
+                                 9000, 10000, 12000, 15000)
     step_seconds: float = 3.0
     grace: float = 30.0
     idle_seconds: float = 5.0

@@ -76,9 +76,9 @@ class Closer:
         height = await self.sync_chain(ballot_id)
         chain = await self.store.chain(ballot_id, height - 1)
         ballot = await self.store.ballot(ballot_id)
-        counted = await self.store.counted(ballot_id)
         record = build_record(ballot, await self.store.tally(ballot_id),
-                              [c["r"] for c in counted], await self.store.resets(ballot_id))
+                              await self.store.receipts(ballot_id),
+                              await self.store.resets(ballot_id))
         manifest = await self.store.manifest(ballot_id) or ""
         record["manifest_sha256"] = ledger.sha256_hex(manifest.encode())
         record["chain_at_close"] = {"height": height - 1, "hash": chain[-1]["hash"]}

@@ -43,6 +43,7 @@ class Store:
         self._chain = script(redis, "chain")
         self._result_event = script(redis, "result_event")
         self._withdraw = script(redis, "withdraw")
+        self._receipts = script(redis, "receipts")
 
     # rooms ---------------------------------------------------------------
 
@@ -183,6 +184,11 @@ class Store:
         ballots, tracker, nonce and choices."""
         entries = await self.redis.hgetall(keys.voters(ballot_id))
         return [orjson.loads(v) for k, v in entries.items() if _s(k).startswith("v:")]
+
+    async def receipts(self, ballot_id: str) -> list[str]:
+        """The receipts of the counted ballots (what the seal hashes), read in Redis."""
+        text = _s(await self._receipts(keys=[keys.voters(ballot_id)]))
+        return text.split("\n") if text else []
 
     async def ballots_by_owner(self, ballot_id: str) -> dict[str, dict[str, Any]]:
         entries = await self.redis.hgetall(keys.voters(ballot_id))

@@ -162,6 +162,9 @@ async def test_burst_of_500_voters_gives_exact_counts(live: LiveServer, host: Ho
     sealed = await host.close(ballot["id"])
     assert sealed["record"]["counts"] == [125, 125, 125, 125]
     assert sealed["record"]["receipts"] == 500
+    mine = "\n".join(sorted(a["data"]["receipt"] for a in acks))
+    assert sealed["record"]["receipts_sha256"] == hashlib.sha256(mine.encode()).hexdigest(), \
+        "the seal covers exactly the receipts the phones were given"
 
     async def every_phone_has_the_result() -> bool:
         return all(closed for closed in told)
