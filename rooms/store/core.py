@@ -1,37 +1,32 @@
-"""The one module that talks to Redis: rooms, ballots, votes and results."""
+"""`Store`, the one object that talks to Redis: rooms, ballots, votes and results
+here, ledgers and gates in its bases."""
 
 from __future__ import annotations
 
 import json
-from importlib import resources
+import time
 from typing import Any
 
 import orjson
 from redis.asyncio import Redis
-from redis.commands.core import AsyncScript
 
 from rooms import keys
 from rooms.errors import BallotNotFound, RoomNotFound, refusal
 from rooms.model import Ballot, Cast, Kind, Room, State, Tally, Visibility
+from rooms.store.base import _s, lua, script
 from rooms.store.batch import ScriptBatcher
+from rooms.store.gates import GatesStore
+from rooms.store.ledger import LedgerStore
 
-PRESENCE_FRESH_MS = 5000
 VOTE_ARGS = 10  # arguments of one vote in vote.lua
+ROOM_CACHE_S = 30.0
+ROOM_CACHE_SIZE = 10_000
 
 
-def lua(name: str) -> str:
-    return resources.files("rooms").joinpath("lua", f"{name}.lua").read_text()
+class Store(LedgerStore, GatesStore):
+    """Rooms, ballots, votes, deadlines and results; ledgers and gates come from
+    the two bases (rooms/store/ledger.py, rooms/store/gates.py)."""
 
-
-def script(redis: Redis, name: str) -> AsyncScript:
-    return redis.register_script(lua(name))
-
-
-def _s(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-class Store:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self._votes = ScriptBatcher(redis, lua("vote"), VOTE_ARGS)
@@ -44,6 +39,8 @@ class Store:
         self._result_event = script(redis, "result_event")
         self._withdraw = script(redis, "withdraw")
         self._receipts = script(redis, "receipts")
+        self._rooms: dict[str, tuple[float, tuple[Room, str]]] = {}
+        self._codes: dict[str, tuple[float, str]] = {}
 
     # rooms ---------------------------------------------------------------
 
@@ -57,17 +54,31 @@ class Store:
         })
 
     async def room(self, room_id: str) -> tuple[Room, str]:
+        """A room never changes once created: each worker keeps what it read for
+        ROOM_CACHE_S (10,000 phones joining read it 10,000 times)."""
+        cached = self._rooms.get(room_id)
+        if cached is not None and time.monotonic() - cached[0] < ROOM_CACHE_S:
+            return cached[1]
         raw = await self.redis.hgetall(keys.room(room_id))
         if not raw:
             raise RoomNotFound(room_id)
         f = {_s(k): _s(v) for k, v in raw.items()}
         room = Room(room_id, f["code"], f["title"], f["lang"], int(f["created_at"]))
+        if len(self._rooms) >= ROOM_CACHE_SIZE:
+            self._rooms.clear()
+        self._rooms[room_id] = (time.monotonic(), (room, f["host"]))
         return room, f["host"]
 
     async def room_by_code(self, code: str) -> str:
+        cached = self._codes.get(code)
+        if cached is not None and time.monotonic() - cached[0] < ROOM_CACHE_S:
+            return cached[1]
         room_id = await self.redis.get(keys.code(code))
         if room_id is None:
             raise RoomNotFound(code)
+        if len(self._codes) >= ROOM_CACHE_SIZE:
+            self._codes.clear()
+        self._codes[code] = (time.monotonic(), _s(room_id))
         return _s(room_id)
 
     # ballots -------------------------------------------------------------
@@ -149,6 +160,20 @@ class Store:
         return Cast(ballot_id, int(reply[1]), _s(reply[2]), _s(reply[3]), applied,
                     _s(reply[5]))
 
+    async def my_votes(self, ballot_ids: list[str], identity: str
+                       ) -> list[dict[str, Any] | None]:
+        """`my_vote` for several ballots in two round trips."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for ballot_id in ballot_ids:
+                pipe.hget(keys.voters(ballot_id), f"i:{identity}")
+            owners = await pipe.execute()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for ballot_id, owner in zip(ballot_ids, owners):
+                pipe.hget(keys.voters(ballot_id), f"v:{_s(owner)}" if owner else "v:")
+            entries = await pipe.execute()
+        return [None if owner is None or raw is None else _mine(orjson.loads(raw))
+                for owner, raw in zip(owners, entries)]
+
     async def my_vote(self, ballot_id: str, identity: str) -> dict[str, Any] | None:
         owner = await self.redis.hget(keys.voters(ballot_id), f"i:{identity}")
         if owner is None:
@@ -156,9 +181,7 @@ class Store:
         raw = await self.redis.hget(keys.voters(ballot_id), f"v:{_s(owner)}")
         if raw is None:
             return None
-        entry = orjson.loads(raw)
-        return {"choices": sorted(int(c) for c in entry.get("c") or []), "receipt": entry["r"],
-                "tracker": entry.get("t"), "mode": entry.get("m", "live")}
+        return _mine(orjson.loads(raw))
 
     async def tally(self, ballot_id: str) -> Tally:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -210,64 +233,6 @@ class Store:
         _check(reply, ballot_id)
         return _s(reply[1])
 
-    # ledger ------------------------------------------------------------------
-
-    async def manifest(self, ballot_id: str) -> str | None:
-        raw = await self.redis.get(keys.manifest(ballot_id))
-        return None if raw is None else _s(raw)
-
-    # A ledger is a ballot's (the default) or, with room=True, a room's: the room
-    # ledger holds admissions, check-ins, departures and proxies.
-
-    async def log_since(self, ledger_id: str, start: int, room: bool = False) -> list[str]:
-        log_key = keys.ledger(ledger_id, room)[0]
-        return [_s(e) for e in await self.redis.lrange(log_key, start, -1)]
-
-    async def log_room_event(self, room_id: str, event: dict[str, Any]) -> None:
-        await self.redis.rpush(keys.ledger(room_id, True)[0], json.dumps(event, sort_keys=True))
-
-    async def log_result(self, ballot_id: str, event: str) -> bool:
-        reply = await self._result_event(keys=[keys.ballot(ballot_id), keys.log(ballot_id)],
-                                         args=[event])
-        return bool(reply)
-
-    async def chain(self, ledger_id: str, start: int = 0,
-                    room: bool = False) -> list[dict[str, Any]]:
-        chain_key = keys.ledger(ledger_id, room)[1]
-        return [orjson.loads(e) for e in await self.redis.lrange(chain_key, start, -1)]
-
-    async def chain_tip(self, ledger_id: str, room: bool = False) -> tuple[int, str | None]:
-        chain_key = keys.ledger(ledger_id, room)[1]
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.llen(chain_key)
-            pipe.lindex(chain_key, -1)
-            length, last = await pipe.execute()
-        return int(length), None if last is None else str(orjson.loads(last)["hash"])
-
-    async def log_lengths(self, ballot_ids: list[str]) -> dict[str, tuple[int, int]]:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for ballot_id in ballot_ids:
-                pipe.llen(keys.log(ballot_id))
-                pipe.llen(keys.chain(ballot_id))
-            rows = await pipe.execute()
-        return {b: (int(rows[2 * i]), int(rows[2 * i + 1])) for i, b in enumerate(ballot_ids)}
-
-    async def extend_chain(self, ledger_id: str, at: int, links: list[dict[str, Any]],
-                           room: bool = False) -> bool:
-        reply = await self._chain(keys=[keys.ledger(ledger_id, room)[1]],
-                                  args=[at] + [orjson.dumps(link, option=orjson.OPT_SORT_KEYS) for link in links])
-        return int(reply) >= 0
-
-    async def save_bundle(self, ballot_id: str, signed: str) -> bool:
-        return bool(await self.redis.set(keys.bundle(ballot_id), signed, nx=True))
-
-    async def has_bundle(self, ballot_id: str) -> bool:
-        return bool(await self.redis.exists(keys.bundle(ballot_id)))
-
-    async def bundle(self, ballot_id: str) -> str | None:
-        raw = await self.redis.get(keys.bundle(ballot_id))
-        return None if raw is None else _s(raw)
-
     # deadlines and results -------------------------------------------------
 
     async def add_deadline(self, ballot_id: str, closes_at: int) -> None:
@@ -293,72 +258,10 @@ class Store:
         raw = await self.redis.get(keys.result(ballot_id))
         return None if raw is None else dict(orjson.loads(raw))
 
-    # gates -------------------------------------------------------------------
-
-    async def gates(self, room_id: str) -> str | None:
-        raw = await self.redis.hget(keys.room(room_id), "gates")
-        return None if raw is None else _s(raw)
-
-    async def save_gates(self, room_id: str, dumped: str) -> None:
-        await self.redis.hset(keys.room(room_id), "gates", dumped)
-
-    async def count(self, room_id: str, kind: str, who: str, window_s: int,
-                    bump: bool = True) -> int:
-        """Attempts of `kind` by `who` in the current window (after adding one)."""
-        key = keys.gate_counter(room_id, kind, who)
-        if not bump:
-            return int(await self.redis.get(key) or 0)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window_s, nx=True)
-            n, _ = await pipe.execute()
-        return int(n)
-
-    async def first_within(self, room_id: str, kind: str, who: str, seconds: int) -> bool:
-        key = keys.gate_counter(room_id, kind, who)
-        return bool(await self.redis.set(key, 1, nx=True, ex=seconds))
-
-    async def save_otp(self, room_id: str, phone_hash: str, code_hash: str, ttl_s: int) -> None:
-        key = keys.otp(room_id, phone_hash)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(key)
-            pipe.hset(key, mapping={"code": code_hash, "tries": 0})
-            pipe.expire(key, ttl_s)
-            await pipe.execute()
-
-    async def use_otp(self, room_id: str, phone_hash: str, code_hash: str, tries: int,
-                      ttl_s: int) -> str:
-        reply = await self._otp(keys=[keys.otp(room_id, phone_hash),
-                                      keys.otp_used(room_id, phone_hash)],
-                                args=[code_hash, tries, ttl_s])
-        return _s(reply)
-
-    async def post_outbox(self, room_id: str, entry: dict[str, Any], keep: int = 200) -> None:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.lpush(keys.outbox(room_id), json.dumps(entry, ensure_ascii=False))
-            pipe.ltrim(keys.outbox(room_id), 0, keep - 1)
-            pipe.expire(keys.outbox(room_id), 86400)
-            await pipe.execute()
-
-    async def outbox(self, room_id: str) -> list[dict[str, Any]]:
-        return [orjson.loads(e) for e in await self.redis.lrange(keys.outbox(room_id), 0, -1)]
-
-    # presence ----------------------------------------------------------------
-
-    async def report_phones(self, worker: str, counts: dict[str, int], now_ms: int) -> None:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for room_id, n in counts.items():
-                pipe.hset(keys.room_phones(room_id), worker, f"{n}:{now_ms}")
-                pipe.pexpire(keys.room_phones(room_id), PRESENCE_FRESH_MS * 4)
-            await pipe.execute()
-
-    async def phones(self, room_id: str, now_ms: int) -> int:
-        total = 0
-        for value in (await self.redis.hgetall(keys.room_phones(room_id))).values():
-            n, _, at = _s(value).partition(":")
-            if now_ms - int(at) <= PRESENCE_FRESH_MS:
-                total += int(n)
-        return total
+def _mine(entry: dict[str, Any]) -> dict[str, Any]:
+    """What a voter is shown of their own counted ballot."""
+    return {"choices": sorted(int(c) for c in entry.get("c") or []), "receipt": entry["r"],
+            "tracker": entry.get("t"), "mode": entry.get("m", "live")}
 
 
 def _check(reply: list[Any], ballot_id: str) -> None:

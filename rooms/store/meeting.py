@@ -8,7 +8,7 @@ from typing import Any, cast
 from redis.asyncio import Redis
 
 from rooms import keys
-from rooms.store.core import _s, script
+from rooms.store.base import _s, script
 
 
 class MeetingStore:
