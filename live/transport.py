@@ -202,7 +202,6 @@ class LeanWebSocket(WebSocket):  # type: ignore[misc]
         finally:
             await self.close()
 
-
     async def _event(self, socket: Any, text: str) -> bool:
         """Handle one Socket.IO EVENT packet `text` if it is ours; False if not."""
         assert self.events is not None
@@ -265,8 +264,15 @@ class LeanRedisManager(socketio.AsyncRedisManager, LeanManager):  # type: ignore
     """Cross-worker events through Redis; the local part of each is `LeanManager`'s."""
 
 
-def install(sio: socketio.AsyncServer) -> None:
-    """Use `LeanWebSocket` and `FastEvents` for this server's WebSocket connections."""
+def install(sio: socketio.AsyncServer) -> bool:
+    """Use `LeanWebSocket` and `FastEvents` for this server's WebSocket connections.
+    With an Engine.IO this module does not know, keep the stock driver (slower,
+    but correct) and say so."""
+    drivers = getattr(sio.eio, "_async", None)
+    if not isinstance(drivers, dict) or drivers.get("websocket") is not WebSocket:
+        log.warning("unexpected python-engineio internals: using its own WebSocket loops")
+        return False
     driver = type("LeanWebSocketFor", (LeanWebSocket,),
                   {"events": FastEvents(sio), "sweeper": Sweeper()})
-    sio.eio._async = {**sio.eio._async, "websocket": driver}
+    sio.eio._async = {**drivers, "websocket": driver}
+    return True
