@@ -26,12 +26,19 @@ ACTIVITIES = (
     ("tally pump: ledger chain + disk copy", ("Hub.keep_ledger",)),
     ("tally pump: emit tallies", ("TallyPump._emit",)),
     ("tally pump: the rest", ("TallyPump",)),
-    ("Socket.IO event dispatch", ("AsyncServer._handle_event_internal",
-                                  "AsyncServer._handle_eio_message")),
     ("keepalive pings (uvicorn + Engine.IO)", ("send_keepalive_ping", "_send_ping")),
-    ("sending frames (Engine.IO writer task)", ("_websocket_handler.<locals>.writer",)),
+    # Engine.IO's writer task (stock), or LiveVote's (live/transport.py) and its acks
+    # written straight from the reader.
+    ("sending frames (writer task, acks)", ("_websocket_handler.<locals>.writer",
+                                            "LeanWebSocket._write",
+                                            "WebSocket.send (engineio")),
+    ("Socket.IO event dispatch", ("AsyncServer._handle_event_internal",
+                                  "AsyncServer._handle_eio_message",
+                                  "LeanWebSocket._event")),
     ("new connections and frame reading", ("HttpToolsProtocol", "WebSocketsSansIOProtocol",
-                                           "AsyncSocket._websocket_handler")),
+                                           "AsyncSocket._websocket_handler",
+                                           "LeanWebSocket._read")),
+    ("vote batches: Redis round trips", ("ScriptBatcher",)),
     ("Redis replies, timers, other callbacks", ("",)),
 )
 
