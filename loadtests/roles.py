@@ -23,7 +23,11 @@ class HostError(RuntimeError):
 class LiveHost:
     def __init__(self, base_url: str) -> None:
         self.base = base_url
-        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
+        # Idle connections are dropped after 2 s, before uvicorn's 5 s keep-alive
+        # closes them from its side: reusing one the server is closing fails the
+        # call with "Server disconnected" (seen between the ladder and its close).
+        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60),
+                                          connector=aiohttp.TCPConnector(keepalive_timeout=2))
         self.room: dict[str, Any] = {}
         self.key = ""
 
