@@ -89,11 +89,11 @@ class VoterNamespace(AckedNamespace):
 
     async def _admit(self, session: dict[str, Any], proofs: dict[str, Any]) -> dict[str, Any]:
         rooms = self.hub.rooms
+        gates = await rooms.admission.gates(session["room"])
         passed, phone = await rooms.admission.admit(
             session["room"], session["voter"], set(session["passed"]), proofs,
-            session["address"], now_ms())
+            session["address"], now_ms(), gates)
         session.update(passed=sorted(passed), phone=phone or session["phone"])
-        gates = await rooms.admission.gates(session["room"])
         token = rooms.admission.seal(session["room"], session["voter"], passed,
                                      session["phone"], gates, now_ms())
         needs = [g for g in gates.required() if g not in passed]

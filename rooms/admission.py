@@ -56,10 +56,12 @@ class Admission:
         qrtoken.check(self._secret, room_id, token, now_s)
 
     async def admit(self, room_id: str, voter: str, passed: set[str], proofs: Any,
-                    address: str, now_ms: int) -> tuple[set[str], str]:
-        """Check every proof given; returns (gates passed, verified phone hash or "")."""
+                    address: str, now_ms: int, gates: Gates | None = None
+                    ) -> tuple[set[str], str]:
+        """Check every proof given against the room's gates (read unless given);
+        returns (gates passed, verified phone hash or "")."""
         body = payloads.as_dict(proofs)
-        gates = await self.gates(room_id)
+        gates = gates or await self.gates(room_id)
         passed = set(passed)
         verified_phone = ""
         if gates.qr and ("qr" in body or "staff_code" in body):

@@ -13,7 +13,7 @@ from rooms import ledger, payloads, tokens
 from rooms.admission import OTP_GAP_S, Admission
 from rooms.errors import BallotNotFound, MeetingError, NotHost, RoomNotFound
 from rooms.gates import Gates, read_pass
-from rooms.model import Ballot, Cast, Room, State, Tally
+from rooms.model import Ballot, Cast, Room, State, Tally, Visibility
 from rooms.bundle import Signer
 from rooms.closing import Closed, Closer
 from rooms.entropy import POOL
@@ -214,19 +214,16 @@ class Rooms:
         views = []
         ballots = await self.store.ballots(room_id)
         mine = await self.store.my_votes([b.id for b in ballots], f"d:{voter}")
+        shown = [b.id for b in ballots if b.state is State.CLOSED
+                 and b.visibility is not Visibility.NEVER]
+        results = dict(zip(shown, await self.store.results(shown)))
         for ballot, my_vote in zip(ballots, mine):
             view = ballot.public()
             view["my_vote"] = my_vote
             if ballot.state is State.CLOSED:
-                view["result"] = await self.result_for_voters(ballot)
+                view["result"] = results.get(ballot.id)
             views.append(view)
         return views
-
-    async def result_for_voters(self, ballot: Ballot) -> dict[str, Any] | None:
-        if ballot.visibility.value == "never":
-            return None
-        stored = await self.store.result(ballot.id)
-        return stored
 
     async def tally(self, ballot_id: str) -> Tally:
         return await self.store.tally(ballot_id)

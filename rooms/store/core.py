@@ -258,6 +258,15 @@ class Store(LedgerStore, GatesStore):
         raw = await self.redis.get(keys.result(ballot_id))
         return None if raw is None else dict(orjson.loads(raw))
 
+    async def results(self, ballot_ids: list[str]) -> list[dict[str, Any] | None]:
+        """`result` for several ballots in one round trip."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for ballot_id in ballot_ids:
+                pipe.get(keys.result(ballot_id))
+            rows = await pipe.execute()
+        return [None if raw is None else dict(orjson.loads(raw)) for raw in rows]
+
+
 def _mine(entry: dict[str, Any]) -> dict[str, Any]:
     """What a voter is shown of their own counted ballot."""
     return {"choices": sorted(int(c) for c in entry.get("c") or []), "receipt": entry["r"],
