@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -63,3 +64,34 @@ async def test_store_refuses_with_named_errors(rooms: Rooms) -> None:
     with pytest.raises(BallotClosed):
         await cast(rooms, ballot.id, "v3", "k1", (0,))
     assert (await rooms.tally(ballot.id)).counts == (1, 0)
+
+
+async def test_votes_arriving_together_each_get_their_own_answer(rooms: Rooms) -> None:
+    """Votes that reach a worker together go to Redis together: one refused vote
+    must not spoil the others, and each caller hears about its own vote."""
+    room, _ = await rooms.create_room({"title": "t"}, 0)
+    ballot = await rooms.add_ballot(room, {"question": "q", "options": ["a", "b", "c"]})
+    await rooms.open(ballot)
+
+    async def attempt(coro: Any) -> Any:
+        try:
+            return await coro
+        except (AlreadyVoted, InvalidOption) as refused:
+            return refused.code
+
+    first = [attempt(cast(rooms, ballot.id, f"v{i}", "k", (i % 3,))) for i in range(200)]
+    bad = [attempt(cast(rooms, ballot.id, f"w{i}", "k", (7,))) for i in range(40)]
+    answers = await asyncio.gather(*first, *bad)
+    again = await asyncio.gather(
+        *[attempt(cast(rooms, ballot.id, f"v{i}", "k", (i % 3,))) for i in range(30)],
+        *[attempt(cast(rooms, ballot.id, f"v{i}", "other", (0,))) for i in range(30, 60)])
+
+    applied, refused = answers[:200], answers[200:]
+    assert all(getattr(a, "status", None) == "new" for a in applied)
+    assert sorted(a.seq for a in applied) == list(range(2, 202))
+    assert [a.receipt for a in applied] == [f"R-v{i}k" for i in range(200)]
+    assert refused == ["invalid_option"] * 40
+    assert [getattr(a, "status", a) for a in again] == ["repeat"] * 30 + ["already_voted"] * 30
+    tally = await rooms.tally(ballot.id)
+    assert tally.counts == (67, 67, 66) and tally.voters == 200
+    assert sorted(await rooms.store.receipts(ballot.id)) == sorted(f"R-v{i}k" for i in range(200))
