@@ -100,17 +100,19 @@ class Run:
 
     async def hold(self) -> None:
         before = self.t.server.rss_kb()
-        self.cpu.start(time.monotonic())
-        got = await self.connect(self.cfg.voters)
-        cpu = self.cpu.stop(time.monotonic())
+        async with profile(self.cfg, self.t, "connect", self.out):
+            self.cpu.start(time.monotonic())
+            got = await self.connect(self.cfg.voters)
+            cpu = self.cpu.stop(time.monotonic())
         self.phones = [(w, i) for w, c in enumerate(got["per_worker"]) for i in range(c)]
         if not self.phones:
             raise RuntimeError(f"no phone could connect: {got['errors']}")
         await asyncio.sleep(3.0)  # presence reports and buffers settle
         after = self.t.server.rss_kb()
-        self.cpu.start(time.monotonic())
-        await asyncio.sleep(self.cfg.idle_seconds)
-        idle = self.cpu.stop(time.monotonic())
+        async with profile(self.cfg, self.t, "idle", self.out):
+            self.cpu.start(time.monotonic())
+            await asyncio.sleep(self.cfg.idle_seconds)
+            idle = self.cpu.stop(time.monotonic())
         self.idle = idle["server"]
         got.update(rss_before_kb=before, rss_after_kb=after, cpu=cpu, idle_cpu=idle,
                    kb_per_phone=(after - before) / got["connected"],
@@ -267,8 +269,7 @@ class Run:
             if isinstance(self.host, LiveHost):
                 await self.presenter.watch("127.0.0.1", self.t.port, self.host.room["id"],
                                            self.host.key)
-            async with profile(self.cfg, self.t, "connect", self.out):
-                await self.hold()
+            await self.hold()
             if self.live:
                 await self.trickle()
             async with profile(self.cfg, self.t, "burst-ladder", self.out):
