@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         finally:
             await asyncio.wait_for(relay.close(), SHUTDOWN_STEP_S)
             await asyncio.wait_for(pump.stop(), SHUTDOWN_STEP_S)
+            await hub.settle(SHUTDOWN_STEP_S)
             await asyncio.wait_for(redis.aclose(), SHUTDOWN_STEP_S)
 
     routes = build_routes(hub) + [

@@ -137,10 +137,7 @@ def build_routes(hub: Hub) -> list[Route]:
     @answered
     async def signed_bundle(request: Request) -> Response:
         ballot = await public_ballot(request)
-        raw = await hub.rooms.store.bundle(ballot.id)
-        if raw is None and await hub.rooms.store.result(ballot.id) is not None:
-            await hub.rooms.finish(ballot.id)  # sealed, but its worker did not sign yet
-            raw = await hub.rooms.store.bundle(ballot.id)
+        raw = await hub.signed(ballot.id)
         if raw is None:
             raise ResultNotReady(ballot.id)
         return Response(raw.encode(), media_type="application/json", headers={
@@ -149,7 +146,7 @@ def build_routes(hub: Hub) -> list[Route]:
     @answered
     async def trackers(request: Request) -> Response:
         ballot = await public_ballot(request)
-        if await hub.rooms.store.bundle(ballot.id) is None:
+        if await hub.signed(ballot.id) is None:
             raise ResultNotReady(ballot.id)
         counted = await hub.rooms.store.counted(ballot.id)
         return json_response({"ok": True, "data": {

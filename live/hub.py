@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 import uuid
 from collections import Counter
@@ -16,6 +18,7 @@ from rooms.model import Ballot, State, Visibility
 from rooms.closing import Closed
 from rooms.service import Rooms
 
+log = logging.getLogger("livevote.hub")
 VOTER_NS = "/voter"
 SCREEN_NS = "/screen"
 HOST_NS = "/host"
@@ -47,6 +50,7 @@ class Hub:
     sms: Any = None
     _witnessed: dict[str, tuple[int, float]] = field(default_factory=dict)
     _mirrored: dict[str, int] = field(default_factory=dict)  # chain heights copied to disk
+    _finishing: dict[str, "asyncio.Task[None]"] = field(default_factory=dict)
 
     def links(self, room_id: str, code: str) -> dict[str, str]:
         base = self.settings.base_url
@@ -105,6 +109,42 @@ class Hub:
         """The signed bundle, then the final chain head to disk and the witnesses."""
         await self.rooms.finish(ballot_id)
         await self.keep_ledger(ballot_id, final=True)
+
+    def after_close_soon(self, ballot_id: str) -> "asyncio.Task[None]":
+        """`after_close` in the background, once per ballot at a time. Signing a
+        big ballot takes seconds; neither the host's answer nor the host's
+        connection (whose events are handled in order) should wait for it."""
+        task = self._finishing.get(ballot_id)
+        if task is None or task.done():
+            task = asyncio.create_task(self.after_close(ballot_id))
+            self._finishing[ballot_id] = task
+            task.add_done_callback(lambda t: self._finished(ballot_id, t))
+        return task
+
+    def _finished(self, ballot_id: str, task: "asyncio.Task[None]") -> None:
+        if self._finishing.get(ballot_id) is task:
+            del self._finishing[ballot_id]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("signing ballot %s failed; the next bundle request retries",
+                      ballot_id, exc_info=task.exception())
+
+    async def settle(self, timeout_s: float) -> None:
+        """On shutdown: let bundles being signed finish (up to timeout_s)."""
+        pending = [t for t in self._finishing.values() if not t.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout_s)
+
+    async def signed(self, ballot_id: str) -> str | None:
+        """The signed bundle of a closed ballot, waiting for its signing if it is
+        under way here, or signing it now if its worker never did."""
+        task = self._finishing.get(ballot_id)
+        if task is not None:
+            await asyncio.shield(task)
+        raw = await self.rooms.store.bundle(ballot_id)
+        if raw is None and await self.rooms.store.result(ballot_id) is not None:
+            await self.rooms.finish(ballot_id)
+            raw = await self.rooms.store.bundle(ballot_id)
+        return raw
 
     def voter_sees_tally(self, ballot: Ballot, voted: bool) -> bool:
         if ballot.visibility is Visibility.LIVE:

@@ -37,7 +37,6 @@ class TallyPump:
         self._phones_at: dict[str, int] = {}
         self._ballots: dict[str, Ballot] = {}
         self._tasks: list[asyncio.Task[None]] = []
-        self._closing: set[asyncio.Task[None]] = set()
         self._presence_at = 0
 
     def start(self) -> None:
@@ -45,9 +44,9 @@ class TallyPump:
                        asyncio.create_task(self._ledgers(), name="ledger-upkeep")]
 
     async def stop(self) -> None:
-        for task in self._tasks + list(self._closing):
+        for task in self._tasks:
             task.cancel()
-        for task in self._tasks + list(self._closing):
+        for task in self._tasks:
             try:
                 await task
             except asyncio.CancelledError:
@@ -88,10 +87,7 @@ class TallyPump:
         self._collector.tick()
         for closed in await self._close_due():
             await self.hub.ballot_closed(closed)
-            # The bundle is signed beside the ticks, not in one.
-            task = asyncio.create_task(self.hub.after_close(closed.sealed["record"]["ballot"]))
-            self._closing.add(task)
-            task.add_done_callback(self._closed_done)
+            self.hub.after_close_soon(closed.sealed["record"]["ballot"])  # beside the ticks
         rooms = self.hub.watched_rooms()
         self._forget(set(rooms))
         for room_id in rooms:
@@ -100,11 +96,6 @@ class TallyPump:
             self._presence_at = now_ms()
             phones = {r: self.hub.phones[r] for r in rooms}
             await self.hub.rooms.store.report_phones(self.hub.worker, phones, self._presence_at)
-
-    def _closed_done(self, task: "asyncio.Task[None]") -> None:
-        self._closing.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("signing a closed ballot failed", exc_info=task.exception())
 
     def _forget(self, rooms: set[str]) -> None:
         """Drop what this worker remembers of rooms nobody here watches any more."""
