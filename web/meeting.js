@@ -4,7 +4,7 @@
 import { adoptRoomLang, errorText, initLang, onLangChange, setLang, t } from "./i18n.js";
 import { load, save } from "./keep.js";
 import { api, Conn } from "./net.js";
-import { connectionBanner } from "./ui.js";
+import { cardOf, connectionBanner, keepingFocus } from "./ui.js";
 import { itemCard } from "./meeting-item.js";
 import { signinCard } from "./meeting-signin.js";
 import { memberVoting, secretRecord } from "./meeting-vote.js";
@@ -22,7 +22,6 @@ const state = {
   pending: new Map(), changing: new Set(), errors: new Map(), selections: new Map(),
 };
 let conn = null;
-const cardOf = (id) => document.querySelector(`[data-ballot="${id}"]`);
 
 function announce(text) {
   $("announce").textContent = "";
@@ -222,15 +221,6 @@ function cardFor(item, number) {
     outcome: state.outcomes.get(item.id),
     actions,
   });
-}
-
-/** Replace nodes without losing the keyboard focus of the control under the finger. */
-function keepingFocus(replace) {
-  const active = document.activeElement;
-  const key = active?.dataset?.key;
-  const ballot = active?.closest?.("[data-ballot]")?.dataset.ballot;
-  replace();
-  if (key && ballot) cardOf(ballot)?.querySelector(`[data-key="${key}"]`)?.focus();
 }
 
 function renderAll() {

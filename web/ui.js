@@ -137,3 +137,16 @@ export function optionLabels(ballot) {
   if (ballot.kind === "yesno") return ["opt_yes", "opt_no", "opt_abstain"].map((k) => t(k));
   return ballot.options;
 }
+
+/** The card of a ballot (or agenda item) on the page. */
+export const cardOf = (id) => document.querySelector(`[data-ballot="${id}"]`);
+
+/** Replace nodes without losing the keyboard focus of the control under the finger. */
+export function keepingFocus(replace) {
+  const active = document.activeElement;
+  const key = active?.dataset?.key;
+  const ballot = active?.closest?.("[data-ballot]")?.dataset.ballot;
+  const result = replace();
+  if (key) (ballot ? cardOf(ballot) : document)?.querySelector(`[data-key="${key}"]`)?.focus();
+  return result;
+}

@@ -3,7 +3,7 @@
 import { adoptRoomLang, errorText, initLang, onLangChange, t } from "./i18n.js";
 import { load, save } from "./keep.js";
 import { Conn } from "./net.js";
-import { connectionBanner, noteServerTime, tickCountdowns } from "./ui.js";
+import { cardOf, connectionBanner, keepingFocus, noteServerTime, tickCountdowns } from "./ui.js";
 import { AdmissionDesk } from "./voter-admission.js";
 import { ballotCard, fillResults } from "./voter-ballot.js";
 import { votingActions } from "./voter-cast.js";
@@ -26,7 +26,6 @@ let conn = null;
 const desk = new AdmissionDesk({
   conn: () => conn, container: $("gates"), onLockChange: () => renderAll(),
 });
-const cardOf = (id) => document.querySelector(`[data-ballot="${id}"]`);
 
 function announce(text) {
   $("announce").textContent = "";
@@ -203,15 +202,6 @@ function cardFor(ballot) {
     locked: desk.locked,
     actions,
   });
-}
-
-/** Replace nodes without losing the keyboard focus of the control under the finger. */
-function keepingFocus(replace) {
-  const active = document.activeElement;
-  const key = active?.dataset?.key;
-  const ballot = active?.closest?.("[data-ballot]")?.dataset.ballot;
-  replace();
-  if (key) (ballot ? cardOf(ballot) : document)?.querySelector(`[data-key="${key}"]`)?.focus();
 }
 
 function renderAll() {
