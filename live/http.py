@@ -137,7 +137,8 @@ def build_routes(hub: Hub) -> list[Route]:
     @answered
     async def signed_bundle(request: Request) -> Response:
         ballot = await public_ballot(request)
-        raw = await hub.signed(ballot.id)
+        signed = await hub.ensure_signed(ballot.id)
+        raw = await hub.rooms.store.bundle(ballot.id) if signed else None
         if raw is None:
             raise ResultNotReady(ballot.id)
         return Response(raw.encode(), media_type="application/json", headers={
@@ -146,7 +147,7 @@ def build_routes(hub: Hub) -> list[Route]:
     @answered
     async def trackers(request: Request) -> Response:
         ballot = await public_ballot(request)
-        if await hub.signed(ballot.id) is None:
+        if not await hub.ensure_signed(ballot.id):
             raise ResultNotReady(ballot.id)
         counted = await hub.rooms.store.counted(ballot.id)
         return json_response({"ok": True, "data": {

@@ -134,17 +134,18 @@ class Hub:
         if pending:
             await asyncio.wait(pending, timeout=timeout_s)
 
-    async def signed(self, ballot_id: str) -> str | None:
-        """The signed bundle of a closed ballot, waiting for its signing if it is
-        under way here, or signing it now if its worker never did."""
+    async def ensure_signed(self, ballot_id: str) -> bool:
+        """Whether a closed ballot's signed bundle exists, waiting for its signing
+        if it is under way here, or signing it now if its worker never did."""
         task = self._finishing.get(ballot_id)
         if task is not None:
             await asyncio.shield(task)
-        raw = await self.rooms.store.bundle(ballot_id)
-        if raw is None and await self.rooms.store.result(ballot_id) is not None:
-            await self.rooms.finish(ballot_id)
-            raw = await self.rooms.store.bundle(ballot_id)
-        return raw
+        if await self.rooms.store.has_bundle(ballot_id):
+            return True
+        if await self.rooms.store.result(ballot_id) is None:
+            return False
+        await self.rooms.finish(ballot_id)
+        return True
 
     def voter_sees_tally(self, ballot: Ballot, voted: bool) -> bool:
         if ballot.visibility is Visibility.LIVE:
