@@ -9,6 +9,10 @@ from typing import Any, AsyncIterator
 
 import socketio
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse
@@ -18,11 +22,12 @@ from starlette.staticfiles import StaticFiles
 from live import collector, transport
 from live.codec import OrjsonCodec
 from live.host import HostNamespace
-from live.http import build_routes, http_error, internal_error
+from live.http import build_routes, http_error, internal_error, store_error
 from live.hub import Hub
 from live.meeting import MeetingNamespace
 from live.pump import TallyPump
 from live.screen import ScreenNamespace
+from live.serverinfo import require_supported_async
 from live.sms import OutboxSender, WebhookSender
 from live.signing import Signer, load_or_create
 from live.settings import Settings, from_env, server_secret
@@ -44,6 +49,18 @@ def page(name: str) -> Any:
     return endpoint
 
 
+def store_retry() -> dict[str, Any]:
+    """A pooled connection found dead (Redis restarted since it was last used) is
+    replaced and the call sent once more. Only a connection error is retried: the
+    command never reached a live server, or it died with it, and every script is
+    safe to replay (a vote batch carries each vote's client key; open, close,
+    attend and the chain check their state first). A timeout is not retried:
+    Redis may have run the command."""
+    return {"retry": Retry(ExponentialBackoff(cap=0.25, base=0.05), 1,
+                           supported_errors=(RedisConnectionError,)),
+            "retry_on_error": [RedisConnectionError]}
+
+
 def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     settings = settings or from_env()
     if not settings.redis_url:
@@ -52,7 +69,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     # socket timeout is generous because event-loop lag under load must not turn a
     # command Redis already ran into an error.
     pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=64, timeout=30,
-                                           socket_timeout=30)
+                                           socket_timeout=30, **store_retry())
     redis = Redis(connection_pool=pool)
     manager = (LeanRedisManager(settings.redis_url) if settings.cross_worker
                else LeanManager())
@@ -79,7 +96,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await redis.ping()
+        await require_supported_async(redis)
         collector.tune()
         pump.start()
         relay.start()
@@ -103,6 +120,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         Mount("/static", StaticFiles(directory=WEB), name="static"),
     ]
     web = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
-        HTTPException: http_error, Exception: internal_error})
+        HTTPException: http_error, RedisConnectionError: store_error,
+        RedisTimeoutError: store_error, Exception: internal_error})
     web.state.hub = hub
     return socketio.ASGIApp(sio, other_asgi_app=web)

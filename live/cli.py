@@ -11,10 +11,13 @@ import sys
 from pathlib import Path
 
 import uvicorn
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from live import qr, verify
-from live.embedded import EmbeddedRedis, RedisUnavailable
+from live.embedded import EmbeddedRedis, RedisUnavailable, make_private
+from live.serverinfo import UnsupportedServer, require_supported
 from live.hub import now_ms
 from live.settings import Settings, from_env, server_secret
 from rooms.service import Rooms
@@ -71,16 +74,34 @@ async def demo(settings: Settings) -> None:
     print(f"Host console:     {base}/host#room={room.id}&key={key}")
 
 
+def check_external(url: str) -> str:
+    """The server named by REDIS_URL, checked once before any worker starts."""
+    client = SyncRedis.from_url(url, socket_timeout=10)
+    try:
+        return require_supported(client)
+    finally:
+        client.close()
+
+
 def serve(settings: Settings, with_demo: bool) -> int:
     embedded = None
+    make_private(settings.data_dir)
     if not settings.redis_url:
-        embedded = EmbeddedRedis(settings.data_dir, settings.fsync)
+        embedded = EmbeddedRedis(settings.data_dir, settings.fsync, settings.redis_server)
         try:
             settings = settings.with_(redis_url=embedded.start())
         except RedisUnavailable as exc:
             print(f"live: cannot start the private Redis: {exc}", file=sys.stderr)
             return 2
+        embedded.watch()
         print(f"Private Redis with append-only persistence in {settings.data_dir.resolve()}")
+    else:
+        try:
+            name = check_external(settings.redis_url)
+        except (UnsupportedServer, RedisError) as exc:
+            print(f"live: cannot use REDIS_URL: {exc}", file=sys.stderr)
+            return 2
+        log.info("using %s at REDIS_URL", name)
     try:
         server_secret(settings)
         os.environ.update({"REDIS_URL": settings.redis_url or "",

@@ -10,11 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from live import qr
+from live import qr, transport
 from live import meeting
 from live.commands import COMMANDS
 from live.hub import Hub, now_ms
-from rooms.errors import BadPayload, LiveVoteError, NotFound, ResultNotReady
+from rooms.errors import BadPayload, LiveVoteError, NotFound, ResultNotReady, StoreUnavailable
 from rooms.model import Visibility
 from rooms.result import to_csv
 
@@ -174,11 +174,22 @@ def build_routes(hub: Hub) -> list[Route]:
 
     async def health(request: Request) -> Response:
         await hub.rooms.store.redis.ping()
-        return json_response({"ok": True, "data": {"worker": hub.worker}})
+        return json_response({"ok": True, "data": {
+            "worker": hub.worker, "transport": "lean" if transport.STATE["lean"] else "stock"}})
+
+    async def metrics(request: Request) -> Response:
+        """This worker's gauges, in the Prometheus text format."""
+        lean = 1 if transport.STATE["lean"] else 0
+        text = ("# HELP livevote_lean_transport 1 if this worker runs the lean WebSocket "
+                "loops, 0 if it fell back to python-engineio's own\n"
+                "# TYPE livevote_lean_transport gauge\n"
+                f'livevote_lean_transport{{worker="{hub.worker}"}} {lean}\n')
+        return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     ballot = "/api/rooms/{room_id}/ballots/{ballot_id}"
     return [
         Route("/healthz", health),
+        Route("/metrics", metrics),
         Route("/api/keys", keys),
         Route("/api/rooms", create_room, methods=["POST"]),
         Route("/api/join/{code}", join_lookup),
@@ -220,6 +231,12 @@ async def http_error(request: Request, exc: Exception) -> Response:
     code = {404: "not_found", 405: "method_not_allowed"}.get(status, "bad_request")
     return json_response({"ok": False, "error": {"code": code, "message": str(
         getattr(exc, "detail", "request refused"))}}, status)
+
+
+async def store_error(request: Request, exc: Exception) -> Response:
+    log.warning("request %s %s: Redis not answering (%s)", request.method, request.url.path,
+                type(exc).__name__)
+    return error_response(StoreUnavailable())
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:

@@ -27,8 +27,9 @@ def path_for(data_dir: Path, ledger_id: str, room: bool = False) -> Path:
 
 
 def _open_locked(path: Path) -> tuple[IO[bytes], int]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out = open(path, "ab+")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # 0600 whatever the umask: the data folder is private (live.embedded).
+    out = os.fdopen(os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600), "ab+")
     fcntl.flock(out, fcntl.LOCK_EX)
     size = os.fstat(out.fileno()).st_size
     known = _lines_at_size.get(path)

@@ -11,6 +11,9 @@ import asyncio
 import logging
 from typing import Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from live.hub import SCREEN_NS, VOTER_NS, HOST_NS, Hub, now_ms, room_channel, voted_channel
 from live.collector import Collector
 from rooms.errors import LiveVoteError
@@ -38,6 +41,7 @@ class TallyPump:
         self._ballots: dict[str, Ballot] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._presence_at = 0
+        self._store_down = False
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._run(), name="tally-pump"),
@@ -61,6 +65,9 @@ class TallyPump:
         while True:
             try:
                 await self.tick()
+                self._store_back()
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                self._store_lost(exc)
             except Exception:
                 log.exception("tally pump tick failed; retrying")
             due = max(due + period, loop.time())
@@ -80,8 +87,22 @@ class TallyPump:
                         if logged > chained:
                             await self.hub.keep_ledger(ballot_id)
                     await self.hub.keep_ledger(room_id, room=True)
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                self._store_lost(exc)
             except Exception:
                 log.exception("ledger upkeep failed; retrying")
+
+    def _store_lost(self, exc: Exception) -> None:
+        """One line per outage, not a traceback per tick."""
+        if not self._store_down:
+            self._store_down = True
+            log.warning("Redis is not answering (%s); ticks resume when it is back",
+                        type(exc).__name__)
+
+    def _store_back(self) -> None:
+        if self._store_down:
+            self._store_down = False
+            log.warning("Redis answers again; tally pump resumed")
 
     async def tick(self) -> None:
         self._collector.tick()

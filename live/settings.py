@@ -15,6 +15,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     redis_url: str | None = None
+    redis_server: str = ""
     data_dir: Path = Path("data")
     secret: bytes = b""
     public_url: str | None = None
@@ -70,6 +71,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         host=env.get("HOST", "127.0.0.1"),
         port=int(env.get("PORT", "8000")),
         redis_url=env.get("REDIS_URL") or None,
+        redis_server=env.get("LIVE_REDIS_SERVER", ""),
         data_dir=data_dir,
         secret=env.get("LIVE_SECRET", "").encode() or b"",
         public_url=env.get("LIVE_PUBLIC_URL") or None,

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from importlib import metadata
 from typing import Any
 
 import orjson
@@ -89,9 +90,12 @@ class FastEvents:
 
     @staticmethod
     def ack(namespace: str, ack_id: str, answer: Any) -> str:
+        """The ack packet, as python-socketio writes it: a tuple is several
+        arguments, None none."""
         prefix = "" if namespace == "/" else namespace + ","
+        args = [] if answer is None else list(answer) if isinstance(answer, tuple) else [answer]
         try:
-            body = orjson.dumps([answer])
+            body = orjson.dumps(args)
         except TypeError:  # orjson.JSONEncodeError: a handler returned something odd
             log.exception("answer of an event could not be encoded")
             body = orjson.dumps([failed(LiveVoteError("something went wrong on the server; "
@@ -177,8 +181,10 @@ class LeanWebSocket(WebSocket):  # type: ignore[misc]
                 return
             except exceptions.UnknownPacketError:
                 continue
-            except Exception:  # noqa: BLE001 - one bad packet must not end the loop
+            except Exception:  # noqa: BLE001 - as stock: a bad packet is logged, not fatal
                 log.exception("Unknown receive error")
+            if socket.closed:
+                return  # closed by this packet (a client close, a refused packet): end now
 
     async def _write(self, socket: Any) -> None:
         queue: asyncio.Queue[Any] = socket.queue
@@ -264,15 +270,52 @@ class LeanRedisManager(socketio.AsyncRedisManager, LeanManager):  # type: ignore
     """Cross-worker events through Redis; the local part of each is `LeanManager`'s."""
 
 
+# The python-engineio releases whose internals this module was written and tested
+# against (pyproject.toml pins the same range): `_async["websocket"]`, the
+# socket's `queue`, `closed`/`closing`, and `close(reason=...)` with `reason`.
+ENGINEIO_SUPPORTED = ((4, 11), (5, 0))
+
+
+def _engineio_version() -> tuple[int, ...]:
+    try:
+        text = metadata.version("python-engineio")
+        return tuple(int(p) for p in text.split(".")[:2])
+    except (metadata.PackageNotFoundError, ValueError):
+        return (0,)
+
+
+def unsupported_reason(sio: socketio.AsyncServer) -> str:
+    """Why the lean loops cannot be used with this server's Engine.IO, or ""."""
+    low, high = ENGINEIO_SUPPORTED
+    version = _engineio_version()
+    if not low <= version < high:
+        return (f"python-engineio {'.'.join(map(str, version))} is outside "
+                f"{'.'.join(map(str, low))}-{'.'.join(map(str, high))}")
+    drivers = getattr(sio.eio, "_async", None)
+    if not isinstance(drivers, dict) or drivers.get("websocket") is not WebSocket:
+        return "python-engineio's WebSocket driver is not where it was"
+    if not hasattr(getattr(sio.eio, "reason", None), "TRANSPORT_CLOSE"):
+        return "python-engineio has no disconnect reasons"
+    return ""
+
+
 def install(sio: socketio.AsyncServer) -> bool:
     """Use `LeanWebSocket` and `FastEvents` for this server's WebSocket connections.
     With an Engine.IO this module does not know, keep the stock driver (slower,
-    but correct) and say so."""
-    drivers = getattr(sio.eio, "_async", None)
-    if not isinstance(drivers, dict) or drivers.get("websocket") is not WebSocket:
-        log.warning("unexpected python-engineio internals: using its own WebSocket loops")
+    but correct), say so in one line, and report it (`lean_transport` in
+    /healthz and /metrics)."""
+    reason = unsupported_reason(sio)
+    if reason:
+        log.warning("lean transport off, using python-engineio's own loops (slower): %s",
+                    reason)
+        STATE["lean"], STATE["reason"] = False, reason
         return False
+    drivers = sio.eio._async
     driver = type("LeanWebSocketFor", (LeanWebSocket,),
                   {"events": FastEvents(sio), "sweeper": Sweeper()})
     sio.eio._async = {**drivers, "websocket": driver}
+    STATE["lean"], STATE["reason"] = True, ""
     return True
+
+
+STATE: dict[str, Any] = {"lean": False, "reason": "not installed"}

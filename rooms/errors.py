@@ -19,6 +19,16 @@ class LiveVoteError(Exception):
         return {"code": self.code, "message": self.message}
 
 
+class StoreUnavailable(LiveVoteError):
+    """Redis did not answer (restarting, or overloaded): nothing was applied unless
+    it answered, and the same request may be sent again."""
+    code = "store_unavailable"
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__("the server's store is not answering for a moment; please retry")
+
+
 class BadPayload(LiveVoteError):
     code = "bad_payload"
     status = 400

@@ -171,4 +171,5 @@ class Broadcast:
                 "viewers": len(self.viewers),
                 "video_packets": self.video.packets, "audio_packets": self.audio.packets,
                 "frames_in": video.frames_in, "frames_encoded": video.frames_encoded,
+                "keyframes": video.keyframes,
                 "skips": sum(t.skips for p in self.viewers.values() for t in p.tracks)}

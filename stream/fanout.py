@@ -135,6 +135,7 @@ class VideoPump(Pump):
         self._last_keyframe = float("-inf")
         self.frames_in = 0
         self.frames_encoded = 0
+        self.keyframes = 0
 
     def feed(self, source: MediaStreamTrack) -> None:
         super().feed(source)
@@ -163,6 +164,7 @@ class VideoPump(Pump):
                 for packet in packets:
                     if packet.is_keyframe:
                         self._last_keyframe = self.clock()
+                        self.keyframes += 1
                     self.fanout.broadcast(packet, packet.is_keyframe)
         except Exception:
             log.exception("video encoder failed; audio goes on")

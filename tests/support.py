@@ -17,7 +17,8 @@ import httpx
 import redis
 import socketio
 
-from live.embedded import redis_binary
+from live.embedded import server_binary
+from live.settings import from_env
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMBER_GRACE_MS = 1500  # reconnect grace of online members on test servers
@@ -30,17 +31,30 @@ def free_port() -> int:
 
 
 class RedisProcess:
-    """A throwaway redis-server on a free loopback port."""
+    """A throwaway server on a free loopback port: the binary `live serve` embeds,
+    or the one LIVE_REDIS_SERVER names. `durable` keeps an fsynced append-only
+    file, so `kill` and `start` again lose nothing that was acked."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, durable: bool = False) -> None:
         self.port = free_port()
+        self.workdir = workdir
+        self.durable = durable
         workdir.mkdir(parents=True, exist_ok=True)
+        self.start()
+
+    def start(self) -> None:
+        persistence = (["--appendonly", "yes", "--appendfsync", "always"] if self.durable
+                       else ["--appendonly", "no"])
         self.proc = subprocess.Popen(
-            [redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", str(workdir), "--save", "", "--appendonly", "no",
-             "--maxclients", "4000"],
+            [server_binary(from_env().redis_server), "--port", str(self.port),
+             "--bind", "127.0.0.1", "--dir", str(self.workdir), "--save", "",
+             "--maxclients", "4000", *persistence],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(lambda: _redis_up(self.port), "redis-server")
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(10)
 
     @property
     def url(self) -> str:

@@ -7,7 +7,7 @@ import { newClientKey, sleep } from "./net.js";
 
 const MAX_TRIES = 5;
 // Worth another try with the same key: the vote may or may not have landed.
-const RETRYABLE = new Set(["timeout", "offline", "not_joined", "internal"]);
+const RETRYABLE = new Set(["timeout", "offline", "not_joined", "internal", "store_unavailable"]);
 // Drop the device's in-flight record: the server refused this vote for good.
 const FINAL = new Set(["ballot_closed", "item_not_found", "ballot_not_found"]);
 

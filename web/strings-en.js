@@ -263,6 +263,7 @@ export const EN = {
     invalid_option: "That choice is not valid.",
     rate_limited: "Too many requests. Please wait a moment and retry.",
     internal: "The server had a problem. Please try again.",
+    store_unavailable: "The server is not answering for a moment. Sending again shortly.",
     timeout: "The server did not answer.",
     offline: "Please check your internet connection.",
     network: "Cannot reach the server.",

@@ -268,6 +268,7 @@ export const KO = {
     invalid_option: "선택이 올바르지 않습니다.",
     rate_limited: "요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.",
     internal: "서버에 문제가 생겼습니다. 다시 시도해 주세요.",
+    store_unavailable: "서버가 잠시 응답하지 않습니다. 곧 다시 보냅니다.",
     timeout: "서버가 응답하지 않습니다.",
     offline: "인터넷 연결을 확인해 주세요.",
     network: "서버에 연결할 수 없습니다.",

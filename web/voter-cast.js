@@ -5,7 +5,7 @@ import { expectedTracker, keepVote, newNonce } from "./voter-trust.js";
 
 const MAX_TRIES = 5;
 // Worth another try with the same key: the vote may or may not have landed.
-const RETRYABLE = new Set(["timeout", "offline", "not_joined", "internal"]);
+const RETRYABLE = new Set(["timeout", "offline", "not_joined", "internal", "store_unavailable"]);
 // The server knows better than this page: fetch its view of my vote and the ballot.
 const RELIST = new Set(["already_voted", "ballot_closed", "ballot_not_open"]);
 const READMIT = new Set(["pass_required", "pass_invalid"]);

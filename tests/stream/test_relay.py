@@ -181,3 +181,26 @@ async def test_close_ends_everything_and_refuses_new_offers() -> None:
     for pc in (late_pc, pub):
         await pc.close()
     await viewer.close()
+
+
+async def test_a_pli_from_a_viewer_yields_a_keyframe(relay: Relay) -> None:
+    """The viewer's RTCP PLI reaches the shared encoder through the sender hook
+    that stream/tracks.py installs (aiortc's `_send_keyframe`, pinned <1.17)."""
+    pub = await start_publisher(relay)
+    viewer, _ = await join(relay)
+    await until(lambda: receiving([viewer], video=30), what="the viewer's frames")
+    before = relay.stats(ROOM)
+    assert before is not None
+    receiver = next(t.receiver for t in viewer.pc.getTransceivers() if t.kind == "video")
+    sources = receiver.getSynchronizationSources()
+    assert sources, "the viewer knows the relay's video SSRC"
+    await receiver._send_rtcp_pli(sources[0].source)  # what a real viewer sends on loss
+
+    def keyframes() -> int:
+        stats = relay.stats(ROOM)
+        return int(stats["keyframes"]) if stats else 0  # type: ignore[call-overload]
+    # The periodic keyframe is 60 s away: a new one now answers the PLI.
+    await until(lambda: keyframes() > int(before["keyframes"]),  # type: ignore[call-overload]
+                timeout=10, what="a keyframe after the PLI")
+    await viewer.close()
+    await pub.close()
