@@ -43,7 +43,10 @@ async def ballot_create(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
 async def ballot_open(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
     seconds = payloads.integer(body, "countdown", 0, payloads.MAX_COUNTDOWN_S, default=0)
-    opened = await hub.rooms.open(ballot, seconds)
+    if ballot.rule:  # an agenda item: needs the record date, commits to the roster
+        opened = await hub.meetings.open_item(room, ballot, seconds)
+    else:
+        opened = await hub.rooms.open(ballot, seconds)
     await hub.ballot_changed(opened)
     return opened.public()
 

@@ -41,6 +41,7 @@ def verify(doc: dict[str, Any], key: str | None = None,
     check_manifest(bundle, events, problems)
     check_record(bundle, events, problems)
     check_ballots(bundle, events, problems)
+    check_roster(bundle, events, problems)
     check_counts(bundle, problems)
     for height, head in witnesses or []:
         check_witness(bundle["chain"], height, head, problems)
@@ -187,6 +188,25 @@ def check_ballots(bundle: dict[str, Any], events: list[dict[str, Any]],
     for i, tracker in sorted(missing):
         problems.append(f"chain[{i}]: tracker {tracker[:12]}… was cast but is missing "
                         "from the published ballots; a ballot was dropped")
+
+
+def check_roster(bundle: dict[str, Any], events: list[dict[str, Any]],
+                 problems: list[str]) -> None:
+    """An agenda item's manifest commits to its roster (each member's pseudonym
+    for the item): every withdrawal, and every named ballot, must name one of
+    them. A withdrawal by anyone else (another room's member, say) is a finding."""
+    manifest = json.loads(bundle["manifest"])
+    if "roster" not in manifest:
+        return
+    roster = set(manifest["roster"])
+    for i, event in enumerate(events):
+        kind = event.get("type")
+        if kind == "withdraw" and event.get("member") not in roster:
+            problems.append(f"chain[{i}]: a withdrawal by {event.get('member')!r}, who is not "
+                            "on the roster committed in the manifest")
+        elif kind == "cast" and event.get("voter") and event["voter"] not in roster:
+            problems.append(f"chain[{i}]: a ballot by {event['voter']!r}, who is not on the "
+                            "roster committed in the manifest")
 
 
 def check_counts(bundle: dict[str, Any], problems: list[str]) -> None:

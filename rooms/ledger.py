@@ -39,14 +39,20 @@ def pseudonym(secret: bytes, ballot_id: str, identity: str) -> str:
                     hashlib.sha256).hexdigest()[:32]
 
 
-def manifest(ballot: Ballot, room_title: str, gates: list[str]) -> dict[str, Any]:
-    """What voters are asked, published (as its hash) before voting opens."""
-    return {"version": 1, "room": ballot.room_id, "room_title": room_title,
+def manifest(ballot: Ballot, room_title: str, gates: list[str],
+             roster: list[str] | None = None) -> dict[str, Any]:
+    """What voters are asked, published (as its hash) before voting opens. An
+    agenda item also commits to its roster: each member's pseudonym for this
+    item (`pseudonym`), sorted; votes and withdrawals name members by it."""
+    body = {"version": 1, "room": ballot.room_id, "room_title": room_title,
             "ballot": ballot.id, "question": ballot.question, "options": list(ballot.options),
             "kind": ballot.kind.value, "max_choices": ballot.max_choices,
             "allow_change": ballot.allow_change, "visibility": ballot.visibility.value,
             "gates": gates, "secret": ballot.secret,
             "rule": ballot.rule or "plurality"}
+    if roster is not None:
+        body["roster"] = sorted(roster)
+    return body
 
 
 def entry(height: int, parent: str, event_text: str) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from dataclasses import asdict
 from typing import Any
 
 from rooms import payloads, roster, tokens
-from rooms.errors import BadPayload, MeetingError
+from rooms.errors import BadPayload, BallotNotFound, MeetingError
+from rooms.ledger import pseudonym
 from rooms.model import Ballot, Room, State
 from rooms.quorum import Count, Member, Mode, Rule, count, decide, needed_direct
 from rooms.service import Rooms
@@ -141,25 +142,30 @@ class Meetings:
         opened = []
         for ballot in await self.rooms.store.ballots(room.id):
             if ballot.state is State.DRAFT and ballot.rule:
-                opened.append((await self.rooms.open(ballot)).id)
+                opened.append((await self.open_item(room, ballot)).id)
         await self.store.set_meta(room.id, early_closes_at=closes_at)
         return {"early_closes_at": closes_at, "opened": opened}
+
+    async def open_item(self, room: Room, ballot: Ballot, countdown_s: int = 0) -> Ballot:
+        """Open an agenda item; its manifest commits to the frozen roster."""
+        await self.n(room.id)
+        holdings = {p["holding"] for p in (await self.store.people(room.id)).values()}
+        roster = [pseudonym(self.rooms.secret, ballot.id, f"m:{h}") for h in holdings]
+        return await self.rooms.open(ballot, countdown_s, roster)
 
     async def go_live(self, room: Room, ballot: Ballot) -> Ballot:
         await self.n(room.id)
         if ballot.state is State.CLOSED:
             raise MeetingError("ballot_closed", "this item is already closed")
         if ballot.state is State.DRAFT:
-            ballot = await self.rooms.open(ballot)
+            ballot = await self.open_item(room, ballot)
         await self.store.set_meta(room.id, **{f"live:{ballot.id}": await self.store.now_ms()})
         return ballot
 
     async def vote(self, room_id: str, holding: str, payload: Any) -> Any:
         body = payloads.as_dict(payload)
         request = payloads.vote_request(body)
-        ballot = await self.rooms.store.ballot(request.ballot_id)
-        if ballot.room_id != room_id or not ballot.rule:
-            raise MeetingError("item_not_found", "no such agenda item in this meeting", 404)
+        ballot = await self.item_in(room_id, request.ballot_id)
         meta = await self.store.meta(room_id)
         if f"live:{ballot.id}" in meta:
             mode = "live"
@@ -168,21 +174,34 @@ class Meetings:
         else:
             raise MeetingError("early_closed", "advance voting has closed; vote when the "
                                                "item is opened at the meeting")
-        return await self.rooms.cast_as(ballot, [f"m:{holding}"], request, mode,
+        return await self.rooms.cast_as(room_id, ballot, [f"m:{holding}"], request, mode,
                                         _replaced(ballot, body))
 
     async def written(self, room: Room, body: dict[str, Any]) -> Any:
         person = await self.person(room.id, body.get("member_no"))
         request = payloads.vote_request(dict(body, client_key=f"written-{person['member_no']}"))
-        ballot = await self.rooms.ballot_in(room, request.ballot_id)
-        return await self.rooms.cast_as(ballot, [f"m:{person['holding']}"], request, "written",
-                                        _replaced(ballot, body))
+        ballot = await self.item_in(room.id, request.ballot_id)
+        return await self.rooms.cast_as(room.id, ballot, [f"m:{person['holding']}"], request,
+                                        "written", _replaced(ballot, body))
 
     async def withdraw(self, room_id: str, holding: str, body: dict[str, Any]) -> dict[str, Any]:
-        ballot = await self.rooms.store.ballot(payloads.text(body, "ballot", limit=64))
+        ballot = await self.item_in(room_id, body.get("ballot"))
         replaced = _replaced(ballot, body)
-        mode = await self.rooms.store.withdraw(ballot.id, f"m:{holding}", replaced)
+        identity = f"m:{holding}"
+        mode = await self.rooms.store.withdraw(
+            room_id, ballot.id, identity, pseudonym(self.rooms.secret, ballot.id, identity),
+            replaced)
         return {"ballot": ballot.id, "withdrawn": mode}
+
+    async def item_in(self, room_id: str, ballot_id: object) -> Ballot:
+        """An agenda item of this meeting, by an id a client sent."""
+        try:
+            ballot = await self.rooms.store.ballot_in(room_id, ballot_id)
+        except BallotNotFound:
+            ballot = None
+        if ballot is None or not ballot.rule:
+            raise MeetingError("item_not_found", "no such agenda item in this meeting", 404)
+        return ballot
 
     # counting ----------------------------------------------------------------
 

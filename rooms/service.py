@@ -104,17 +104,16 @@ class Rooms:
         return ballot
 
     async def ballot_in(self, room: Room, ballot_id: object) -> Ballot:
-        if not isinstance(ballot_id, str) or not ballot_id:
-            raise BallotNotFound(str(ballot_id))
-        ballot = await self.store.ballot(ballot_id)
-        if ballot.room_id != room.id:
-            raise BallotNotFound(ballot_id)
-        return ballot
+        """A ballot id from a client, checked to belong to `room` (in the store)."""
+        return await self.store.ballot_in(room.id, ballot_id)
 
-    async def open(self, ballot: Ballot, countdown_s: int = 0) -> Ballot:
+    async def open(self, ballot: Ballot, countdown_s: int = 0,
+                   roster: list[str] | None = None) -> Ballot:
+        """Open (or re-open after a reset), publishing the manifest; an agenda
+        item passes its roster commitment (`Meetings.open_item`)."""
         room, _ = await self.store.room(ballot.room_id)
         gates = list((await self.admission.gates(room.id)).required())
-        text = canonical(ledger.manifest(ballot, room.title, gates)).decode()
+        text = canonical(ledger.manifest(ballot, room.title, gates, roster)).decode()
         _, closes_at = await self.store.open(ballot.id, countdown_s * 1000, text,
                                              ledger.sha256_hex(text.encode()))
         await self.store.add_deadline(ballot.id, closes_at)
@@ -187,7 +186,7 @@ class Rooms:
         if ballot.rule:
             raise MeetingError("members_only", "members vote on agenda items through their "
                                                "personal invitation link", 403)
-        return await self.cast_as(ballot, admitted.ids(), request)
+        return await self.cast_as(room_id, ballot, admitted.ids(), request)
 
     async def static_ballot(self, ballot_id: str) -> Ballot:
         """A ballot for the parts that never change (room, options, rule, secret),
@@ -200,12 +199,14 @@ class Rooms:
             ballot = self._static[ballot_id] = await self.store.ballot(ballot_id)
         return ballot
 
-    async def cast_as(self, ballot: Ballot, ids: list[str], request: payloads.VoteRequest,
-                      mode: str = "live", replaces: str = "") -> Cast:
-        """Apply a checked vote for these identities (the first names the voter)."""
+    async def cast_as(self, room_id: str, ballot: Ballot, ids: list[str],
+                      request: payloads.VoteRequest, mode: str = "live",
+                      replaces: str = "") -> Cast:
+        """Apply a vote for these identities (the first names the voter), acting in
+        `room_id`: the vote script refuses a ballot of another room."""
         nonce = request.nonce or POOL.hex(16)
         return await self.store.cast(
-            ballot.id, ids, request.client_key, request.choices, self._receipt(),
+            room_id, ballot.id, ids, request.client_key, request.choices, self._receipt(),
             ledger.tracker(ballot.id, request.choices, nonce), nonce,
             ledger.pseudonym(self.secret, ballot.id, ids[0]), mode, ballot.secret, replaces)
 

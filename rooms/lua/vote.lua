@@ -24,12 +24,13 @@
 -- A[8] = mode: "live", "early" or "written"
 -- A[9] = "1" for a secret ballot
 -- A[10] = secret ballots: tracker of the ballot this one replaces ("" if none)
+-- A[11] = the room the voter acts in: a ballot of another room is not found
 -- reply per vote: ["ok", seq, receipt, "new"|"changed"|"repeat", choices, tracker] or
 -- ["err", code]
 local function vote(A)
-  local meta = redis.call('HMGET', KEYS[1], 'state', 'n', 'max', 'change', 'closes_at')
+  local meta = redis.call('HMGET', KEYS[1], 'state', 'n', 'max', 'change', 'closes_at', 'room')
   local state = meta[1]
-  if not state then return {'err', 'ballot_not_found'} end
+  if not state or meta[6] ~= A[11] then return {'err', 'ballot_not_found'} end
   if state == 'closed' then return {'err', 'ballot_closed'} end
   if state ~= 'open' then return {'err', 'ballot_not_open'} end
   local t = redis.call('TIME')

@@ -6,9 +6,13 @@
 -- KEYS[5] = secret box  vote:{b:ID}:secret
 -- ARGV[1] = the member's identity ("m:" holding)
 -- ARGV[2] = secret ballots: the tracker of the ballot being withdrawn
+-- ARGV[3] = the room the request acts in: a ballot of another room is not found
+-- ARGV[4] = the member's pseudonym for this ballot, as committed in the manifest's
+--           roster: the withdrawal names who withdrew, and auditors check it
 -- returns {"ok", mode} or {"err", code}
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {'err', 'ballot_not_found'} end
+local meta = redis.call('HMGET', KEYS[1], 'state', 'room')
+local state = meta[1]
+if not state or meta[2] ~= ARGV[3] then return {'err', 'ballot_not_found'} end
 if state == 'closed' then return {'err', 'ballot_closed'} end
 local owner = redis.call('HGET', KEYS[3], 'i:' .. ARGV[1])
 local raw = owner and redis.call('HGET', KEYS[3], 'v:' .. owner)
@@ -31,7 +35,7 @@ redis.call('HDEL', KEYS[3], 'v:' .. owner)
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local t = redis.call('TIME')
 local event = {type = 'withdraw', seq = seq, tracker = tracker, mode = entry.m,
-  ts = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
+  member = ARGV[4], ts = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
 if entry.c then event.voter = entry.p end
 redis.call('RPUSH', KEYS[4], cjson.encode(event))
 return {'ok', entry.m}

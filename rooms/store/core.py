@@ -18,7 +18,7 @@ from rooms.store.batch import ScriptBatcher
 from rooms.store.gates import GatesStore
 from rooms.store.ledger import LedgerStore
 
-VOTE_ARGS = 10  # arguments of one vote in vote.lua
+VOTE_ARGS = 11  # arguments of one vote in vote.lua
 ROOM_CACHE_S = 30.0
 ROOM_CACHE_SIZE = 10_000
 
@@ -98,10 +98,24 @@ class Store(LedgerStore, GatesStore):
             await pipe.execute()
 
     async def ballot(self, ballot_id: str) -> Ballot:
+        """A ballot by an id the server itself holds (a deadline, a closed result).
+        An id a client sent goes through `ballot_in`."""
         raw = await self.redis.hgetall(keys.ballot(ballot_id))
         if not raw:
             raise BallotNotFound(ballot_id)
         return _ballot(ballot_id, {_s(k): _s(v) for k, v in raw.items()})
+
+    async def ballot_in(self, room_id: str, ballot_id: object) -> Ballot:
+        """The one check that a ballot (or agenda item) id sent by a client belongs
+        to the room it acts in; another room's id is answered as no such ballot.
+        The scripts that change a ballot (vote, withdraw) check the room again."""
+        if not isinstance(ballot_id, str) or not 0 < len(ballot_id) <= 64:
+            raise BallotNotFound(str(ballot_id)[:64])
+        raw = await self.redis.hgetall(keys.ballot(ballot_id))
+        ballot = _ballot(ballot_id, {_s(k): _s(v) for k, v in raw.items()}) if raw else None
+        if ballot is None or ballot.room_id != room_id:
+            raise BallotNotFound(ballot_id)
+        return ballot
 
     async def ballot_ids(self, room_id: str) -> list[str]:
         return [_s(b) for b in await self.redis.lrange(keys.room_ballots(room_id), 0, -1)]
@@ -145,7 +159,7 @@ class Store(LedgerStore, GatesStore):
 
     # votes and tallies -----------------------------------------------------
 
-    async def cast(self, ballot_id: str, identities: list[str], client_key: str,
+    async def cast(self, room_id: str, ballot_id: str, identities: list[str], client_key: str,
                    choices: tuple[int, ...], receipt: str, tracker: str, nonce: str,
                    pseudonym: str, mode: str = "live", secret: bool = False,
                    replaces: str = "") -> Cast:
@@ -154,7 +168,7 @@ class Store(LedgerStore, GatesStore):
             [keys.ballot(ballot_id), keys.counts(ballot_id), keys.voters(ballot_id),
              keys.log(ballot_id), keys.secret_box(ballot_id)],
             [",".join(identities), client_key, ",".join(map(str, choices)), receipt,
-             tracker, nonce, pseudonym, mode, "1" if secret else "0", replaces])
+             tracker, nonce, pseudonym, mode, "1" if secret else "0", replaces, room_id])
         _check(reply, ballot_id)
         applied = tuple(int(c) for c in _s(reply[4]).split(",") if c)
         return Cast(ballot_id, int(reply[1]), _s(reply[2]), _s(reply[3]), applied,
@@ -226,10 +240,12 @@ class Store(LedgerStore, GatesStore):
             box[_s(tracker)] = ([int(c) for c in choices.split(",")], nonce)
         return box
 
-    async def withdraw(self, ballot_id: str, identity: str, tracker: str = "") -> str:
+    async def withdraw(self, room_id: str, ballot_id: str, identity: str, member: str,
+                       tracker: str = "") -> str:
         reply = await self._withdraw(
             keys=[keys.ballot(ballot_id), keys.counts(ballot_id), keys.voters(ballot_id),
-                  keys.log(ballot_id), keys.secret_box(ballot_id)], args=[identity, tracker])
+                  keys.log(ballot_id), keys.secret_box(ballot_id)],
+            args=[identity, tracker, room_id, member])
         _check(reply, ballot_id)
         return _s(reply[1])
 

@@ -11,7 +11,7 @@ from redis.crc import key_slot
 
 from rooms import keys
 from rooms.ledger import tracker
-from rooms.errors import AlreadyVoted, BallotClosed, InvalidOption
+from rooms.errors import AlreadyVoted, BallotClosed, BallotNotFound, InvalidOption
 from rooms.model import Ballot
 from rooms.service import Rooms
 from rooms.store import Store
@@ -24,11 +24,13 @@ async def rooms(redis_url: str, redis_client: object) -> Rooms:
     await r.aclose()
 
 
-async def cast(rooms: Rooms, ballot_id: str, voter: str, key: str,
-               choices: tuple[int, ...]) -> object:
+async def cast(rooms: Rooms, ballot: Ballot, voter: str, key: str,
+               choices: tuple[int, ...], room_id: str | None = None) -> object:
     nonce = "ab" * 8
-    return await rooms.store.cast(ballot_id, [f"d:{voter}"], key, choices, f"R-{voter}{key}",
-                                  tracker(ballot_id, choices, nonce), nonce, voter)
+    ballot_id, room_id = ballot.id, room_id or ballot.room_id
+    return await rooms.store.cast(room_id, ballot_id, [f"d:{voter}"], key, choices,
+                                  f"R-{voter}{key}", tracker(ballot_id, choices, nonce), nonce,
+                                  voter)
 
 
 def test_all_keys_of_one_ballot_map_to_one_cluster_slot() -> None:
@@ -42,7 +44,7 @@ async def test_many_workers_closing_at_once_seal_one_result(rooms: Rooms) -> Non
     room, _ = await rooms.create_room({"title": "t"}, 0)
     ballot = await rooms.add_ballot(room, {"question": "q", "options": ["a", "b"]})
     await rooms.open(ballot)
-    await cast(rooms, ballot.id, "v1", "k", (1,))
+    await cast(rooms, ballot, "v1", "k", (1,))
 
     closes = await asyncio.gather(*[rooms.close(ballot.id) for _ in range(20)])
 
@@ -55,14 +57,14 @@ async def test_store_refuses_with_named_errors(rooms: Rooms) -> None:
     room, _ = await rooms.create_room({"title": "t"}, 0)
     ballot: Ballot = await rooms.add_ballot(room, {"question": "q", "options": ["a", "b"]})
     await rooms.open(ballot)
-    await cast(rooms, ballot.id, "v1", "k1", (0,))
+    await cast(rooms, ballot, "v1", "k1", (0,))
     with pytest.raises(AlreadyVoted):
-        await cast(rooms, ballot.id, "v1", "k2", (1,))
+        await cast(rooms, ballot, "v1", "k2", (1,))
     with pytest.raises(InvalidOption):
-        await cast(rooms, ballot.id, "v2", "k1", (5,))
+        await cast(rooms, ballot, "v2", "k1", (5,))
     await rooms.close(ballot.id)
     with pytest.raises(BallotClosed):
-        await cast(rooms, ballot.id, "v3", "k1", (0,))
+        await cast(rooms, ballot, "v3", "k1", (0,))
     assert (await rooms.tally(ballot.id)).counts == (1, 0)
 
 
@@ -79,12 +81,12 @@ async def test_votes_arriving_together_each_get_their_own_answer(rooms: Rooms) -
         except (AlreadyVoted, InvalidOption) as refused:
             return refused.code
 
-    first = [attempt(cast(rooms, ballot.id, f"v{i}", "k", (i % 3,))) for i in range(200)]
-    bad = [attempt(cast(rooms, ballot.id, f"w{i}", "k", (7,))) for i in range(40)]
+    first = [attempt(cast(rooms, ballot, f"v{i}", "k", (i % 3,))) for i in range(200)]
+    bad = [attempt(cast(rooms, ballot, f"w{i}", "k", (7,))) for i in range(40)]
     answers = await asyncio.gather(*first, *bad)
     again = await asyncio.gather(
-        *[attempt(cast(rooms, ballot.id, f"v{i}", "k", (i % 3,))) for i in range(30)],
-        *[attempt(cast(rooms, ballot.id, f"v{i}", "other", (0,))) for i in range(30, 60)])
+        *[attempt(cast(rooms, ballot, f"v{i}", "k", (i % 3,))) for i in range(30)],
+        *[attempt(cast(rooms, ballot, f"v{i}", "other", (0,))) for i in range(30, 60)])
 
     applied, refused = answers[:200], answers[200:]
     assert all(getattr(a, "status", None) == "new" for a in applied)
@@ -95,3 +97,19 @@ async def test_votes_arriving_together_each_get_their_own_answer(rooms: Rooms) -
     tally = await rooms.tally(ballot.id)
     assert tally.counts == (67, 67, 66) and tally.voters == 200
     assert sorted(await rooms.store.receipts(ballot.id)) == sorted(f"R-v{i}k" for i in range(200))
+
+
+async def test_the_vote_script_refuses_a_ballot_of_another_room(rooms: Rooms) -> None:
+    room, _ = await rooms.create_room({"title": "victim"}, 0)
+    other, _ = await rooms.create_room({"title": "thief"}, 0)
+    ballot = await rooms.add_ballot(room, {"question": "q", "options": ["a", "b"]})
+    await rooms.open(ballot)
+
+    with pytest.raises(BallotNotFound):
+        await cast(rooms, ballot, "v1", "k", (1,), room_id=other.id)
+    with pytest.raises(BallotNotFound):
+        await rooms.store.withdraw(other.id, ballot.id, "d:v1", "p")
+    with pytest.raises(BallotNotFound):
+        await rooms.store.ballot_in(other.id, ballot.id)
+    assert (await rooms.store.tally(ballot.id)).voters == 0
+    assert (await rooms.store.ballot_in(room.id, ballot.id)).id == ballot.id
