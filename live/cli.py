@@ -122,6 +122,10 @@ def serve(settings: Settings, with_demo: bool) -> int:
         uvicorn.run("live.app:create_app", factory=True, host=settings.host,
                     port=settings.port, workers=settings.workers, log_level="warning",
                     lifespan="on", timeout_graceful_shutdown=5,
+                    # The client's address (rate limits) comes from X-Forwarded-For
+                    # only when the peer is one of the configured proxies.
+                    proxy_headers=bool(settings.trusted_proxies),
+                    forwarded_allow_ips=settings.trusted_proxies or None,
                     # Engine.IO pings every session already; a second WebSocket
                     # ping per phone is 500 frames a second at 10,000 phones.
                     ws_ping_interval=None)

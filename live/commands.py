@@ -102,6 +102,11 @@ async def gates_set(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     return gates.for_host()
 
 
+async def limits_reset(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    """Staff lift the PIN and staff-code slow-down for everyone in the room."""
+    return await hub.rooms.admission.lift_limits(room.id)
+
+
 async def outbox_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     return await hub.rooms.store.outbox(room.id)
 
@@ -121,6 +126,7 @@ COMMANDS: dict[str, Command] = {
     "gates:get": gates_get,
     "gates:set": gates_set,
     "outbox:get": outbox_get,
+    "limits:reset": limits_reset,
     "qr:get": qr_get,
     "room:get": room_get,
     "ballot:create": ballot_create,

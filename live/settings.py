@@ -30,6 +30,7 @@ class Settings:
     witnesses: tuple[str, ...] = ()
     witness_every_s: float = 10.0
     member_grace_ms: int = 60_000
+    trusted_proxies: str = ""
 
     def __post_init__(self) -> None:
         if self.fsync not in ("always", "everysec"):
@@ -86,6 +87,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         witnesses=tuple(u.strip() for u in env.get("LIVE_WITNESSES", "").split(",") if u.strip()),
         witness_every_s=float(env.get("LIVE_WITNESS_EVERY_S", "10")),
         member_grace_ms=int(env.get("LIVE_MEMBER_GRACE_MS", "60000")),
+        trusted_proxies=env.get("LIVE_TRUSTED_PROXIES", "").strip(),
     )
 
 

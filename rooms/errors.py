@@ -130,6 +130,15 @@ class RateLimited(LiveVoteError):
     status = 429
 
 
+class PhoneInvalid(LiveVoteError):
+    code = "phone_invalid"
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__("this is not a mobile phone number; write it as on the phone, "
+                         "e.g. 010-1234-5678 or +82 10 1234 5678")
+
+
 class UnknownEvent(LiveVoteError):
     code = "unknown_event"
     status = 404

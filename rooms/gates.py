@@ -72,9 +72,8 @@ def gates_spec(payload: Any, secret: bytes, room_id: str, current: Gates,
         pin = body["pin"]
         if pin is None or pin == "":
             digest = ""
-        elif not (isinstance(pin, str) and pin.isdigit() and
-                  PIN_DIGITS[0] <= len(pin) <= PIN_DIGITS[1]):
-            raise BadPayload("pin", "must be 4 to 8 digits")
+        elif not payloads.ascii_digits(pin, *PIN_DIGITS):
+            raise BadPayload("pin", "must be 4 to 8 digits 0-9")
         else:
             digest = pin_hash(secret, room_id, pin)
     qr = payloads.boolean(body, "qr", current.qr)

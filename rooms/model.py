@@ -44,7 +44,7 @@ class Room:
     created_at: int
 
     def __post_init__(self) -> None:
-        if not (len(self.code) == 6 and self.code.isdigit()):
+        if not (len(self.code) == 6 and self.code.isascii() and self.code.isdigit()):
             raise ValueError(f"join code must be 6 digits, got {self.code!r}")
         if self.lang not in LANGUAGES:
             raise ValueError(f"language must be one of {LANGUAGES}")

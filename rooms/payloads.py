@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -11,6 +12,16 @@ from rooms.model import LANGUAGES, MAX_OPTIONS, MAX_TEXT, YESNO_OPTIONS, Kind, V
 
 MAX_COUNTDOWN_S = 24 * 3600
 MAX_CLIENT_KEY = 64
+
+
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def ascii_digits(value: object, low: int = 1, high: int = 64) -> bool:
+    """Only 0-9, between low and high of them: `str.isdigit` also takes "²" and
+    full-width "１２３４", which `int()` reads differently or not at all."""
+    return (isinstance(value, str) and low <= len(value) <= high
+            and _ASCII_DIGITS.fullmatch(value) is not None)
 
 
 def as_dict(payload: Any, what: str = "payload") -> dict[str, Any]:

@@ -31,7 +31,7 @@ def check(secret: bytes, room_id: str, token: object, now_s: float) -> None:
     if not isinstance(token, str) or token.count(".") != 2 or len(token) > 120:
         raise GateError("qr_forged", "this is not a LiveVote QR code; scan the one on the screen")
     token_room, window_text, mac = token.split(".")
-    if not window_text.isdigit():
+    if not (window_text.isascii() and window_text.isdigit() and len(window_text) <= 12):
         raise GateError("qr_forged", "this is not a LiveVote QR code; scan the one on the screen")
     window = int(window_text)
     if not hmac.compare_digest(_mac(secret, token_room, window).encode(), mac.encode()):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rooms import phone
-from rooms.errors import BadPayload
+from rooms.errors import BadPayload, PhoneInvalid
 
 COLUMNS = ("member_no", "name", "phone", "holding", "weight")
 MAX_ROWS = 20_000
@@ -81,12 +81,12 @@ def _person(row: dict[str, str], number: int, secret: bytes, seen: set[str],
         return None
     try:
         e164 = phone.normalise(row.get("phone"))
-    except BadPayload:
+    except (BadPayload, PhoneInvalid):
         result.refuse(number, member_no, "bad_phone",
                       f"phone {row.get('phone')!r} is not a mobile number")
         return None
     weight_text = row.get("weight") or "1"
-    if not weight_text.isdigit() or not 1 <= int(weight_text) <= 1000:
+    if not (weight_text.isascii() and weight_text.isdigit()) or not 1 <= int(weight_text) <= 1000:
         result.refuse(number, member_no, "bad_weight", "weight must be a whole number 1-1000")
         return None
     return Person(member_no, row["name"], phone.phone_hash(secret, e164), phone.masked(e164),

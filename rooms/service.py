@@ -151,7 +151,7 @@ class Rooms:
         body = payloads.as_dict(payload)
         code = body.get("code")
         if code is not None:
-            if not isinstance(code, str) or not (len(code) == 6 and code.isdigit()):
+            if not payloads.ascii_digits(code, 6, 6):
                 raise RoomNotFound(str(code))
             room_id = await self.store.room_by_code(code)
         else:

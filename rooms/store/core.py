@@ -35,6 +35,7 @@ class Store(LedgerStore, GatesStore):
         self._close = script(redis, "close")
         self._reset = script(redis, "reset")
         self._otp = script(redis, "otp")
+        self._attempt = script(redis, "attempt")
         self._chain = script(redis, "chain")
         self._result_event = script(redis, "result_event")
         self._withdraw = script(redis, "withdraw")

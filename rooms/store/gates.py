@@ -19,6 +19,7 @@ PRESENCE_FRESH_MS = 5000
 class GatesStore:
     redis: Redis
     _otp: AsyncScript
+    _attempt: AsyncScript
 
     # gates -------------------------------------------------------------------
 
@@ -40,6 +41,22 @@ class GatesStore:
             pipe.expire(key, window_s, nx=True)
             n, _ = await pipe.execute()
         return int(n)
+
+    async def attempt(self, room_id: str, buckets: list[tuple[str, str, int, int]],
+                      give: bool = False) -> int:
+        """Take one attempt from each (kind, who, capacity, window ms) bucket, all or
+        none, atomically; 0 if taken, else ms until one is free. `give` returns one
+        (a right guess costs nothing)."""
+        args: list[str | int] = ["give" if give else "take"]
+        for _, who, capacity, window_ms in buckets:
+            args += [who, capacity, window_ms]
+        taken, wait_ms = await self._attempt(
+            keys=[keys.gate_buckets(room_id, kind) for kind, *_ in buckets], args=args)
+        return 0 if int(taken) else int(wait_ms)
+
+    async def clear_attempts(self, room_id: str, kinds: tuple[str, ...]) -> int:
+        """Staff lift the slow-down: forget every attempt of these kinds."""
+        return int(await self.redis.delete(*[keys.gate_buckets(room_id, k) for k in kinds]))
 
     async def first_within(self, room_id: str, kind: str, who: str, seconds: int) -> bool:
         key = keys.gate_counter(room_id, kind, who)

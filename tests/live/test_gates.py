@@ -198,7 +198,7 @@ async def test_otp_errors_and_send_limits(live: LiveServer, host: Host) -> None:
     wrong = await call(phone, "gate:admit", {"phone": "010-5555-0000", "otp": "000000"})
     garbled = await call(phone, "gate:admit", {"phone": "010-5555-0000", "otp": "12ab"})
 
-    assert code_of(bad_number) == "bad_payload"
+    assert code_of(bad_number) == "phone_invalid"
     assert code_of(never_sent) == "otp_expired"
     assert first["data"]["sent_to"] == "+821*****0000"
     assert code_of(too_soon) == "rate_limited"
