@@ -20,7 +20,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from live import collector, transport
+from live.bodylimit import BodyLimit
 from live.codec import OrjsonCodec
+from live.headers import SecurityHeaders
 from live.host import HostNamespace
 from live.http import build_routes, http_error, internal_error, store_error
 from live.hub import Hub
@@ -61,7 +63,7 @@ def store_retry() -> dict[str, Any]:
             "retry_on_error": [RedisConnectionError]}
 
 
-def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
+def create_app(settings: Settings | None = None) -> SecurityHeaders:
     settings = settings or from_env()
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL is not set; `live serve` starts a private Redis for you")
@@ -123,4 +125,5 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         HTTPException: http_error, RedisConnectionError: store_error,
         RedisTimeoutError: store_error, Exception: internal_error})
     web.state.hub = hub
-    return socketio.ASGIApp(sio, other_asgi_app=web)
+    return SecurityHeaders(BodyLimit(socketio.ASGIApp(sio, other_asgi_app=web)),
+                           settings.frame_ancestors)

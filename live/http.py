@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from live import qr, transport
+from live.bodylimit import MAX_BODY, MAX_CSV
 from live import meeting
 from live.commands import COMMANDS
 from live.hub import Hub, now_ms
@@ -18,8 +19,6 @@ from rooms.errors import BadPayload, LiveVoteError, NotFound, ResultNotReady, St
 from rooms.model import Visibility
 from rooms.result import to_csv
 
-MAX_BODY = 64 * 1024
-MAX_CSV = 8 * 1024 * 1024
 log = logging.getLogger("livevote.http")
 
 

@@ -31,6 +31,7 @@ class Settings:
     witness_every_s: float = 10.0
     member_grace_ms: int = 60_000
     trusted_proxies: str = ""
+    frame_ancestors: str = ""
 
     def __post_init__(self) -> None:
         if self.fsync not in ("always", "everysec"):
@@ -39,6 +40,8 @@ class Settings:
             raise ValueError("LIVE_TICK_MS must be between 20 and 2000")
         if not 1 <= self.ping_s <= 120:
             raise ValueError("LIVE_PING_S must be between 1 and 120")
+        if any(c in self.frame_ancestors for c in ";,\r\n"):
+            raise ValueError("LIVE_FRAME_ANCESTORS is a space-separated list of origins")
 
     @property
     def base_url(self) -> str:
@@ -88,6 +91,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         witness_every_s=float(env.get("LIVE_WITNESS_EVERY_S", "10")),
         member_grace_ms=int(env.get("LIVE_MEMBER_GRACE_MS", "60000")),
         trusted_proxies=env.get("LIVE_TRUSTED_PROXIES", "").strip(),
+        frame_ancestors=env.get("LIVE_FRAME_ANCESTORS", "").strip(),
     )
 
 

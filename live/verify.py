@@ -6,6 +6,9 @@ the outcome from the published ballots, and compares heads that outside
 witnesses saved earlier. Every problem names what is wrong and where.
 
     python -m live.verify bundle.json [--key BASE64] [--witness HEIGHT:HASH ...]
+
+Exit status: 0 the bundle checks out, 1 findings (each printed as FAIL ...),
+2 the file is not a readable bundle (one UNREADABLE line says why).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sys
 from typing import Any
 
 GENESIS = "0" * 64
+EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
 
 def canonical(value: Any) -> bytes:
@@ -28,13 +32,64 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class Malformed(ValueError):
+    """The file is not a result bundle this verifier can read at all."""
+
+
+def _need(ok: bool, where: str, what: str) -> None:
+    if not ok:
+        raise Malformed(f"{where} {what}")
+
+
+def _json_object(text: object, where: str) -> dict[str, Any]:
+    _need(isinstance(text, str), where, "is not text")
+    try:
+        value = json.loads(str(text))
+    except ValueError:
+        raise Malformed(f"{where} is not JSON") from None
+    _need(isinstance(value, dict), where, "is not a JSON object")
+    return value  # type: ignore[no-any-return]
+
+
+def check_shape(doc: object) -> None:
+    """Every field the checks read, of the type they read it as; Malformed names
+    the first that is not."""
+    _need(isinstance(doc, dict) and isinstance(doc.get("bundle"), dict), "the file",
+          "is not a LiveVote result bundle (no 'bundle' object)")
+    assert isinstance(doc, dict)
+    bundle = doc["bundle"]
+    for name, kind in (("manifest", str), ("manifest_sha256", str), ("record", dict),
+                       ("record_sha256", str), ("ballots", list), ("chain", list)):
+        _need(isinstance(bundle.get(name), kind), f"bundle.{name}",
+              f"is missing or not a {kind.__name__}")
+    manifest = _json_object(bundle["manifest"], "bundle.manifest")
+    _need(isinstance(manifest.get("options"), list) and isinstance(
+        manifest.get("max_choices"), int), "bundle.manifest", "has no options or max_choices")
+    _need(isinstance(bundle["record"].get("counts"), list), "bundle.record", "has no counts")
+    for name in ("chain", "room_chain"):
+        links = bundle.get(name, [])
+        _need(isinstance(links, list), f"bundle.{name}", "is not a list")
+        for i, link in enumerate(links):
+            _need(isinstance(link, dict) and isinstance(link.get("entry"), dict)
+                  and isinstance(link.get("hash"), str), f"bundle.{name}[{i}]",
+                  "is not a chain link {entry, hash, payload}")
+            _json_object(link.get("payload"), f"bundle.{name}[{i}].payload")
+    for i, ballot in enumerate(bundle["ballots"]):
+        _need(isinstance(ballot, dict) and isinstance(ballot.get("tracker"), str)
+              and isinstance(ballot.get("nonce"), str), f"bundle.ballots[{i}]",
+              "is not a ballot {tracker, choices, nonce, voter}")
+        choices = ballot.get("choices")
+        _need(isinstance(choices, list) and all(type(c) is int for c in choices),
+              f"bundle.ballots[{i}].choices", "is not a list of option numbers")
+
+
 def verify(doc: dict[str, Any], key: str | None = None,
            witnesses: list[tuple[int, str]] | None = None) -> list[str]:
-    """All problems found; an empty list means the bundle checks out."""
+    """All problems found; an empty list means the bundle checks out. A file that
+    is not a readable bundle raises Malformed."""
+    check_shape(doc)
     problems: list[str] = []
-    bundle = doc.get("bundle")
-    if not isinstance(bundle, dict):
-        return ["the file is not a LiveVote result bundle (no 'bundle' object)"]
+    bundle = doc["bundle"]
     check_signature(doc, bundle, key, problems)
     events = check_chain(bundle["chain"], problems)
     check_chain(bundle.get("room_chain", []), problems, "room_chain")
@@ -282,21 +337,37 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--witness", action="append", default=[], metavar="HEIGHT:HASH",
                    help="a chain head an outside witness saved earlier")
     args = p.parse_args(argv)
-    with open(args.bundle, encoding="utf-8") as f:
-        doc = json.load(f)
     witnesses = []
     for w in args.witness:
         height, _, head = w.partition(":")
+        if not (height.isascii() and height.isdigit() and head):
+            print(f"UNREADABLE --witness {w!r}: expected HEIGHT:HASH")
+            return EXIT_UNREADABLE
         witnesses.append((int(height), head))
-    problems = verify(doc, args.key, witnesses)
+    try:
+        with open(args.bundle, encoding="utf-8") as f:
+            doc = json.load(f)
+        problems = verify(doc, args.key, witnesses)
+    except OSError as exc:
+        print(f"UNREADABLE {args.bundle}: {exc.strerror or exc}")
+        return EXIT_UNREADABLE
+    except (ValueError, RecursionError) as exc:  # not JSON, or Malformed
+        reason = exc if isinstance(exc, Malformed) else "the file is not JSON"
+        print(f"UNREADABLE {args.bundle}: {reason}")
+        return EXIT_UNREADABLE
     for problem in problems:
         print(f"FAIL {problem}")
-    if not problems:
-        b = doc["bundle"]
-        print(f"OK {b['record']['question']!r}: counts {b['record']['counts']}, "
-              f"{len(b['ballots'])} ballots, chain of {len(b['chain'])} entries, "
-              f"signed by {doc['public_key']}")
-    return 1 if problems else 0
+    if problems:
+        return EXIT_FINDINGS
+    b = doc["bundle"]
+    print(f"OK {b['record'].get('question')!r}: counts {b['record']['counts']}, "
+          f"{len(b['ballots'])} ballots, chain of {len(b['chain'])} entries")
+    if args.key:
+        print(f"   signed by the published key {args.key}")
+    else:
+        print(f"   signed by {doc.get('public_key')!r}; authenticity NOT checked: pass --key "
+              "with the server's published key (GET /api/keys) to check who signed it")
+    return EXIT_OK
 
 
 if __name__ == "__main__":

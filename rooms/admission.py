@@ -98,9 +98,8 @@ class Admission:
             given = body["staff_code"]
             right = payloads.ascii_digits(given, 8, 8) and hmac.compare_digest(
                 str(given).encode(), gates.staff_code.encode())
-            await self._guess(room_id, "staff", voter, address, bool(right),
-                              GateError("staff_code_wrong",
-                                        "that staff code is not right; ask staff"))
+            await self._guess(room_id, "staff", voter, address, bool(right), "staff_code_wrong",
+                              "that staff code is not right ({left} tries left); ask staff")
             return
         qrtoken.check(self._secret, room_id, body["qr"], now_ms / 1000)
 
@@ -109,16 +108,16 @@ class Admission:
         given = pin.strip() if isinstance(pin, str) else None
         right = payloads.ascii_digits(given, 1, 16) and hmac.compare_digest(
             pin_hash(self._secret, room_id, str(given)).encode(), gates.pin_hash.encode())
-        await self._guess(room_id, "pin", voter, address, bool(right),
-                          GateError("pin_wrong", "wrong PIN; check it and try again"))
+        await self._guess(room_id, "pin", voter, address, bool(right), "pin_wrong",
+                          "wrong PIN ({left} tries left)")
 
     async def _guess(self, room_id: str, kind: str, voter: str, address: str, right: bool,
-                     wrong: GateError) -> None:
+                     wrong_code: str, wrong_text: str) -> None:
         """Count a guess before its answer is known (so guesses sent together are
         cut off at the limit), then give it back if it was right."""
         buckets = [(kind, voter, *GUESSES_PER_DEVICE), (f"{kind}-addr", address,
                                                         *GUESSES_PER_ADDRESS)]
-        wait_ms = await self.store.attempt(room_id, buckets)
+        wait_ms, left = await self.store.attempt(room_id, buckets)
         if wait_ms:
             seconds = max(1, -(-wait_ms // 1000))
             raise RateLimited(f"too many wrong tries; wait {seconds} seconds, or ask staff "
@@ -126,7 +125,7 @@ class Admission:
         if right:
             await self.store.attempt(room_id, buckets, give=True)
             return
-        raise wrong
+        raise GateError(wrong_code, wrong_text.format(left=left))
 
     async def lift_limits(self, room_id: str) -> dict[str, int]:
         """Staff: forget every PIN and staff-code guess in this room."""

@@ -153,6 +153,23 @@ async function checkBallots(bundle, events, add) {
   }
 }
 
+/** An agenda item's manifest commits to its roster: every withdrawal, and every
+ * named ballot, names one of its members (live/verify.py check_roster). */
+function checkRoster(bundle, events, add) {
+  const manifest = parseJSON(text(req(bundle, "manifest"), "manifest"));
+  if (!isDict(manifest) || !("roster" in manifest)) return;
+  const roster = new Set(list(manifest.roster, "roster"));
+  events.forEach((event, i) => {
+    const kind = get(event, "type");
+    if (pyEq(kind, "withdraw") && !roster.has(get(event, "member"))) {
+      add("withdraw_off_roster", { i, member: pyRepr(get(event, "member")) });
+    } else if (pyEq(kind, "cast") && pyTruthy(get(event, "voter"))
+               && !roster.has(get(event, "voter"))) {
+      add("cast_off_roster", { i, member: pyRepr(get(event, "voter")) });
+    }
+  });
+}
+
 function plurality(counts) {
   const top = counts.length && Math.max(...counts) > 0 ? Math.max(...counts) : null;
   const winners = counts.flatMap((c, i) => (top !== null && c === top ? [i] : []));
@@ -272,6 +289,7 @@ export async function verifyBundle(doc, { key = null, witnesses = [] } = {}) {
     await step("manifest", () => checkManifest(bundle, events, add));
     await step("record", () => checkRecord(bundle, events, add));
     await step("ballots", () => checkBallots(bundle, events, add));
+    await step("ballots", () => checkRoster(bundle, events, add));
   }
   await step("counts", () => checkCounts(bundle, add));
   for (const [height, head] of witnesses) {

@@ -55,6 +55,12 @@ const PROBLEMS = {
     "chain[{i}]: 마감 뒤에 들어온 표 기록({kind})입니다"],
   tracker_bad: ["{where}: tracker does not match its choices and nonce",
     "{where}: 추적 번호가 선택과 nonce로 계산한 값과 다릅니다"],
+  withdraw_off_roster: [
+    "chain[{i}]: a withdrawal by {member}, who is not on the roster committed in the manifest",
+    "chain[{i}]: 설계서에 약속된 조합원 명부에 없는 {member}의 철회입니다"],
+  cast_off_roster: [
+    "chain[{i}]: a ballot by {member}, who is not on the roster committed in the manifest",
+    "chain[{i}]: 설계서에 약속된 조합원 명부에 없는 {member}의 표입니다"],
   secret_missing: ["{where}: no such secret ballot stands in the chain",
     "{where}: 체인에 이런 비밀 투표가 남아 있지 않습니다"],
   voter_twice: ["{where}: voter {voter} has more than one counted ballot",

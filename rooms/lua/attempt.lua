@@ -9,7 +9,8 @@
 -- ARGV[3i - 1] = who (a device, an address) in KEYS[i]
 -- ARGV[3i]     = capacity of that bucket
 -- ARGV[3i + 1] = window in ms
--- returns {1, 0} if taken (or given back), or {0, ms until an attempt is free}
+-- returns {1, 0, attempts left in the emptiest bucket} if taken (or given back),
+-- or {0, ms until an attempt is free, 0}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local levels = {}
@@ -28,12 +29,14 @@ for i, key in ipairs(KEYS) do
     wait = math.max(wait, math.ceil((1 - tokens) * window / capacity))
   end
 end
-if wait > 0 then return {0, wait} end
+if wait > 0 then return {0, wait, 0} end
+local left = nil
 for i, key in ipairs(KEYS) do
   local who, capacity, window = ARGV[3 * i - 1], tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1])
   local tokens = levels[i] - 1
   if ARGV[1] == 'give' then tokens = math.min(capacity, levels[i] + 1) end
   redis.call('HSET', key, who, string.format('%.4f:%d', tokens, now))
   redis.call('PEXPIRE', key, window)
+  left = math.min(left or tokens, tokens)
 end
-return {1, 0}
+return {1, 0, math.floor(left)}

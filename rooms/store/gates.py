@@ -43,16 +43,16 @@ class GatesStore:
         return int(n)
 
     async def attempt(self, room_id: str, buckets: list[tuple[str, str, int, int]],
-                      give: bool = False) -> int:
+                      give: bool = False) -> tuple[int, int]:
         """Take one attempt from each (kind, who, capacity, window ms) bucket, all or
-        none, atomically; 0 if taken, else ms until one is free. `give` returns one
-        (a right guess costs nothing)."""
+        none, atomically: (0, attempts still left) if taken, else (ms until one is
+        free, 0). `give` returns one (a right guess costs nothing)."""
         args: list[str | int] = ["give" if give else "take"]
         for _, who, capacity, window_ms in buckets:
             args += [who, capacity, window_ms]
-        taken, wait_ms = await self._attempt(
+        taken, wait_ms, left = await self._attempt(
             keys=[keys.gate_buckets(room_id, kind) for kind, *_ in buckets], args=args)
-        return 0 if int(taken) else int(wait_ms)
+        return (0, int(left)) if int(taken) else (int(wait_ms), 0)
 
     async def clear_attempts(self, room_id: str, kinds: tuple[str, ...]) -> int:
         """Staff lift the slow-down: forget every attempt of these kinds."""
