@@ -12,8 +12,9 @@ service task that drops silent clients) and only replaces those loops:
   reader loop that awaits the next message and one writer that awaits the
   socket's queue, neither with a timer. A client that stops answering pings is
   still dropped: Engine.IO's service task checks every socket's last ping and
-  closes it, and one `Sweeper` task per server then ends that connection's
-  loops. Upgrades from long-polling use the stock handler unchanged.
+  closes it, and the `Sweeper` then ends that connection's loops at once
+  (told by Engine.IO's disconnect event; a sweep every `SWEEP_S` is the
+  backstop). Upgrades from long-polling use the stock handler unchanged.
 * `FastEvents`: a Socket.IO EVENT with an ack for one of our own always-acking
   namespaces (`live.acked.AckedNamespace`) is parsed once with orjson, handed
   to the namespace, and its ack is written at once when nothing else is
@@ -28,6 +29,7 @@ service task that drops silent clients) and only replaces those loops:
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from importlib import metadata
 from typing import Any
@@ -104,27 +106,54 @@ class FastEvents:
 
 
 class Sweeper:
-    """One task for all lean connections of a server: ends the loops of those whose
-    Engine.IO socket was closed under them. Engine.IO's service task closes a
-    socket that stopped answering pings, but a phone that vanished (no FIN) would
-    otherwise keep its connection, and everything hanging off it, for good: the
-    stock loops' per-message timers did this job."""
+    """Ends the loops of the lean connections of one server whose Engine.IO socket
+    was closed under them. Engine.IO's service task closes a socket that stopped
+    answering pings, but a phone that vanished (no FIN) would otherwise keep its
+    connection, and everything hanging off it, for good: the stock loops'
+    per-message timers did this job.
+
+    Without those timers, a closed socket's connection must still end as soon as
+    stock's would: the Socket.IO conformance suite (tests/conformance) allows a
+    client that never completes its handshake, or sends a packet
+    python-socketio only logs (`42{}`, `42abc[...]`), 2 s to see the close,
+    and stock closes it after ping interval + timeout. A sweep every 2 s alone
+    missed that. So `install` has Engine.IO's disconnect event call `closed`,
+    which ends that one connection right after the close (no task, no timer: one
+    callback per closed session); the periodic sweep stays as a backstop for a
+    close that would not raise that event."""
 
     def __init__(self) -> None:
-        self.open: set[LeanWebSocket] = set()
+        self.open: dict[str, LeanWebSocket] = {}  # by Engine.IO sid
         self.task: asyncio.Task[None] | None = None
 
     def add(self, ws: "LeanWebSocket") -> None:
-        self.open.add(ws)
+        self.open[ws.socket.sid] = ws
         if self.task is None or self.task.done():
             self.task = asyncio.ensure_future(self._run())
+
+    def discard(self, ws: "LeanWebSocket") -> None:
+        if self.open.get(ws.socket.sid) is ws:
+            del self.open[ws.socket.sid]
+
+    def closed(self, eio_sid: str) -> None:
+        """Engine.IO is closing this session. The socket is marked closed only after
+        its disconnect handlers return (and, for a server's disconnect, after its
+        CLOSE packet is queued, which must still go out first), so look on the
+        next turn of the loop rather than now."""
+        if eio_sid in self.open:
+            asyncio.get_running_loop().call_soon(self._end, eio_sid)
+
+    def _end(self, eio_sid: str) -> None:
+        ws = self.open.get(eio_sid)
+        if ws is not None and ws.socket.closed:
+            del self.open[eio_sid]
+            ws.socket.queue.put_nowait(None)  # the writer ends and closes the WebSocket
 
     async def _run(self) -> None:
         while self.open:
             await asyncio.sleep(SWEEP_S)
-            for ws in [w for w in self.open if w.socket.closed]:
-                self.open.discard(ws)
-                ws.socket.queue.put_nowait(None)  # the writer ends and closes the WebSocket
+            for eio_sid in [sid for sid, ws in self.open.items() if ws.socket.closed]:
+                self._end(eio_sid)
 
 
 class LeanWebSocket(WebSocket):  # type: ignore[misc]
@@ -151,7 +180,7 @@ class LeanWebSocket(WebSocket):  # type: ignore[misc]
             await self._read(socket)
         finally:
             if self.sweeper is not None:
-                self.sweeper.open.discard(self)
+                self.sweeper.discard(self)
             socket.queue.put_nowait(None)  # lets the writer finish
             await writer
             await socket.close(wait=False, abort=True,
@@ -176,7 +205,15 @@ class LeanWebSocket(WebSocket):  # type: ignore[misc]
                     log.exception("fast event path failed")
                     continue
             try:
-                await socket.receive(eio_packet.Packet(encoded_packet=data))
+                pkt = eio_packet.Packet(encoded_packet=data)
+            except Exception:  # noqa: BLE001 - whatever fails to decode
+                # Not an Engine.IO packet (`abc`): the protocol closes the session,
+                # and so does stock, whose decode error escapes its loop. Going on
+                # would keep the connection until the ping timeout.
+                log.info("%s: invalid Engine.IO packet, closing", socket.sid)
+                return
+            try:
+                await socket.receive(pkt)
             except exceptions.SocketIsClosedError:
                 return
             except exceptions.UnknownPacketError:
@@ -296,6 +333,8 @@ def unsupported_reason(sio: socketio.AsyncServer) -> str:
         return "python-engineio's WebSocket driver is not where it was"
     if not hasattr(getattr(sio.eio, "reason", None), "TRANSPORT_CLOSE"):
         return "python-engineio has no disconnect reasons"
+    if not isinstance(getattr(sio.eio, "handlers", None), dict):
+        return "python-engineio's event handlers are not where they were"
     return ""
 
 
@@ -311,11 +350,30 @@ def install(sio: socketio.AsyncServer) -> bool:
         STATE["lean"], STATE["reason"] = False, reason
         return False
     drivers = sio.eio._async
+    sweeper = Sweeper()
     driver = type("LeanWebSocketFor", (LeanWebSocket,),
-                  {"events": FastEvents(sio), "sweeper": Sweeper()})
+                  {"events": FastEvents(sio), "sweeper": sweeper})
     sio.eio._async = {**drivers, "websocket": driver}
+    _end_loops_on_disconnect(sio.eio, sweeper)
     STATE["lean"], STATE["reason"] = True, ""
     return True
+
+
+def _end_loops_on_disconnect(eio: Any, sweeper: Sweeper) -> None:
+    """Engine.IO's disconnect event, whoever closed the session (the ping
+    timeout, a server's disconnect), also ends its lean loops at once (see
+    `Sweeper`). The handler already there (python-socketio's) runs first,
+    unchanged."""
+    handler = eio.handlers.get("disconnect")
+
+    async def disconnect(eio_sid: str, reason: Any) -> Any:
+        try:
+            result = None if handler is None else handler(eio_sid, reason)
+            return await result if inspect.isawaitable(result) else result
+        finally:
+            sweeper.closed(eio_sid)
+
+    eio.on("disconnect", disconnect)
 
 
 STATE: dict[str, Any] = {"lean": False, "reason": "not installed"}
