@@ -98,7 +98,9 @@ async def gates_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
 
 
 async def gates_set(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
-    gates = await hub.rooms.admission.set_gates(room.id, body)
+    before, gates = await hub.rooms.set_gates(room.id, body)
+    if gates.epoch != before.epoch:
+        await hub.gates_changed(room.id, gates.public())
     return gates.for_host()
 
 

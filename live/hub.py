@@ -62,6 +62,13 @@ class Hub:
         return [r for r in set(self.phones) | set(self.screens)
                 if self.phones[r] > 0 or self.screens[r] > 0]
 
+    async def gates_changed(self, room_id: str, public: dict[str, Any]) -> None:
+        """A check changed: every phone's pass ended. Phones hear it (and pass the
+        checks again); until then they get no more of the room's pushes."""
+        await self.sio.emit("gates:changed", {"gates": public}, to=room_channel(room_id),
+                            namespace=VOTER_NS)
+        await self.sio.close_room(room_channel(room_id), namespace=VOTER_NS)
+
     async def ballot_changed(self, ballot: Ballot) -> None:
         """Tell every worker's clients in the room that a ballot changed."""
         data = ballot.public()

@@ -181,12 +181,14 @@ class VideoNamespace(AckedNamespace):
             return await self._host(body)
         room = await self._room(body)
         rooms = self.hub.rooms
-        needs = (await rooms.gates(room.id, now_ms())).required()
+        gates = await rooms.gates(room.id, now_ms())
+        needs = gates.required()
         if needs:
             voter = tokens.unsign(rooms.secret, "device", body.get("device"))
             if voter is None:
                 raise PassRequired(list(needs))
-            read_pass(rooms.secret, body.get("pass"), room.id, voter, now_ms(), needs)
+            read_pass(rooms.secret, body.get("pass"), room.id, voter, now_ms(), needs,
+                      gates.epoch)
         return room
 
     async def _remember(self, sid: str, session: Session, role: str) -> dict[str, Any]:

@@ -57,24 +57,46 @@ class VoterNamespace(AckedNamespace):
                 self.hub.phones[session["room"]] -= 1
                 await self.leave_room(sid, room_channel(session["room"]))
             self.hub.phones[room_id] += 1
-        session.update(room=room_id, voter=voter, passed=[], phone="")
-        await self.enter_room(sid, room_channel(room_id))
+        session.update(room=room_id, voter=voter, passed=[], phone="", epoch=0)
         admission = await self._restore(session, payloads.as_dict(data))
-        ballots = await self.hub.rooms.voter_view(room_id, voter)
-        for view in ballots:
-            if view["my_vote"] is not None:
-                await self.enter_room(sid, voted_channel(view["id"]))
+        ballots = await self._show(sid, session, admission)
         await self.save_session(sid, session)
         return {"room": joined.room.public(), "device": joined.device, "ballots": ballots,
                 **admission}
 
+    async def _show(self, sid: str, session: dict[str, Any], admission: dict[str, Any]
+                    ) -> list[dict[str, Any]]:
+        """The room's questions, and its pushes from now on, once the phone may see
+        them: a room with checks shows nothing before they are passed (unless the
+        host chose `preview`)."""
+        if admission["pass"] is None and not admission["gates"]["preview"] and \
+                admission["needs"]:
+            return []
+        await self.enter_room(sid, room_channel(session["room"]))
+        ballots = await self.hub.rooms.voter_view(session["room"], session["voter"])
+        for view in ballots:
+            if view["my_vote"] is not None:
+                await self.enter_room(sid, voted_channel(view["id"]))
+        return ballots
+
+    async def _may_see(self, session: dict[str, Any]) -> None:
+        gates = await self.hub.rooms.gates(session["room"], now_ms())
+        if gates.shows_before_admission():
+            return
+        if session.get("epoch") != gates.epoch or not set(gates.required()) <= set(
+                session["passed"]):
+            raise GateError("pass_required", "pass the room's checks to see its questions")
+
     async def _restore(self, session: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         """Re-admit with a pass kept from before a refresh, and check a scanned QR."""
         if body.get("pass") is not None:
+            gates = await self.hub.rooms.admission.gates(session["room"])
             try:
                 kept = read_pass(self.hub.rooms.secret, body["pass"], session["room"],
-                                 session["voter"], now_ms(), ())
-                session.update(passed=list(kept.gates), phone=kept.phone)
+                                 session["voter"], now_ms(), (), gates.epoch)
+                if kept.epoch == gates.epoch:  # checks changed since: pass them again
+                    session.update(passed=list(kept.gates), phone=kept.phone,
+                                   epoch=kept.epoch)
             except GateError:
                 pass  # a stale pass just means the phone passes the gates again
         proofs = {k: body[k] for k in ("qr",) if k in body}
@@ -83,13 +105,18 @@ class VoterNamespace(AckedNamespace):
     async def admit(self, sid: str, data: Any) -> dict[str, Any]:
         session = await self._joined(sid)
         try:
-            return await self._admit(session, payloads.as_dict(data))
+            admission = await self._admit(session, payloads.as_dict(data))
+            if admission["pass"] is not None:
+                await self._show(sid, session, admission)  # the page asks for the list
+            return admission
         finally:
             await self.save_session(sid, session)
 
     async def _admit(self, session: dict[str, Any], proofs: dict[str, Any]) -> dict[str, Any]:
         rooms = self.hub.rooms
         gates = await rooms.admission.gates(session["room"])
+        if session.get("epoch") != gates.epoch:  # the host changed a check since
+            session.update(passed=[], phone="", epoch=gates.epoch)
         passed, phone = await rooms.admission.admit(
             session["room"], session["voter"], set(session["passed"]), proofs,
             session["address"], now_ms(), gates)
@@ -119,10 +146,12 @@ class VoterNamespace(AckedNamespace):
 
     async def ballot_list(self, sid: str, data: Any) -> list[dict[str, Any]]:
         session = await self._joined(sid)
+        await self._may_see(session)
         return await self.hub.rooms.voter_view(session["room"], session["voter"])
 
     async def tally_get(self, sid: str, data: Any) -> dict[str, Any] | None:
         session = await self._joined(sid)
+        await self._may_see(session)
         room, _ = await self.hub.rooms.store.room(session["room"])
         ballot = await self.hub.rooms.ballot_in(room, payloads.as_dict(data).get("ballot"))
         voted = await self.hub.rooms.store.my_vote(ballot.id, f"d:{session['voter']}")

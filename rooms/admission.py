@@ -90,7 +90,7 @@ class Admission:
         if not set(gates.required()) <= passed:
             return None
         return issue_pass(self._secret, Pass(room_id, voter, tuple(sorted(passed)),
-                                             now_ms + PASS_TTL_MS, phone_hash))
+                                             now_ms + PASS_TTL_MS, phone_hash, gates.epoch))
 
     async def _check_qr(self, gates: Gates, room_id: str, voter: str, body: dict[str, Any],
                         address: str, now_ms: int) -> None:

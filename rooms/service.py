@@ -163,6 +163,14 @@ class Rooms:
         assert voter is not None
         return Joined(room, voter, device)
 
+    async def set_gates(self, room_id: str, payload: Any) -> tuple[Gates, Gates]:
+        """(before, after) the host's change; this worker's cache forgets the old
+        checks at once (other workers within GATES_CACHE_MS)."""
+        before = await self.admission.gates(room_id)
+        after = await self.admission.set_gates(room_id, payload)
+        self._gates.pop(room_id, None)
+        return before, after
+
     async def gates(self, room_id: str, now_ms: int) -> Gates:
         """The room's gates, re-read at most once a second per worker: a host's
         change reaches every vote within that second."""
@@ -178,8 +186,9 @@ class Rooms:
 
     async def cast(self, room_id: str, voter: str, payload: Any, now_ms: int) -> Cast:
         request = payloads.vote_request(payload)
-        needs = (await self.gates(room_id, now_ms)).required()
-        admitted = read_pass(self.secret, request.pass_token, room_id, voter, now_ms, needs)
+        gates = await self.gates(room_id, now_ms)
+        admitted = read_pass(self.secret, request.pass_token, room_id, voter, now_ms,
+                             gates.required(), gates.epoch)
         ballot = await self.static_ballot(request.ballot_id)
         if ballot.room_id != room_id:
             raise BallotNotFound(request.ballot_id)

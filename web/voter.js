@@ -24,7 +24,10 @@ const state = {
 };
 let conn = null;
 const desk = new AdmissionDesk({
-  conn: () => conn, container: $("gates"), onLockChange: () => renderAll(),
+  conn: () => conn,
+  container: $("gates"),
+  // A private room shows its questions only once the checks are passed.
+  onLockChange: () => (desk.locked ? renderAll() : refreshList()),
 });
 
 function announce(text) {
@@ -119,6 +122,8 @@ function joinFailed(error) {
 // pushes ----------------------------------------------------------------------
 
 function listen(c) {
+  // The host changed a check: the pass ended; pass the checks again.
+  c.on("gates:changed", () => desk.readmit());
   c.on("ballot:update", (ballot) => {
     if (ballot.room !== state.roomId) return;
     const old = state.ballots.get(ballot.id);
@@ -166,6 +171,7 @@ async function refreshList() {
     const ballots = await conn.call("ballot:list", {});
     state.ballots = new Map(ballots.map((b) => [b.id, b]));
     renderAll();
+    for (const b of ballots) if (b.state === "open") refreshTally(b.id);
   } catch {
     // keep what we show; a reconnect re-joins and refreshes
   }
@@ -209,7 +215,8 @@ function renderAll() {
   desk.render();
   const shown = visibleBallots();
   keepingFocus(() => $("ballots").replaceChildren(...shown.map(cardFor)));
-  $("waiting").hidden = shown.some((b) => b.state === "open");
+  // Locked (a private room before its checks): the checks card says what to do.
+  $("waiting").hidden = desk.locked || shown.some((b) => b.state === "open");
   $("trust-secret").hidden = !shown.some((b) => b.secret);
   $("trust-named").hidden = shown.length > 0 && shown.every((b) => b.secret);
 }

@@ -126,7 +126,7 @@ async def test_fence_refusals_say_why(live: LiveServer, host: Host, location: An
 async def test_fence_admits_a_phone_at_the_venue(live: LiveServer, host: Host) -> None:
     ballot = await gated(host, fence={**VENUE, "radius_m": 200})
     phone, joined = await voter(live.url, code=host.room["code"])
-    assert joined["gates"] == {"required": ["fence"], "fence_radius_m": 200.0}
+    assert joined["gates"] == {"required": ["fence"], "fence_radius_m": 200.0, "preview": False}
 
     ack = await call(phone, "gate:admit", {"location": {"lat": 37.5670, "lon": 126.9782,
                                                         "accuracy": 25}})

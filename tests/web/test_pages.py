@@ -212,8 +212,10 @@ async def test_voter_passes_the_room_pin_then_votes(
     await host.open(ballot["id"])
     phone = await open_page(browser, contexts, f"{live.url}/j/{host.room['code']}", **PHONE)
     await expect(phone.get_by_test_id("gates")).to_contain_text("Room PIN")
-    await expect(phone.get_by_test_id("locked")).to_be_visible()
+    # A private room: not even the question shows before the PIN.
+    await expect(phone.get_by_text("Adopt the minutes?")).to_have_count(0)
     await expect(phone.get_by_test_id("choice-0")).to_have_count(0)
+    await expect(phone.locator("#waiting")).to_be_hidden()
 
     await phone.get_by_test_id("pin").fill("1111")
     await phone.get_by_test_id("pin-go").click()
