@@ -36,6 +36,7 @@ from live.settings import Settings, from_env, server_secret
 from live.transport import LeanManager, LeanRedisManager
 from live.video import VideoNamespace
 from live.voter import VoterNamespace
+from rooms.limits import Limits
 from rooms.service import Rooms
 from rooms.meeting import Meetings
 from rooms.store import MeetingStore, Store
@@ -84,7 +85,10 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
     transport.install(sio)
     store = Store(redis)
     signer = Signer(load_or_create(settings.data_dir))
-    rooms = Rooms(store, server_secret(settings), otp_gap_s=settings.otp_gap_s, sign=signer)
+    limits = Limits(store, settings.rooms_per_hour, settings.wrong_codes_per_minute,
+                    int(settings.code_idle_days * 86_400))
+    rooms = Rooms(store, server_secret(settings), otp_gap_s=settings.otp_gap_s, sign=signer,
+                  limits=limits)
     hub = Hub(settings, rooms, sio, signer=signer)
     hub.sms = (WebhookSender(settings.sms_webhook, settings.sms_token)
                if settings.sms_webhook else OutboxSender(store))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any, Awaitable, Callable
 
 import orjson
@@ -15,7 +16,8 @@ from live.bodylimit import MAX_BODY, MAX_CSV
 from live import meeting
 from live.commands import COMMANDS
 from live.hub import Hub, now_ms
-from rooms.errors import BadPayload, LiveVoteError, NotFound, ResultNotReady, StoreUnavailable
+from rooms.errors import (BadPayload, LiveVoteError, NotFound, OperatorRequired, ResultNotReady,
+                          StoreUnavailable)
 from rooms.model import Visibility
 from rooms.result import to_csv
 
@@ -52,6 +54,12 @@ async def read_json(request: Request) -> dict[str, Any]:
     return body
 
 
+def client_address(request: Request) -> str:
+    """The TCP peer, or the X-Forwarded-For address when uvicorn was told the peer
+    is a trusted proxy (LIVE_TRUSTED_PROXIES)."""
+    return request.client.host if request.client else "?"
+
+
 def host_key(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -76,7 +84,16 @@ def answered(endpoint: Endpoint) -> Endpoint:
 def build_routes(hub: Hub) -> list[Route]:
     @answered
     async def create_room(request: Request) -> Response:
-        room, key = await hub.rooms.create_room(await read_json(request), now_ms())
+        body = await read_json(request)
+        operator = hub.settings.operator_token
+        if operator:  # only the operator creates rooms, without a per-address limit
+            given = body.get("operator_token")
+            if not (isinstance(given, str) and secrets.compare_digest(
+                    given.encode(), operator.encode())):
+                raise OperatorRequired()
+            room, key = await hub.rooms.create_room(body, now_ms())
+        else:
+            room, key = await hub.rooms.create_room(body, now_ms(), client_address(request))
         return json_response({"ok": True, "data": {"room": room.public(), "host_key": key,
                                                    "links": hub.links(room.id, room.code)}},
                              201)
@@ -94,7 +111,8 @@ def build_routes(hub: Hub) -> list[Route]:
 
     @answered
     async def join_lookup(request: Request) -> Response:
-        joined = await hub.rooms.store.room_by_code(request.path_params["code"])
+        joined = await hub.rooms.limits.room_by_code(request.path_params["code"],
+                                                     client_address(request))
         room, _ = await hub.rooms.store.room(joined)
         return json_response({"ok": True, "data": {"room": room.public()}})
 

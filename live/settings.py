@@ -32,6 +32,10 @@ class Settings:
     member_grace_ms: int = 60_000
     trusted_proxies: str = ""
     frame_ancestors: str = ""
+    operator_token: str = ""
+    rooms_per_hour: int = 30
+    wrong_codes_per_minute: int = 30
+    code_idle_days: float = 7.0
 
     def __post_init__(self) -> None:
         if self.fsync not in ("always", "everysec"):
@@ -40,6 +44,10 @@ class Settings:
             raise ValueError("LIVE_TICK_MS must be between 20 and 2000")
         if not 1 <= self.ping_s <= 120:
             raise ValueError("LIVE_PING_S must be between 1 and 120")
+        if self.rooms_per_hour < 1 or self.wrong_codes_per_minute < 1:
+            raise ValueError("LIVE_ROOMS_PER_HOUR and LIVE_WRONG_CODES_PER_MINUTE must be >= 1")
+        if not 0 < self.code_idle_days <= 365:
+            raise ValueError("LIVE_CODE_IDLE_DAYS must be between 0 and 365")
         if any(c in self.frame_ancestors for c in ";,\r\n"):
             raise ValueError("LIVE_FRAME_ANCESTORS is a space-separated list of origins")
 
@@ -92,6 +100,10 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         member_grace_ms=int(env.get("LIVE_MEMBER_GRACE_MS", "60000")),
         trusted_proxies=env.get("LIVE_TRUSTED_PROXIES", "").strip(),
         frame_ancestors=env.get("LIVE_FRAME_ANCESTORS", "").strip(),
+        operator_token=env.get("LIVE_OPERATOR_TOKEN", ""),
+        rooms_per_hour=int(env.get("LIVE_ROOMS_PER_HOUR", "30")),
+        wrong_codes_per_minute=int(env.get("LIVE_WRONG_CODES_PER_MINUTE", "30")),
+        code_idle_days=float(env.get("LIVE_CODE_IDLE_DAYS", "7")),
     )
 
 

@@ -49,9 +49,9 @@ class VoterNamespace(AckedNamespace):
         return session
 
     async def join(self, sid: str, data: Any) -> dict[str, Any]:
-        joined = await self.hub.rooms.join(data)
-        room_id, voter = joined.room.id, joined.voter
         session = await self.get_session(sid)
+        joined = await self.hub.rooms.join(data, session.get("address", ""))
+        room_id, voter = joined.room.id, joined.voter
         if session.get("room") != room_id:
             if session.get("room"):
                 self.hub.phones[session["room"]] -= 1

@@ -157,6 +157,7 @@ def start_live(workdir: Path, redis_url: str, workers: int, extra_env: dict[str,
     """`live serve` exactly as an operator starts it, on an external Redis."""
     port = free_port()
     env = dict(server_env(gc_freeze_s), REDIS_URL=redis_url, LIVE_SECRET="bench-secret",
+               LIVE_ROOMS_PER_HOUR="100000", LIVE_WRONG_CODES_PER_MINUTE="100000",
                **extra_env)
     live = shutil.which("live", path=str(Path(sys.executable).parent)) or "live"
     proc = Process(f"live-w{workers}", [

@@ -130,6 +130,24 @@ class RateLimited(LiveVoteError):
     status = 429
 
 
+class OperatorRequired(LiveVoteError):
+    code = "operator_required"
+    status = 401
+
+    def __init__(self) -> None:
+        super().__init__("this server creates rooms only with its operator token; ask the "
+                         "operator / 이 서버에서 방을 만들려면 운영자 토큰이 필요합니다")
+
+
+class CodesExhausted(LiveVoteError):
+    code = "codes_exhausted"
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__("every 6-digit join code is in use; try again later (codes of idle "
+                         "rooms are freed) / 모든 참여 코드가 사용 중입니다. 잠시 뒤에 다시 시도해 주세요")
+
+
 class PhoneInvalid(LiveVoteError):
     code = "phone_invalid"
     status = 400

@@ -73,6 +73,11 @@ def gate_counter(room_id: str, kind: str, who: str) -> str:
     return f"gate:{{r:{room_id}}}:{kind}:{who}"
 
 
+def buckets(kind: str) -> str:
+    """Attempt buckets not tied to a room (room creation, wrong join codes), by who."""
+    return f"live:bucket:{kind}"
+
+
 def gate_buckets(room_id: str, kind: str) -> str:
     """Attempt buckets of one kind (pin, pin-addr, staff, ...) in a room, by who."""
     return f"gate:{{r:{room_id}}}:bucket:{kind}"

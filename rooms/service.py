@@ -6,13 +6,15 @@ Randomness and time come in as arguments; Redis is reached through Store.
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from rooms import ledger, payloads, tokens
 from rooms.admission import OTP_GAP_S, Admission
-from rooms.errors import BallotNotFound, MeetingError, NotHost, RoomNotFound
+from rooms.errors import BallotNotFound, CodesExhausted, MeetingError, NotHost, RoomNotFound
 from rooms.gates import Gates, read_pass
+from rooms.limits import Limits
 from rooms.model import Ballot, Cast, Room, State, Tally, Visibility
 from rooms.bundle import Signer
 from rooms.closing import Closed, Closer
@@ -24,6 +26,7 @@ DEVICE = "device"
 GATES_CACHE_MS = 1000
 STATIC_CACHE = 10_000
 CODE_ATTEMPTS = 50
+CODE_KEEP_EVERY_S = 60.0
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -59,8 +62,10 @@ class Rooms:
                  make_code: Callable[[], str] = new_code,
                  make_receipt: Callable[[], str] = new_receipt,
                  otp_gap_s: int = OTP_GAP_S,
-                 sign: Signer = unsigned) -> None:
+                 sign: Signer = unsigned,
+                 limits: Limits | None = None) -> None:
         self.store = store
+        self.limits = limits or Limits(store)
         self.secret = secret
         self._id = make_id
         self._code = make_code
@@ -69,18 +74,24 @@ class Rooms:
         self.closer = Closer(store, sign)
         self._gates: dict[str, tuple[int, Gates]] = {}
         self._static: dict[str, Ballot] = {}
+        self._kept: dict[str, float] = {}
 
     # host --------------------------------------------------------------------
 
-    async def create_room(self, payload: Any, now_ms: int) -> tuple[Room, str]:
+    async def create_room(self, payload: Any, now_ms: int, address: str | None = None
+                          ) -> tuple[Room, str]:
+        """A new room and its host key; `address` (an anonymous visitor's) is held
+        to the creation limit, None (the operator, the demo) is not."""
         spec = payloads.room_spec(payload)
+        if address is not None:
+            await self.limits.room_created(address)
         room_id = self._id()
         for _ in range(CODE_ATTEMPTS):
             code = self._code()
-            if await self.store.claim_code(code, room_id):
+            if await self.store.claim_code(code, room_id, self.limits.code_idle_s):
                 break
         else:
-            raise RuntimeError("no free join code; too many live rooms")
+            raise CodesExhausted()
         room = Room(room_id, code, spec.title, spec.lang, now_ms)
         host_key = secrets.token_urlsafe(24)
         await self.store.save_room(room, tokens.key_hash(host_key))
@@ -93,6 +104,11 @@ class Rooms:
         if not isinstance(host_key, str) or not secrets.compare_digest(
                 tokens.key_hash(host_key), stored):
             raise NotHost()
+        if self._kept.get(room.id, 0.0) < time.monotonic():  # a host's use keeps the code
+            if len(self._kept) > 10_000:
+                self._kept.clear()
+            self._kept[room.id] = time.monotonic() + CODE_KEEP_EVERY_S
+            await self.store.keep_code(room.code, room.id, self.limits.code_idle_s)
         return room
 
     async def add_ballot(self, room: Room, payload: Any) -> Ballot:
@@ -147,13 +163,11 @@ class Rooms:
 
     # voters ------------------------------------------------------------------
 
-    async def join(self, payload: Any) -> Joined:
+    async def join(self, payload: Any, address: str = "") -> Joined:
         body = payloads.as_dict(payload)
         code = body.get("code")
         if code is not None:
-            if not payloads.ascii_digits(code, 6, 6):
-                raise RoomNotFound(str(code))
-            room_id = await self.store.room_by_code(code)
+            room_id = await self.limits.room_by_code(code, address)
         else:
             room_id = payloads.text(body, "room", limit=64)
         room, _ = await self.store.room(room_id)

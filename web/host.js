@@ -26,12 +26,18 @@ async function createRoom(event) {
   $("create-error").textContent = "";
   submit.disabled = true;
   try {
-    const data = await api("POST", "/api/rooms", { title, lang: $("new-room-lang").value });
+    const body = { title, lang: $("new-room-lang").value };
+    if (!$("operator-field").hidden) body.operator_token = $("operator-token").value;
+    const data = await api("POST", "/api/rooms", body);
     createdKey = data.host_key;
     // The fragment holds the key: bookmarkable, and never sent to the server.
     location.hash = `room=${encodeURIComponent(data.room.id)}&key=${encodeURIComponent(data.host_key)}`;
   } catch (error) {
     $("create-error").textContent = errorText(error, { detail: true });
+    if (error.code === "operator_required") {  // this server lets only its operator create
+      $("operator-field").hidden = false;
+      $("operator-token").focus();
+    }
   } finally {
     submit.disabled = false;
   }

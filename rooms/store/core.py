@@ -45,8 +45,15 @@ class Store(LedgerStore, GatesStore):
 
     # rooms ---------------------------------------------------------------
 
-    async def claim_code(self, code: str, room_id: str) -> bool:
-        return bool(await self.redis.set(keys.code(code), room_id, nx=True))
+    async def claim_code(self, code: str, room_id: str, idle_s: int) -> bool:
+        """Take a free join code for `idle_s`; each use (a join by code, a host's
+        action) keeps it another `idle_s`, and an idle room's code is freed."""
+        return bool(await self.redis.set(keys.code(code), room_id, nx=True, ex=idle_s))
+
+    async def keep_code(self, code: str, room_id: str, idle_s: int) -> None:
+        """Another `idle_s` for a room's code, if the code is still the room's."""
+        if _s(await self.redis.get(keys.code(code)) or b"") == room_id:
+            await self.redis.expire(keys.code(code), idle_s)
 
     async def save_room(self, room: Room, host_key_hash: str) -> None:
         await self.redis.hset(keys.room(room.id), mapping={
@@ -70,11 +77,20 @@ class Store(LedgerStore, GatesStore):
         self._rooms[room_id] = (time.monotonic(), (room, f["host"]))
         return room, f["host"]
 
-    async def room_by_code(self, code: str) -> str:
+    def cached_code(self, code: str) -> str | None:
+        """The room of a code this worker looked up within ROOM_CACHE_S, or None."""
         cached = self._codes.get(code)
         if cached is not None and time.monotonic() - cached[0] < ROOM_CACHE_S:
             return cached[1]
-        room_id = await self.redis.get(keys.code(code))
+        return None
+
+    async def room_by_code(self, code: str, idle_s: int) -> str:
+        """The room a join code names; a look-up (at most one per worker per
+        ROOM_CACHE_S) keeps the code another `idle_s`."""
+        cached = self._codes.get(code)
+        if cached is not None and time.monotonic() - cached[0] < ROOM_CACHE_S:
+            return cached[1]
+        room_id = await self.redis.getex(keys.code(code), ex=idle_s)
         if room_id is None:
             raise RoomNotFound(code)
         if len(self._codes) >= ROOM_CACHE_SIZE:

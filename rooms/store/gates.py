@@ -54,6 +54,13 @@ class GatesStore:
             keys=[keys.gate_buckets(room_id, kind) for kind, *_ in buckets], args=args)
         return (0, int(left)) if int(taken) else (int(wait_ms), 0)
 
+    async def attempt_anywhere(self, kind: str, who: str, capacity: int, window_ms: int
+                               ) -> int:
+        """`attempt` for a bucket not tied to a room: 0 if taken, else ms to wait."""
+        taken, wait_ms, _ = await self._attempt(keys=[keys.buckets(kind)],
+                                                args=["take", who, capacity, window_ms])
+        return 0 if int(taken) else int(wait_ms)
+
     async def clear_attempts(self, room_id: str, kinds: tuple[str, ...]) -> int:
         """Staff lift the slow-down: forget every attempt of these kinds."""
         return int(await self.redis.delete(*[keys.gate_buckets(room_id, k) for k in kinds]))

@@ -1,0 +1,71 @@
+"""What anonymous visitors may use up: rooms created per address, wrong join
+codes tried per address, and how long an idle room keeps its join code."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from rooms import payloads
+from rooms.errors import RateLimited, RoomNotFound
+from rooms.store import Store
+
+HOUR_MS = 3_600_000
+MINUTE_MS = 60_000
+
+
+@dataclass
+class Limits:
+    store: Store
+    rooms_per_hour: int = 30          # per client address: a burst of this many, then
+    wrong_codes_per_minute: int = 30  # the same number spread over the hour / minute
+    code_idle_s: int = 7 * 86_400     # a join code unused this long is freed
+    # Addresses refused recently, per worker: their further wrong codes are refused
+    # without asking Redis (a brute force costs the server next to nothing).
+    _blocked: dict[str, float] = field(default_factory=dict)
+
+    async def room_created(self, address: str) -> None:
+        wait_ms = await self.store.attempt_anywhere("create-room", address,
+                                                    self.rooms_per_hour, HOUR_MS)
+        if wait_ms:
+            raise RateLimited(f"too many new rooms from this address; wait "
+                              f"{_minutes(wait_ms)} minutes or ask the operator")
+
+    async def room_by_code(self, code: object, address: str) -> str:
+        """The room of a join code. Only wrong codes are counted: a hall of phones
+        behind one address typing the right code costs nothing, and a code this
+        worker looked up in the last half minute (a room people are joining now)
+        is answered even to an address that is slowed down, so one guesser in
+        the hall does not lock the hall out. Join codes are shown on projectors
+        and are not secrets: a room's checks (gates) keep it private."""
+        cached = self.store.cached_code(code) if isinstance(code, str) else None
+        if cached is not None:
+            return cached
+        until = self._blocked.get(address, 0.0)
+        if until > time.monotonic():
+            raise RateLimited(f"too many wrong codes; wait {_seconds(until)} seconds")
+        if not payloads.ascii_digits(code, 6, 6):
+            await self._wrong(address)
+            raise RoomNotFound(str(code)[:16])
+        try:
+            return await self.store.room_by_code(str(code), self.code_idle_s)
+        except RoomNotFound:
+            await self._wrong(address)
+            raise
+
+    async def _wrong(self, address: str) -> None:
+        wait_ms = await self.store.attempt_anywhere("wrong-code", address,
+                                                    self.wrong_codes_per_minute, MINUTE_MS)
+        if wait_ms:
+            if len(self._blocked) > 10_000:
+                self._blocked.clear()
+            self._blocked[address] = time.monotonic() + wait_ms / 1000
+            raise RateLimited(f"too many wrong codes; wait {-(-wait_ms // 1000)} seconds")
+
+
+def _minutes(ms: int) -> int:
+    return max(1, -(-ms // MINUTE_MS))
+
+
+def _seconds(until: float) -> int:
+    return max(1, int(until - time.monotonic() + 0.999))
