@@ -98,7 +98,7 @@ class Meetings:
             mine = await self.rooms.store.my_vote(ballot.id, f"m:{holding}")
             start = int(meta.get(f"live:{ballot.id}", 0))
             end = ballot.closed_at or await self.store.now_ms()
-            present, in_person = _presence(record, start, end, self.grace_ms)
+            present, in_person = _presence(record, start, end)
             sealed = await self.rooms.store.result(ballot.id)
             decided = sealed["record"].get("meeting") if sealed else None
             views.append(ballot.public() | {
@@ -159,7 +159,9 @@ class Meetings:
             raise MeetingError("ballot_closed", "this item is already closed")
         if ballot.state is State.DRAFT:
             ballot = await self.open_item(room, ballot)
-        await self.store.set_meta(room.id, **{f"live:{ballot.id}": await self.store.now_ms()})
+        # Once: a second start must not move the item's window (and drop from it
+        # members who were there when it really opened).
+        await self.store.set_meta_once(room.id, f"live:{ballot.id}", await self.store.now_ms())
         return ballot
 
     async def vote(self, room_id: str, holding: str, payload: Any) -> Any:
@@ -216,7 +218,7 @@ class Meetings:
         holdings = {p["holding"] for p in (await self.store.people(room_id)).values()}
         members = []
         for holding in sorted(holdings):
-            present, in_person = _presence(attendance.get(holding), start, end, self.grace_ms)
+            present, in_person = _presence(attendance.get(holding), start, end)
             entry = cast.get(f"m:{holding}")
             mode = Mode(entry["m"]) if entry else None
             members.append(Member(holding, present or mode is Mode.LIVE, in_person, mode))
@@ -279,18 +281,17 @@ def _replaced(ballot: Ballot, body: dict[str, Any]) -> str:
     return tracker(ballot.id, choices, nonce)
 
 
-def _presence(record: dict[str, Any] | None, start: int, end: int,
-              grace_ms: int) -> tuple[bool, bool]:
-    """Whether a member was directly present at some time in [start, end], and
-    whether in the hall (or by proxy) then."""
+def _presence(record: dict[str, Any] | None, start: int, end: int) -> tuple[bool, bool]:
+    """(present, in the hall or by proxy) for an item live over [start, end]: a
+    member counts if present at any time while it was live. A stay that ended
+    before the item started is not stretched by the reconnect grace: a drop and
+    a return within the grace are already one unbroken stay (attend.lua), so a
+    phone that dropped before the item and never came back does not count."""
     if not record or not start:
         return False, False
     present = in_person = False
-    for since, until, mode, dropped in record.get("iv") or []:
-        until = until or end
-        if dropped:
-            until += grace_ms
-        if since <= end and until >= start:
+    for since, until, mode, _dropped in record.get("iv") or []:
+        if since <= end and (until or end) >= start:
             present = True
             in_person = in_person or mode in ("in_person", "proxy")
     return present, in_person

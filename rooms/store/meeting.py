@@ -23,6 +23,10 @@ class MeetingStore:
     async def set_meta(self, room_id: str, **fields: str | int) -> None:
         await self.redis.hset(keys.meeting(room_id), mapping=cast(Any, fields))
 
+    async def set_meta_once(self, room_id: str, name: str, value: str | int) -> bool:
+        """Set a meeting field unless it is set; True if this call set it."""
+        return bool(await self.redis.hsetnx(keys.meeting(room_id), name, value))
+
     async def freeze(self, room_id: str, record_date: str, n: int) -> bool:
         """Set the record date and N once; False if they were set before."""
         async with self.redis.pipeline(transaction=True) as pipe:

@@ -75,3 +75,36 @@ async def test_agenda_items_are_not_open_to_anonymous_phones(live: LiveServer,
     assert ack["error"]["code"] == "members_only"
     assert (await host.tally(item))["voters"] == 0
     await stranger.disconnect()
+
+
+async def test_a_phone_that_dropped_just_before_the_item_and_never_came_back_is_absent(
+        live: LiveServer, host: Host) -> None:
+    item = await small_meeting(host)
+    members = Members(live, host, await invites(host))
+    for i in (1, 2):
+        await members.verify(i)
+    await members.leave(2)  # a second before the item starts, inside the grace
+
+    await staff(host, f"/ballots/{item}/live", {})
+    gauge = (await host.get(f"/ballots/{item}/quorum")).json()["data"]
+
+    assert (gauge["d"], gauge["a"]) == (1, 1), "the grace covers only those there at the start"
+    await members.close()
+
+
+async def test_starting_an_item_twice_keeps_its_window(live: LiveServer, host: Host) -> None:
+    item = await small_meeting(host)
+    members = Members(live, host, await invites(host))
+    for i in (1, 2, 3):
+        await members.verify(i)
+    first = (await staff(host, f"/ballots/{item}/live", {}))["data"]
+    await members.leave(3)  # walks out while the item is live
+    await asyncio.sleep(MEMBER_GRACE_MS / 1000 + 0.3)
+    again = (await staff(host, f"/ballots/{item}/live", {}))["data"]
+    gauge = (await host.get(f"/ballots/{item}/quorum")).json()["data"]
+    closed = (await staff(host, f"/ballots/{item}/close", {}))["data"]["record"]["meeting"]
+
+    assert again["opened_at"] == first["opened_at"]
+    assert (gauge["d"], gauge["a"]) == (3, 3), "present while it was live: still counted"
+    assert (closed["d"], closed["a"]) == (3, 3)
+    await members.close()
