@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import asdict
 from typing import Any, Awaitable, Callable
 
 import orjson
@@ -19,6 +20,7 @@ from live.hub import Hub, now_ms
 from rooms.errors import (BadPayload, LiveVoteError, NotFound, OperatorRequired, ResultNotReady,
                           StoreUnavailable)
 from rooms.model import Visibility
+from rooms.quorum import AGENDA_TYPES
 from rooms.result import to_csv
 
 log = logging.getLogger("livevote.http")
@@ -179,6 +181,12 @@ def build_routes(hub: Hub) -> list[Route]:
         return json_response({"ok": True, "data": {"ballot": ballot.id, "height": height - 1,
                                                    "hash": tip}})
 
+    async def agenda_types(request: Request) -> Response:
+        """Each agenda type and the rule that follows from it, for staff pages."""
+        return json_response({"ok": True, "data": {
+            name: {k: v for k, v in asdict(rule).items() if k != "overridden"} | {"agenda": name}
+            for name, rule in AGENDA_TYPES.items()}})
+
     async def keys(request: Request) -> Response:
         return json_response({"ok": True, "data": {"ed25519": hub.signer.public_key}})
 
@@ -208,6 +216,7 @@ def build_routes(hub: Hub) -> list[Route]:
         Route("/healthz", health),
         Route("/metrics", metrics),
         Route("/api/keys", keys),
+        Route("/api/agenda-types", agenda_types),
         Route("/api/rooms", create_room, methods=["POST"]),
         Route("/api/join/{code}", join_lookup),
         Route("/api/rooms/{room_id}", command("room:get")),

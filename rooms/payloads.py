@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from rooms.errors import BadPayload
-from rooms.quorum import rule_of
+from rooms.quorum import agenda_rule, rule_of
 from rooms.model import LANGUAGES, MAX_OPTIONS, MAX_TEXT, YESNO_OPTIONS, Kind, Visibility
 
 MAX_COUNTDOWN_S = 24 * 3600
@@ -111,8 +111,18 @@ def ballot_spec(payload: Any) -> BallotSpec:
         visibility=Visibility(choice(body, "visibility", tuple(v.value for v in Visibility),
                                      Visibility.LIVE.value)),
         secret=boolean(body, "secret"),
-        rule=asdict(rule_of(body["rule"])) if body.get("rule") is not None else None,
+        rule=_rule(body),
     )
+
+
+def _rule(body: dict[str, Any]) -> dict[str, Any] | None:
+    """An agenda item's rule: from its agenda type (with explicit overrides), or a
+    preset or object given as `rule`; None for an event poll."""
+    if body.get("agenda") is not None:
+        return asdict(agenda_rule(body["agenda"], body.get("rule")))
+    if body.get("rule") is not None:
+        return asdict(rule_of(body["rule"]))
+    return None
 
 
 def _options(body: dict[str, Any]) -> tuple[str, ...]:

@@ -6,7 +6,8 @@ import { h } from "./ui.js";
 
 const MODES = ["live", "early", "written"];
 const KNOWN_RULES = new Set(["general", "general_20", "majority_all", "two_thirds_all",
-  "contractor"]);
+  "contractor", "election", "founding", "budget", "project_costs", "implementation_plan",
+  "disposition_plan", "articles", "articles_special", "cost_increase"]);
 
 export function formatTime(ms) {
   if (!ms) return "";

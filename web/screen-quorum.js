@@ -17,6 +17,15 @@ const RULES = {
   majority_all: ["Majority of all members", "조합원 과반수 찬성"],
   two_thirds_all: ["Two thirds of all members", "조합원 3분의 2 이상 찬성"],
   contractor: ["Contractor selection", "시공자 선정"],
+  election: ["Election of officers", "임원 선출"],
+  founding: ["Founding meeting, 20% direct", "창립총회 안건 (직접 출석 20%)"],
+  budget: ["Budget, 20% direct", "예산 (직접 출석 20%)"],
+  project_costs: ["Project costs, 20% direct", "정비사업비 (직접 출석 20%)"],
+  implementation_plan: ["Project implementation plan: majority of all members, 20% direct", "사업시행계획: 조합원 과반수 찬성, 직접 출석 20%"],
+  disposition_plan: ["Management and disposition plan: majority of all members, 20% direct", "관리처분계획: 조합원 과반수 찬성, 직접 출석 20%"],
+  articles: ["Change of the articles: majority of all members", "정관 변경: 조합원 과반수 찬성"],
+  articles_special: ["Change of special article clauses: two thirds of all members", "정관 중 특정 조항 변경: 조합원 3분의 2 이상 찬성"],
+  cost_increase: ["Project cost rise of 10% or more: two thirds of all members, 20% direct", "정비사업비 10% 이상 증가: 조합원 3분의 2 이상 찬성, 직접 출석 20%"],
 };
 
 function say(key, x = "") {

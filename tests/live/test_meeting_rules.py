@@ -108,3 +108,45 @@ async def test_starting_an_item_twice_keeps_its_window(live: LiveServer, host: H
     assert (gauge["d"], gauge["a"]) == (3, 3), "present while it was live: still counted"
     assert (closed["d"], closed["a"]) == (3, 3)
     await members.close()
+
+
+async def articles_meeting(host: Host, rule: dict[str, object] | None) -> dict[str, object]:
+    """31 members; 6 in the hall (not voting) and 10 written resolutions, all yes."""
+    csv = "member_no,name,phone,holding\n" + "".join(
+        f"M{i:03d},Member {i},010-5{i:03d}-{i:04d},H{i:03d}\n" for i in range(1, 32))
+    await host.http.post(f"/api/rooms/{host.room['id']}/roster", content=csv,
+                         headers={"content-type": "text/csv"})
+    await staff(host, "/record-date", {"record_date": "2026-11-01"})
+    spec: dict[str, object] = {"kind": "yesno", "question": "Change article 12",
+                               "agenda": "articles"}
+    if rule:
+        spec["rule"] = rule
+    item = str((await host.ballot(**spec))["id"])
+    await staff(host, f"/ballots/{item}/live", {})
+    for i in range(1, 7):
+        await staff(host, "/attendance", {"member_no": f"M{i:03d}", "mode": "in_person"})
+    for i in range(7, 17):
+        await staff(host, "/written", {"member_no": f"M{i:03d}", "ballot": item,
+                                       "choices": YES})
+    return dict((await staff(host, f"/ballots/{item}/close", {}))["data"]["record"])
+
+
+async def test_an_articles_change_needs_ten_percent_in_the_hall(live: LiveServer,
+                                                                host: Host) -> None:
+    record = await articles_meeting(host, None)
+    m = record["meeting"]
+    assert (m["n"], m["d"], m["a"]) == (31, 6, 16)
+    assert m["rule"]["agenda"] == "articles" and m["rule"]["direct_min_pct"] == 10
+    # Quorum met (6 of 31 in the hall is 10 % or more); 10 yes is not a majority of all.
+    assert m["outcome"] == "FAILED" and "under all" in m["reasons"][0], m["reasons"]
+
+
+async def test_an_override_of_the_agenda_rule_is_explicit_and_in_the_manifest(
+        live: LiveServer, host: Host) -> None:
+    record = await articles_meeting(host, {"direct_min_pct": 20})
+    m = record["meeting"]
+    assert m["outcome"] == "QUORUM_NOT_MET" and m["rule"]["overridden"] == ["direct_min_pct"]
+    bundle = (await host.get(f"/ballots/{record['ballot']}/bundle")).json()["bundle"]
+    manifest = __import__("json").loads(bundle["manifest"])
+    assert manifest["rule"]["agenda"] == "articles"
+    assert manifest["rule"]["overridden"] == ["direct_min_pct"]

@@ -143,3 +143,22 @@ def test_no_member_is_counted_twice_and_a_is_within_n(roster: list[Member],
 def test_a_member_listed_twice_is_an_error() -> None:
     with pytest.raises(ValueError):
         count(2, [Member("a"), Member("a")], 3)
+
+
+def test_the_rule_follows_the_agenda_type_and_overrides_are_named() -> None:
+    from rooms.errors import BadPayload
+    from rooms.quorum import AGENDA_TYPES, agenda_rule
+
+    twenty = {n for n, r in AGENDA_TYPES.items() if r.direct_min_pct == 20}
+    all_members = {n for n, r in AGENDA_TYPES.items() if r.pass_rule == "all"}
+    assert twenty == {"founding", "budget", "project_costs", "implementation_plan",
+                      "disposition_plan", "cost_increase"}
+    assert all_members == {"implementation_plan", "disposition_plan", "articles"}
+    assert agenda_rule("articles").direct_min_pct == 10
+    assert agenda_rule("contractor").contractor is True
+    override = agenda_rule("articles", {"direct_min_pct": 20, "pass_rule": "all"})
+    assert (override.direct_min_pct, override.overridden) == (20, ("direct_min_pct",))
+    for agenda, rule in (("nope", None), ("articles", {"name": "x"}), ("articles", "general"),
+                         ("articles", {"direct_min_pct": 101})):
+        with pytest.raises(BadPayload):
+            agenda_rule(agenda, rule)
