@@ -245,6 +245,7 @@ def build_routes(hub: Hub) -> list[Route]:
         Route("/api/rooms/{room_id}/minutes.csv", minutes_csv),
         Route(f"{ballot}/live", command("item:live"), methods=["POST"]),
         Route(f"{ballot}/quorum", command("item:quorum")),
+        Route(f"{ballot}/runoff", command("item:runoff", 201), methods=["POST"]),
         Route(f"{ballot}/result", result),
         Route(f"{ballot}/bundle", signed_bundle),
         Route(f"{ballot}/trackers", trackers),

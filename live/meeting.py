@@ -74,6 +74,13 @@ async def item_live(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     return live.public()
 
 
+async def item_runoff(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
+    runoff = await meetings(hub).runoff(room, ballot)
+    await hub.ballot_changed(runoff)
+    return runoff.public()
+
+
 async def item_quorum(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
     return await meetings(hub).gauge(ballot)
@@ -108,6 +115,7 @@ MEETING_COMMANDS: dict[str, Command] = {
     "ballot:withdraw": ballot_withdraw,
     "early:open": early_open,
     "item:live": item_live,
+    "item:runoff": item_runoff,
     "item:quorum": item_quorum,
     "minutes:get": minutes,
 }

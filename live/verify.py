@@ -308,15 +308,34 @@ def check_meeting(m: dict[str, Any], counts: list[int], problems: list[str]) -> 
         if rule["pass_rule"] == "two_thirds_all":
             return bool(3 * yes >= 2 * n)
         return bool(2 * yes > a)
+    elected: list[int] = []
+    tied: list[int] = []
     if not quorum:
         outcome = "QUORUM_NOT_MET"
     elif m["seats"]:
-        ranked = sorted(range(len(counts)), key=lambda i: (-counts[i], i))
-        outcome = "PASSED" if any(passes(counts[i]) for i in ranked[:m["seats"]]) else "FAILED"
+        elected, tied = elect(counts, m["seats"], passes)
+        outcome = "TIE" if tied else "PASSED" if elected else "FAILED"
     else:
         outcome = "PASSED" if passes(counts[0]) else "FAILED"
     if m["outcome"] != outcome:
         problems.append(f"meeting: outcome says {m['outcome']}, the rule gives {outcome}")
+    if m.get("elected", []) != elected or m.get("tied", []) != tied:
+        problems.append(f"meeting: elected {m.get('elected')} and tied {m.get('tied')}, the "
+                        f"rule gives elected {elected} and tied {tied}")
+
+
+def elect(counts: list[int], seats: int, qualifies: Any) -> tuple[list[int], list[int]]:
+    """(elected, tied): most votes win, each only past the rule's threshold; more
+    candidates tied for the last seats than seats left are all tied, none elected."""
+    elected: list[int] = []
+    for level in sorted({v for v in counts if qualifies(v)}, reverse=True):
+        group = [i for i, v in enumerate(counts) if v == level]
+        if len(elected) >= seats:
+            break
+        if len(group) > seats - len(elected):
+            return elected, group
+        elected += group
+    return elected, []
 
 
 def check_witness(chain: list[dict[str, Any]], height: int, head: str,

@@ -207,6 +207,35 @@ class Meetings:
 
     # counting ----------------------------------------------------------------
 
+    async def runoff(self, room: Room, ballot: Ballot) -> Ballot:
+        """A new item between the candidates tied in a closed election (or, when no
+        candidate reached the threshold, the two with the most votes), under the
+        same agenda type and rule."""
+        sealed = await self.rooms.store.result(ballot.id)
+        decided = sealed["record"].get("meeting") if sealed else None
+        if not decided or not decided.get("seats"):
+            raise MeetingError("not_an_election", "only a closed election can go to a runoff",
+                               409)
+        votes = decided["votes"]
+        if decided["outcome"] == "TIE":
+            names = decided["tied"]
+        elif decided["outcome"] == "FAILED":  # the two most voted, with any tied with them
+            second = sorted(votes, reverse=True)[1]
+            names = [i for i, v in enumerate(votes) if v >= second]
+        else:
+            raise MeetingError("no_runoff_needed", "this election has its winners", 409)
+        fields = {k: v for k, v in ballot.rule.items()
+                  if k in ("direct_min_pct", "contractor", "pass_rule")}
+        spec: dict[str, Any] = {
+            "question": f"{ballot.question} (결선 / runoff)", "kind": "single",
+            "options": [ballot.options[i] for i in sorted(names)], "secret": ballot.secret,
+            "allow_change": ballot.allow_change}
+        if ballot.rule.get("agenda"):
+            spec |= {"agenda": ballot.rule["agenda"], "rule": fields}
+        else:
+            spec["rule"] = {"preset": "general", **fields}
+        return await self.rooms.add_ballot(room, spec)
+
     async def item_count(self, ballot: Ballot) -> Count:
         room_id = ballot.room_id
         n = await self.n(room_id)
@@ -245,7 +274,7 @@ class Meetings:
                              "votes": list(c.votes), "by_mode": c.by_mode, "rule": ballot.rule,
                              "seats": _seats(ballot), "outcome": decision.outcome.value,
                              "reasons": list(decision.reasons),
-                             "elected": list(decision.elected)}
+                             "elected": list(decision.elected), "tied": list(decision.tied)}
 
 
 def _counted_as(present: bool, in_person: bool, mine: dict[str, Any] | None,
@@ -263,7 +292,11 @@ def _counted_as(present: bool, in_person: bool, mine: dict[str, Any] | None,
 
 
 def _seats(ballot: Ballot) -> int:
-    return ballot.max_choices if ballot.kind.value == "multiple" else 0
+    """0 for a yes/no item; an item listing candidates is an election, for one
+    seat (single choice) or up to max_choices seats (multiple choice)."""
+    if ballot.kind.value == "yesno":
+        return 0
+    return ballot.max_choices if ballot.kind.value == "multiple" else 1
 
 
 def _replaced(ballot: Ballot, body: dict[str, Any]) -> str:

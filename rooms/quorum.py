@@ -42,6 +42,7 @@ class Outcome(str, enum.Enum):
     PASSED = "PASSED"
     FAILED = "FAILED"
     QUORUM_NOT_MET = "QUORUM_NOT_MET"
+    TIE = "TIE"  # an election whose last seat is tied between candidates who pass
 
 
 PASS_RULES = ("attending", "all", "two_thirds_all")
@@ -183,6 +184,7 @@ class Decision:
     outcome: Outcome
     reasons: tuple[str, ...]
     elected: tuple[int, ...] = ()
+    tied: tuple[int, ...] = ()
 
 
 def quorum_failures(c: Count, rule: Rule) -> list[str]:
@@ -208,8 +210,27 @@ def passes(votes: int, c: Count, rule: Rule) -> bool:
     return 2 * votes > c.a
 
 
+def election(votes: tuple[int, ...] | list[int], seats: int,
+             qualifies: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(elected, tied) among candidates: the most votes win the seats, each only
+    if `qualifies(votes)` (the rule's threshold). Candidates tied for the last
+    seats, when there are more of them than seats left, are all reported as tied
+    and none of them elected: a runoff decides."""
+    elected: list[int] = []
+    for level in sorted({v for v in votes if qualifies(v)}, reverse=True):
+        group = [i for i, v in enumerate(votes) if v == level]
+        left = seats - len(elected)
+        if left <= 0:
+            break
+        if len(group) > left:
+            return tuple(elected), tuple(group)
+        elected += group
+    return tuple(elected), ()
+
+
 def decide(c: Count, rule: Rule, seats: int = 0) -> Decision:
-    """A yes/no item (seats = 0: option 0 is Yes) or an election for `seats`."""
+    """A yes/no item (seats = 0: option 0 is Yes) or an election of candidates
+    for `seats` seats (1 for a single choice)."""
     failures = quorum_failures(c, rule)
     if failures:
         return Decision(Outcome.QUORUM_NOT_MET, tuple(failures))
@@ -217,10 +238,18 @@ def decide(c: Count, rule: Rule, seats: int = 0) -> Decision:
         ok = passes(c.votes[0], c, rule)
         return Decision(Outcome.PASSED if ok else Outcome.FAILED,
                         (f"yes {c.votes[0]} of A={c.a}, N={c.n} under {rule.pass_rule}",))
-    ranked = sorted(range(len(c.votes)), key=lambda i: (-c.votes[i], i))
-    elected = tuple(i for i in ranked[:seats] if passes(c.votes[i], c, rule))
-    return Decision(Outcome.PASSED if elected else Outcome.FAILED,
-                    (f"elected {list(elected)} under {rule.pass_rule}",), elected)
+    elected, tied = election(c.votes, seats, lambda v: passes(v, c, rule))
+    if tied:
+        return Decision(Outcome.TIE, (f"tied for the last seat: {list(tied)} with "
+                                      f"{c.votes[tied[0]]} votes each; a runoff decides",),
+                        elected, tied)
+    if not elected:
+        top = max(c.votes) if c.votes else 0
+        return Decision(Outcome.FAILED, (
+            f"no candidate reached the threshold under {rule.pass_rule} (A={c.a}, N={c.n}); "
+            f"most votes: {[i for i, v in enumerate(c.votes) if v == top]} with {top}",))
+    return Decision(Outcome.PASSED, (f"elected {list(elected)} of {seats} seats under "
+                                     f"{rule.pass_rule} (A={c.a}, N={c.n})",), elected)
 
 
 def needed_direct(c: Count, rule: Rule) -> int:

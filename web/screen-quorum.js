@@ -6,11 +6,11 @@ const WORDS = {
   en: { n: "Members (N)", d: "Direct (D)", a: "Attending (A)", rule: "Rule",
         direct: "needs {x} more direct attendees", attend: "needs {x} more attending",
         met: "Quorum met", PASSED: "PASSED", FAILED: "FAILED",
-        QUORUM_NOT_MET: "QUORUM NOT MET", provisional: "so far" },
+        QUORUM_NOT_MET: "QUORUM NOT MET", TIE: "TIE: RUNOFF NEEDED", provisional: "so far" },
   ko: { n: "조합원 수 (N)", d: "직접 출석 (D)", a: "출석 (A)", rule: "의결 요건",
         direct: "직접 출석 {x}명 더 필요", attend: "출석 {x}명 더 필요",
         met: "의사정족수 충족", PASSED: "가결", FAILED: "부결",
-        QUORUM_NOT_MET: "정족수 미달", provisional: "현재" },
+        QUORUM_NOT_MET: "정족수 미달", TIE: "동점: 결선 필요", provisional: "현재" },
 };
 const RULES = {
   general: ["General resolution", "일반 의결"], general_20: ["General, 20 % direct", "일반 의결 (직접 20%)"],

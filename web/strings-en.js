@@ -224,6 +224,7 @@ export const EN = {
   item_PASSED: "Passed",
   item_FAILED: "Not passed",
   item_QUORUM_NOT_MET: "Quorum not met",
+  item_TIE: "Tie: a runoff decides",
   meeting_inputs: "members N={n}, direct attendance D={d} (in person {di}), attendance A={a}",
   verify_inputs: "Auditor's inputs",
   key_label: "The server's published public key (Ed25519, base64)",

@@ -229,6 +229,7 @@ export const KO = {
   item_PASSED: "가결",
   item_FAILED: "부결",
   item_QUORUM_NOT_MET: "정족수 미달",
+  item_TIE: "동점: 결선 투표로 정합니다",
   meeting_inputs: "조합원 N={n}, 직접 출석 D={d} (현장 {di}), 출석 A={a}",
   verify_inputs: "감사인 입력",
   key_label: "서버가 공개한 공개 키 (Ed25519, base64)",

@@ -62,6 +62,7 @@ export const MEETING_EN = {
   outcome_PASSED: "Passed",
   outcome_FAILED: "Failed",
   outcome_QUORUM_NOT_MET: "Quorum not met",
+  outcome_TIE: "Tie: a runoff decides",
   outcome_OPEN: "Open",
   // minutes
   min_title: "Meeting minutes",

@@ -62,6 +62,7 @@ export const MEETING_KO = {
   outcome_PASSED: "가결",
   outcome_FAILED: "부결",
   outcome_QUORUM_NOT_MET: "정족수 미달",
+  outcome_TIE: "동점: 결선 투표로 정합니다",
   outcome_OPEN: "진행 중",
   // 의사록
   min_title: "총회 의사록",

@@ -210,8 +210,24 @@ function checkCounts(bundle, add) {
   }
 }
 
-/** The rule of a general meeting item, re-applied to the frozen inputs. */
-export function meetingOutcome(m, counts) {
+/** (elected, tied) of an election, as live/verify.py elect(): most votes win, each
+ * past the rule's threshold; more candidates tied for the last seats than seats
+ * left are all tied and none elected. */
+export function elect(counts, seats, qualifies) {
+  const elected = [];
+  const levels = [...new Set(counts.filter(qualifies))].sort((x, y) => y - x);
+  for (const level of levels) {
+    const group = counts.flatMap((v, i) => (v === level ? [i] : []));
+    if (elected.length >= seats) break;
+    if (group.length > seats - elected.length) return { elected, tied: group };
+    elected.push(...group);
+  }
+  return { elected, tied: [] };
+}
+
+/** The rule of a general meeting item, re-applied to the frozen inputs:
+ * {outcome, elected, tied}. */
+export function meetingDecision(m, counts) {
   const [n, d, di, a] = ["n", "d", "d_in_person", "a"].map((k) => num(req(m, k), k));
   const rule = req(m, "rule");
   const quorum = 2 * a > n && 100 * d >= num(req(rule, "direct_min_pct"), "direct_min_pct") * n
@@ -221,14 +237,19 @@ export function meetingOutcome(m, counts) {
     if (rule.pass_rule === "two_thirds_all") return 3 * yes >= 2 * n;
     return 2 * yes > a;
   };
-  if (!quorum) return "QUORUM_NOT_MET";
+  const none = { elected: [], tied: [] };
+  if (!quorum) return { outcome: "QUORUM_NOT_MET", ...none };
   const seats = req(m, "seats");
   if (pyTruthy(seats)) {
-    const ranked = counts.map((_, i) => i).sort((x, y) => counts[y] - counts[x] || x - y);
-    const elected = ranked.slice(0, int(seats, "seats"));
-    return elected.some((i) => passes(counts[i])) ? "PASSED" : "FAILED";
+    const { elected, tied } = elect(counts, int(seats, "seats"), passes);
+    const outcome = tied.length ? "TIE" : elected.length ? "PASSED" : "FAILED";
+    return { outcome, elected, tied };
   }
-  return passes(counts[0]) ? "PASSED" : "FAILED";
+  return { outcome: passes(counts[0]) ? "PASSED" : "FAILED", ...none };
+}
+
+export function meetingOutcome(m, counts) {
+  return meetingDecision(m, counts).outcome;
 }
 
 function checkMeeting(m, counts, add) {
@@ -241,9 +262,13 @@ function checkMeeting(m, counts, add) {
     add("meeting_attendance", { di: pyStr(m.d_in_person), d: pyStr(m.d), a: pyStr(m.a),
       n: pyStr(m.n) });
   }
-  const outcome = meetingOutcome(m, counts);
+  const { outcome, elected, tied } = meetingDecision(m, counts);
   if (!pyEq(req(m, "outcome"), outcome)) {
     add("meeting_outcome", { says: pyStr(m.outcome), outcome });
+  }
+  if (!pyEq(get(m, "elected") ?? [], elected) || !pyEq(get(m, "tied") ?? [], tied)) {
+    add("meeting_elected", { elected: pyStr(get(m, "elected")), tied: pyStr(get(m, "tied")),
+      want_elected: pyRepr(elected), want_tied: pyRepr(tied) });
   }
 }
 

@@ -86,6 +86,11 @@ const PROBLEMS = {
   meeting_attendance: [
     "meeting: attendance figures are impossible (Di={di}, D={d}, A={a}, N={n})",
     "meeting: 출석 숫자가 맞지 않습니다 (Di={di}, D={d}, A={a}, N={n})"],
+  meeting_elected: [
+    "meeting: elected {elected} and tied {tied}, the rule gives elected {want_elected} and "
+    + "tied {want_tied}",
+    "meeting: 선출 {elected}, 동점 {tied}로 기록되었지만 기준에 따르면 선출 {want_elected}, 동점 "
+    + "{want_tied}입니다"],
   meeting_outcome: ["meeting: outcome says {says}, the rule gives {outcome}",
     "meeting: 결과가 {says}(으)로 적혀 있지만 의결 규칙을 적용하면 {outcome}입니다"],
   witness_short: ["witness: saved height {height}, but the chain has only {len} entries",

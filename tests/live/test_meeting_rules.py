@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from tests.live.test_meeting import YES, Members, staff
 from tests.support import MEMBER_GRACE_MS, Host, LiveServer, call, voter
@@ -150,3 +151,65 @@ async def test_an_override_of_the_agenda_rule_is_explicit_and_in_the_manifest(
     manifest = __import__("json").loads(bundle["manifest"])
     assert manifest["rule"]["agenda"] == "articles"
     assert manifest["rule"]["overridden"] == ["direct_min_pct"]
+
+
+async def run_election(live: LiveServer, host: Host, votes: list[list[int]],
+                       seats: int = 1) -> tuple[Any, str]:
+    """An election among three candidates for `seats`; member i votes votes[i-1]."""
+    await small_meeting(host, members=len(votes))
+    kind = {"kind": "multiple", "max_choices": seats} if seats > 1 else {}
+    item = (await host.ballot(question="Board", options=["Kim", "Lee", "Park"],
+                              agenda="election", **kind))["id"]
+    members = Members(live, host, await invites(host))
+    for i in range(1, len(votes) + 1):
+        await members.verify(i)
+    await staff(host, f"/ballots/{item}/live", {})
+    for i, choices in enumerate(votes, 1):
+        assert (await members.vote(i, item, choices))["ok"]
+    record = (await staff(host, f"/ballots/{item}/close", {}))["data"]["record"]
+    await members.close()
+    return record, item
+
+
+async def test_an_item_with_candidates_is_an_election(live: LiveServer, host: Host) -> None:
+    record, item = await run_election(live, host, [[1], [1], [1], [1], [0], [2]])
+    m = record["meeting"]
+
+    assert (m["outcome"], m["elected"], m["tied"], m["seats"]) == ("PASSED", [1], [], 1)
+    doc = (await host.get(f"/ballots/{item}/bundle")).json()
+    from live.verify import verify
+    assert verify(doc) == []
+    assert doc["bundle"]["outcome"]["winners"] == [1], "the plurality field agrees"
+    refused = await host.post(f"/ballots/{item}/runoff")
+    assert refused.json()["error"]["code"] == "no_runoff_needed"
+
+
+async def test_an_even_split_elects_nobody_and_goes_to_a_runoff(live: LiveServer,
+                                                                host: Host) -> None:
+    record, item = await run_election(live, host, [[0], [0], [0], [2], [2], [2]])
+    m = record["meeting"]
+    runoff = await host.post(f"/ballots/{item}/runoff")
+
+    # 3 of A = 6 is not more than half: nobody is elected, and the reason says who led.
+    assert (m["outcome"], m["elected"], m["tied"]) == ("FAILED", [], []), m
+    assert "most votes: [0, 2] with 3" in m["reasons"][0]
+    assert runoff.status_code == 201, runoff.text
+    made = runoff.json()["data"]
+    assert made["options"] == ["Kim", "Park"] and made["rule"]["agenda"] == "election"
+    doc = (await host.get(f"/ballots/{item}/bundle")).json()
+    from live.verify import verify
+    assert verify(doc) == []
+
+
+async def test_a_tie_for_the_last_seat_is_reported_as_a_tie(live: LiveServer,
+                                                            host: Host) -> None:
+    record, item = await run_election(
+        live, host, [[0, 1], [0, 1], [1, 2], [1, 2], [0, 2], [0, 2]], seats=2)
+    m = record["meeting"]
+    runoff = (await host.post(f"/ballots/{item}/runoff")).json()["data"]
+
+    # 4 votes each, every one past the threshold (8 > 6), three for two seats.
+    assert (m["outcome"], m["elected"], m["tied"]) == ("TIE", [], [0, 1, 2]), m
+    assert runoff["options"] == ["Kim", "Lee", "Park"]
+    from live.verify import verify
+    assert verify((await host.get(f"/ballots/{item}/bundle")).json()) == []

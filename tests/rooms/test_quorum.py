@@ -162,3 +162,18 @@ def test_the_rule_follows_the_agenda_type_and_overrides_are_named() -> None:
                          ("articles", {"direct_min_pct": 101})):
         with pytest.raises(BadPayload):
             agenda_rule(agenda, rule)
+
+
+@given(st.lists(st.integers(0, 9), min_size=2, max_size=8), st.integers(1, 4),
+       st.integers(0, 9))
+def test_the_verifier_elects_as_the_server_does(votes: list[int], seats: int,
+                                                threshold: int) -> None:
+    from live.verify import elect
+    from rooms.quorum import election
+
+    elected, tied = election(votes, seats, lambda v: v > threshold)
+    assert (list(elected), list(tied)) == elect(votes, seats, lambda v: v > threshold)
+    assert len(elected) <= seats and not set(elected) & set(tied)
+    assert all(votes[i] > threshold for i in (*elected, *tied))
+    if tied:
+        assert len({votes[i] for i in tied}) == 1 and len(tied) > seats - len(elected)
