@@ -54,6 +54,14 @@ async def written_enter(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     return (await meetings(hub).written(room, body)).public()
 
 
+async def paper_enter(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    return (await meetings(hub).paper(room, body)).public()
+
+
+async def written_cutoff(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    return await meetings(hub).written_cutoff(room, body)
+
+
 async def ballot_withdraw(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     m = meetings(hub)
     person = await m.person(room.id, body.get("member_no"))
@@ -113,6 +121,8 @@ MEETING_COMMANDS: dict[str, Command] = {
     "attendance:mark": attendance_mark,
     "written:enter": written_enter,
     "ballot:withdraw": ballot_withdraw,
+    "paper:enter": paper_enter,
+    "written:cutoff": written_cutoff,
     "early:open": early_open,
     "item:live": item_live,
     "item:runoff": item_runoff,

@@ -179,6 +179,13 @@ def refusal(code: str, ballot_id: str, detail: str = "") -> LiveVoteError:
         return InvalidOption(ballot_id, detail or "no such option")
     if code == "too_many_choices":
         return InvalidOption(ballot_id, detail or "too many choices")
+    if code == "outranked":
+        return MeetingError("outranked", "this member's ballot already counts first (in person "
+                                         "> online > advance e-vote > written resolution); "
+                                         "this one does not replace it", 409)
+    if code == "principal_voted":
+        return MeetingError("principal_voted", "the member has a ballot of their own; a "
+                                               "proxy's ballot does not replace it", 409)
     if code == "receipt_needed":
         return GateError("receipt_needed", "this secret ballot can only be replaced or withdrawn "
                                            "with the receipt of the ballot it replaces")

@@ -171,20 +171,53 @@ class Meetings:
         meta = await self.store.meta(room_id)
         if f"live:{ballot.id}" in meta:
             mode = "live"
+            stay = _current_stay(await self.store.attendance_of(room_id, holding))
+            rank = RANK["hall"] if stay in ("in_person", "proxy") else RANK["online"]
         elif await self.store.now_ms() < int(meta.get("early_closes_at", 0)):
-            mode = "early"
+            mode, rank = "early", RANK["early"]
         else:
             raise MeetingError("early_closed", "advance voting has closed; vote when the "
                                                "item is opened at the meeting")
         return await self.rooms.cast_as(room_id, ballot, [f"m:{holding}"], request, mode,
-                                        _replaced(ballot, body))
+                                        _replaced(ballot, body), rank)
 
     async def written(self, room: Room, body: dict[str, Any]) -> Any:
+        """A mailed written resolution (서면결의), keyed in by staff until the
+        meeting's cut-off; it never replaces a ballot that counts first."""
         person = await self.person(room.id, body.get("member_no"))
         request = payloads.vote_request(dict(body, client_key=f"written-{person['member_no']}"))
         ballot = await self.item_in(room.id, request.ballot_id)
+        cutoff = int((await self.store.meta(room.id)).get("written_closes_at", 0))
+        if cutoff and await self.store.now_ms() > cutoff:
+            raise MeetingError("written_closed", "written resolutions were accepted until the "
+                                                 "meeting's cut-off; this one is too late")
         return await self.rooms.cast_as(room.id, ballot, [f"m:{person['holding']}"], request,
-                                        "written", _replaced(ballot, body))
+                                        "written", _replaced(ballot, body), RANK["written"])
+
+    async def paper(self, room: Room, body: dict[str, Any]) -> Any:
+        """A paper ballot cast in the hall while the item is live, by the member or
+        by a registered statutory proxy, keyed in by staff: in-person attendance
+        and an in-person ballot, never a written resolution."""
+        person = await self.person(room.id, body.get("member_no"))
+        by = payloads.choice(body, "by", ("member", "proxy"), "member")
+        key = payloads.text(body, "client_key", required=False, limit=64,
+                            default=f"paper-{by}-{person['member_no']}")
+        request = payloads.vote_request(dict(body, client_key=key))
+        ballot = await self.item_in(room.id, request.ballot_id)
+        if f"live:{ballot.id}" not in await self.store.meta(room.id):
+            raise MeetingError("item_not_live", "paper ballots are cast in the hall while the "
+                                                "item is live; start the item first")
+        await self.attend(room, {"member_no": person["member_no"], "action": "arrive",
+                                 "mode": "proxy" if by == "proxy" else "in_person"})
+        return await self.rooms.cast_as(room.id, ballot, [f"m:{person['holding']}"], request,
+                                        "paper", _replaced(ballot, body), RANK["hall"],
+                                        by_proxy=by == "proxy")
+
+    async def written_cutoff(self, room: Room, body: dict[str, Any]) -> dict[str, Any]:
+        now = await self.store.now_ms()
+        closes_at = payloads.integer(body, "closes_at", 0, now + 365 * 86_400_000)
+        await self.store.set_meta(room.id, written_closes_at=closes_at)
+        return {"written_closes_at": closes_at}
 
     async def withdraw(self, room_id: str, holding: str, body: dict[str, Any]) -> dict[str, Any]:
         ballot = await self.item_in(room_id, body.get("ballot"))
@@ -250,7 +283,8 @@ class Meetings:
             present, in_person = _presence(attendance.get(holding), start, end)
             entry = cast.get(f"m:{holding}")
             mode = Mode(entry["m"]) if entry else None
-            members.append(Member(holding, present or mode is Mode.LIVE, in_person, mode))
+            members.append(Member(holding, present or mode in (Mode.LIVE, Mode.PAPER),
+                                  in_person or mode is Mode.PAPER, mode))
         tally = await self.rooms.store.tally(ballot.id)
         base = count(n, members, len(ballot.options))
         return Count(base.n, base.d, base.d_in_person, base.a, tally.counts, base.by_mode)
@@ -275,6 +309,18 @@ class Meetings:
                              "seats": _seats(ballot), "outcome": decision.outcome.value,
                              "reasons": list(decision.reasons),
                              "elected": list(decision.elected), "tied": list(decision.tied)}
+
+
+# Which ballot counts for a member on an item, the same everywhere (vote.lua
+# applies it): in the hall (a phone or paper, or a statutory proxy) over verified
+# online over an advance e-vote over a mailed written resolution.
+RANK = {"written": 1, "early": 2, "online": 3, "hall": 4}
+
+
+def _current_stay(record: dict[str, Any] | None) -> str:
+    """The mode of the member's open stay now ("" if not present)."""
+    stays = (record or {}).get("iv") or []
+    return str(stays[-1][2]) if stays and not stays[-1][1] else ""
 
 
 def _counted_as(present: bool, in_person: bool, mine: dict[str, Any] | None,

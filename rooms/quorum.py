@@ -36,6 +36,7 @@ class Mode(str, enum.Enum):
     WRITTEN = "written"
     EARLY = "early"
     LIVE = "live"
+    PAPER = "paper"  # a paper ballot cast in the hall (by the member or a proxy)
 
 
 class Outcome(str, enum.Enum):

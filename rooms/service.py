@@ -224,14 +224,15 @@ class Rooms:
 
     async def cast_as(self, room_id: str, ballot: Ballot, ids: list[str],
                       request: payloads.VoteRequest, mode: str = "live",
-                      replaces: str = "") -> Cast:
+                      replaces: str = "", rank: int = 0, by_proxy: bool = False) -> Cast:
         """Apply a vote for these identities (the first names the voter), acting in
         `room_id`: the vote script refuses a ballot of another room."""
         nonce = request.nonce or POOL.hex(16)
         return await self.store.cast(
             room_id, ballot.id, ids, request.client_key, request.choices, self._receipt(),
             ledger.tracker(ballot.id, request.choices, nonce), nonce,
-            ledger.pseudonym(self.secret, ballot.id, ids[0]), mode, ballot.secret, replaces)
+            ledger.pseudonym(self.secret, ballot.id, ids[0]), mode, ballot.secret, replaces,
+            rank, by_proxy)
 
     async def voter_view(self, room_id: str, voter: str) -> list[dict[str, Any]]:
         """Every ballot of the room as this voter may see it."""

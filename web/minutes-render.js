@@ -4,7 +4,7 @@
 import { lang, t } from "./i18n.js";
 import { h } from "./ui.js";
 
-const MODES = ["live", "early", "written"];
+const MODES = ["live", "paper", "early", "written"];
 const KNOWN_RULES = new Set(["general", "general_20", "majority_all", "two_thirds_all",
   "contractor", "election", "founding", "budget", "project_costs", "implementation_plan",
   "disposition_plan", "articles", "articles_special", "cost_increase"]);

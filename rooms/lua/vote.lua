@@ -25,6 +25,12 @@
 -- A[9] = "1" for a secret ballot
 -- A[10] = secret ballots: tracker of the ballot this one replaces ("" if none)
 -- A[11] = the room the voter acts in: a ballot of another room is not found
+-- A[12] = precedence of this ballot (meeting items: 4 in the hall, on a phone or on
+--          paper; 3 verified online; 2 advance e-vote; 1 written resolution; event
+--          polls 0). A lower one never replaces a higher one; a higher one replaces
+--          a lower one even where the item does not allow changes.
+-- A[13] = "1" for a ballot cast by a statutory proxy: it never replaces the
+--          principal's own ballot, and the principal's own ballot replaces it
 -- reply per vote: ["ok", seq, receipt, "new"|"changed"|"repeat", choices, tracker] or
 -- ["err", code]
 local function vote(A)
@@ -64,7 +70,13 @@ local function vote(A)
       local seq = redis.call('HGET', KEYS[1], 'seq')
       return {'ok', tonumber(seq), old.r, 'repeat', old.s, old.t or ''}
     end
-    if meta[4] ~= '1' then return {'err', 'already_voted'} end
+    local rank, old_rank = tonumber(A[12]) or 0, tonumber(old.g) or 0
+    local by_proxy, over_proxy = A[13] == '1', old.x == 1 and A[13] ~= '1'
+    if rank < old_rank then return {'err', 'outranked'} end
+    if by_proxy and old.x ~= 1 then return {'err', 'principal_voted'} end
+    if rank == old_rank and not over_proxy and meta[4] ~= '1' then
+      return {'err', 'already_voted'}
+    end
     if secret then
       local boxed = A[10] ~= '' and redis.call('HGET', KEYS[5], A[10])
       if not boxed then return {'err', 'receipt_needed'} end
@@ -88,7 +100,8 @@ local function vote(A)
   for _, id in ipairs(ids) do redis.call('HSETNX', KEYS[3], 'i:' .. id, owner) end
   local voter = A[7]
   if old then voter = old.p end
-  local entry = {k = A[2], r = A[4], m = A[8], p = voter, s = A[3]}
+  local entry = {k = A[2], r = A[4], m = A[8], p = voter, s = A[3], g = tonumber(A[12]) or 0}
+  if A[13] == '1' then entry.x = 1 end
   local event = {type = 'cast', seq = seq, ts = now, tracker = A[5], mode = A[8]}
   if secret then
     entry.s = ''

@@ -18,7 +18,7 @@ from rooms.store.batch import ScriptBatcher
 from rooms.store.gates import GatesStore
 from rooms.store.ledger import LedgerStore
 
-VOTE_ARGS = 11  # arguments of one vote in vote.lua
+VOTE_ARGS = 13  # arguments of one vote in vote.lua
 ROOM_CACHE_S = 30.0
 ROOM_CACHE_SIZE = 10_000
 
@@ -179,13 +179,14 @@ class Store(LedgerStore, GatesStore):
     async def cast(self, room_id: str, ballot_id: str, identities: list[str], client_key: str,
                    choices: tuple[int, ...], receipt: str, tracker: str, nonce: str,
                    pseudonym: str, mode: str = "live", secret: bool = False,
-                   replaces: str = "") -> Cast:
+                   replaces: str = "", rank: int = 0, by_proxy: bool = False) -> Cast:
         reply = await self._votes.call(
             ballot_id,
             [keys.ballot(ballot_id), keys.counts(ballot_id), keys.voters(ballot_id),
              keys.log(ballot_id), keys.secret_box(ballot_id)],
             [",".join(identities), client_key, ",".join(map(str, choices)), receipt,
-             tracker, nonce, pseudonym, mode, "1" if secret else "0", replaces, room_id])
+             tracker, nonce, pseudonym, mode, "1" if secret else "0", replaces, room_id,
+             str(rank), "1" if by_proxy else "0"])
         _check(reply, ballot_id)
         applied = tuple(int(c) for c in _s(reply[4]).split(",") if c)
         return Cast(ballot_id, int(reply[1]), _s(reply[2]), _s(reply[3]), applied,

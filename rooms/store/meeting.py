@@ -53,6 +53,10 @@ class MeetingStore:
                                    args=[holding, action, mode, grace_ms])
         return dict(json.loads(_s(reply)))
 
+    async def attendance_of(self, room_id: str, holding: str) -> dict[str, Any] | None:
+        raw = await self.redis.hget(keys.attendance(room_id), holding)
+        return None if raw is None else dict(json.loads(raw))
+
     async def attendance(self, room_id: str) -> dict[str, dict[str, Any]]:
         raw = await self.redis.hgetall(keys.attendance(room_id))
         return {_s(k): json.loads(v) for k, v in raw.items()}
