@@ -11,7 +11,7 @@ from rooms import payloads, roster, tokens
 from rooms.errors import BadPayload, BallotNotFound, MeetingError
 from rooms.ledger import pseudonym
 from rooms.model import Ballot, Room, State
-from rooms.quorum import Count, Member, Mode, Rule, count, decide, needed_direct
+from rooms.quorum import Count, Member, Mode, Rule, count, counted_as, decide, needed_direct
 from rooms.service import Rooms
 from rooms.store import MeetingStore
 
@@ -99,11 +99,14 @@ class Meetings:
             start = int(meta.get(f"live:{ballot.id}", 0))
             end = ballot.closed_at or await self.store.now_ms()
             present, in_person = _presence(record, start, end)
+            mode = Mode(mine["mode"]) if mine and mine.get("mode") else None
+            member = Member(holding, present or mode in (Mode.LIVE, Mode.PAPER),
+                            in_person or mode is Mode.PAPER, mode)
             sealed = await self.rooms.store.result(ballot.id)
             decided = sealed["record"].get("meeting") if sealed else None
             views.append(ballot.public() | {
                 "live": bool(start), "my_vote": mine,
-                "counted_as": _counted_as(present, in_person, mine, record, start),
+                "counted_as": counted_as(member, _left_before(record, meta, start)),
                 "outcome": decided and {k: decided[k] for k in
                                         ("outcome", "votes", "n", "a", "d", "elected")}})
         return views
@@ -323,18 +326,14 @@ def _current_stay(record: dict[str, Any] | None) -> str:
     return str(stays[-1][2]) if stays and not stays[-1][1] else ""
 
 
-def _counted_as(present: bool, in_person: bool, mine: dict[str, Any] | None,
-                record: dict[str, Any] | None, start: int) -> str:
-    """Why the member counts (or not) for an item, as a stable code the page
-    turns into words: "early_counts_as_attendance", "present_in_person", ..."""
-    if present:
-        return "present_in_person" if in_person else "present_online"
-    mode = (mine or {}).get("mode")
-    if mode in ("early", "written"):
-        return f"{mode}_counts_as_attendance"
-    if start and record and any(0 < until < start for _, until, *_ in record.get("iv") or []):
-        return "left_before_item"
-    return "not_counted"
+def _left_before(record: dict[str, Any] | None, meta: dict[str, str], start: int) -> bool:
+    """Was the member at the meeting today and gone before this item started? (A
+    stay days before, to vote in advance, is not leaving the meeting.)"""
+    opened = [int(v) for k, v in meta.items() if k.startswith("live:")]
+    if not start or not record or not opened:
+        return False
+    began = min(opened)
+    return any(began <= until < start for _, until, *_ in record.get("iv") or [] if until)
 
 
 def _seats(ballot: Ballot) -> int:

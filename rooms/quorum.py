@@ -158,6 +158,33 @@ class Count:
     by_mode: dict[str, int] = field(default_factory=dict)
 
 
+def _absentee(m: Member) -> bool:
+    """A written or advance ballot stands for the member."""
+    return m.ballot_mode in (Mode.WRITTEN, Mode.EARLY)
+
+
+def _in_person(m: Member) -> bool:
+    """Counts in D_in_person: in the hall or by proxy, with no absentee ballot
+    standing (only a ballot cast there, or a withdrawal, makes it count)."""
+    return m.present and m.in_person and not _absentee(m)
+
+
+def counted_as(m: Member, left_before: bool = False) -> str:
+    """How the member stands for the item, from the same predicates `count` uses,
+    as a stable code the member's page puts into words."""
+    if _in_person(m):
+        return "present_in_person"
+    if m.present and m.in_person and _absentee(m):
+        # In the hall (so direct attendance), but the advance or written ballot
+        # stands: for contractor selection that is not in-person attendance.
+        return f"present_{m.ballot_mode.value if m.ballot_mode else 'early'}_stands"
+    if m.present:
+        return "present_online"
+    if _absentee(m):
+        return f"{m.ballot_mode.value if m.ballot_mode else 'early'}_counts_as_attendance"
+    return "left_before_item" if left_before else "not_counted"
+
+
 def count(n: int, members: Iterable[Member], options: int) -> Count:
     votes = [0] * options
     d = di = a = 0
@@ -167,10 +194,9 @@ def count(n: int, members: Iterable[Member], options: int) -> Count:
         if m.id in seen:
             raise ValueError(f"member {m.id} listed twice")
         seen.add(m.id)
-        absentee = m.ballot_mode in (Mode.WRITTEN, Mode.EARLY)
-        attends = m.present or absentee
+        attends = m.present or _absentee(m)
         d += m.present
-        di += m.present and m.in_person and not absentee
+        di += _in_person(m)
         a += attends
         if attends and m.ballot_mode is not None:
             for c in m.choices:

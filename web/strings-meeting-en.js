@@ -49,6 +49,8 @@ export const MEETING_EN = {
   mtg_how_counted: "How you are counted",
   mtg_counted_as_present_in_person: "You are counted as attending in person.",
   mtg_counted_as_present_online: "You are counted as attending online.",
+  mtg_counted_as_present_early_stands: "You are here, and your advance vote counts. It counts as attending, but not as attending in person (contractor selection): vote again here to count in person.",
+  mtg_counted_as_present_written_stands: "You are here, and your written vote counts. It counts as attending, but not as attending in person (contractor selection): vote again here to count in person.",
   mtg_counted_as_early_counts_as_attendance: "Your advance vote counts as attendance.",
   mtg_counted_as_written_counts_as_attendance: "Your written vote counts as attendance.",
   mtg_counted_as_left_before_item: "You left before this item, so you are not counted for it.",

@@ -49,6 +49,8 @@ export const MEETING_KO = {
   mtg_how_counted: "집계 방법",
   mtg_counted_as_present_in_person: "현장 출석으로 인정됩니다.",
   mtg_counted_as_present_online: "온라인 출석으로 인정됩니다.",
+  mtg_counted_as_present_early_stands: "출석하셨고 사전 전자투표가 반영됩니다. 출석으로는 인정되지만 현장 출석(시공자 선정의 직접 출석)으로는 인정되지 않습니다. 현장에서 다시 투표하시면 현장 출석으로 인정됩니다.",
+  mtg_counted_as_present_written_stands: "출석하셨고 서면결의가 반영됩니다. 출석으로는 인정되지만 현장 출석(시공자 선정의 직접 출석)으로는 인정되지 않습니다. 현장에서 다시 투표하시면 현장 출석으로 인정됩니다.",
   mtg_counted_as_early_counts_as_attendance: "사전투표가 출석으로 인정됩니다.",
   mtg_counted_as_written_counts_as_attendance: "서면결의서가 출석으로 인정됩니다.",
   mtg_counted_as_left_before_item: "이 안건 전에 퇴장하셔서 이 안건에는 집계되지 않습니다.",

@@ -6,12 +6,13 @@ changes; a proxy's ballot never replaces the member's own."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 from tests.live.test_meeting import NO, YES, Members, staff
 from tests.live.test_meeting_rules import invites, small_meeting
-from tests.support import Host, LiveServer
+from tests.support import MEMBER_GRACE_MS, Host, LiveServer
 
 
 async def item(host: Host, agenda: str = "general") -> str:
@@ -119,3 +120,28 @@ async def test_paper_ballots_in_the_hall_count_in_person_for_a_contractor(
 
     # 3 of 5 in the hall on paper: 2 x 3 > 5, so the in-person rule is met.
     assert (record["d_in_person"], record["a"], record["outcome"]) == (3, 3, "PASSED"), record
+
+
+async def test_how_you_are_counted_tells_the_truth(live: LiveServer, host: Host) -> None:
+    budget = await item(host, agenda="contractor")
+    await staff(host, "/early", {"closes_at": int(time.time() * 1000) + 3_600_000})
+    members = Members(live, host, await invites(host))
+    for i in (1, 2):
+        await members.verify(i)
+        assert (await members.vote(i, budget, YES))["ok"]
+        await members.leave(i)  # voted from home days before
+    await staff(host, "/withdraw", {"member_no": "M002", "ballot": budget})  # and never came
+    await asyncio.sleep(MEMBER_GRACE_MS / 1000 + 0.3)  # the drops are final
+    await staff(host, f"/ballots/{budget}/live", {})
+    await staff(host, "/attendance", {"member_no": "M001", "mode": "in_person"})
+    await staff(host, f"/ballots/{budget}/close", {})
+
+    seen = {}
+    for i in (1, 2):
+        status = (await members.resume(i))["data"]
+        seen[i] = next(x for x in status["items"] if x["id"] == budget)["counted_as"]
+
+    # M001 came to the hall but did not vote again: the advance vote stands, which
+    # is not in-person attendance for a contractor; M002 withdrew and stayed away.
+    assert seen == {1: "present_early_stands", 2: "not_counted"}
+    await members.close()
