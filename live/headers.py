@@ -31,10 +31,21 @@ LOCATION = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
 MEDIA = "geolocation=(), camera=(self), microphone=(self), payment=(), usb=()"
 
 
+def page_of(path: str) -> str:
+    """The page a path serves: its route (/, /j/CODE, /host, ...) or its file under
+    /static (/static/host.html)."""
+    if path == "/" or path.startswith("/j/"):
+        return "voter"
+    if path.startswith("/static/") and path.endswith(".html"):
+        return path[len("/static/"):-len(".html")]
+    return path.strip("/")
+
+
 def permissions_for(path: str) -> str:
-    if path == "/" or path.startswith("/j/") or path == "/host":
+    page = page_of(path)
+    if page in ("voter", "host"):
         return LOCATION
-    if path == "/video":
+    if page == "video":
         return MEDIA
     return NOTHING
 
@@ -45,7 +56,7 @@ class SecurityHeaders:
         self.screen_ancestors = frame_ancestors.strip() or "'none'"
 
     def headers_for(self, path: str) -> list[tuple[bytes, bytes]]:
-        ancestors = self.screen_ancestors if path == "/screen" else "'none'"
+        ancestors = self.screen_ancestors if page_of(path) == "screen" else "'none'"
         found = [(b"content-security-policy", CSP.format(ancestors=ancestors).encode()),
                  (b"referrer-policy", b"no-referrer"),
                  (b"x-content-type-options", b"nosniff"),

@@ -12,7 +12,8 @@ import httpx
 
 from tests.support import Host, LiveServer
 
-PAGES = ["/", "/j/123456", "/host", "/screen", "/verify", "/meeting", "/minutes", "/video"]
+PAGES = ["/", "/j/123456", "/host", "/screen", "/verify", "/meeting", "/minutes", "/video",
+         "/static/video.html", "/static/host.html", "/static/voter.html"]
 
 
 def rss_kb(pid: int) -> int:
@@ -78,7 +79,8 @@ async def test_every_response_carries_the_security_headers(live: LiveServer,
         policy = r.headers["permissions-policy"]
         location = "geolocation=(self)" in policy
         media = "camera=(self)" in policy and "microphone=(self)" in policy
-        assert location == (path in ("/", "/j/123456", "/host")), (path, policy)
-        assert media == (path == "/video"), (path, policy)
+        assert location == (path in ("/", "/j/123456", "/host", "/static/host.html",
+                                     "/static/voter.html")), (path, policy)
+        assert media == (path in ("/video", "/static/video.html")), (path, policy)
         if not location:
             assert "geolocation=()" in policy, (path, policy)
