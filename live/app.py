@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import time
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -27,6 +29,7 @@ from live.host import HostNamespace
 from live.http import build_routes, http_error, internal_error, store_error
 from live.hub import Hub
 from live.meeting import MeetingNamespace
+from live.packets import AnsweringPacket
 from live.pump import TallyPump
 from live.screen import ScreenNamespace
 from live.serverinfo import require_supported_async
@@ -43,6 +46,7 @@ from rooms.store import MeetingStore, Store
 from stream import Relay
 
 SHUTDOWN_STEP_S = 5.0
+log = logging.getLogger("livevote")
 WEB = Path(__file__).resolve().parent.parent / "web"
 
 
@@ -80,7 +84,7 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
     # phone's events are answered in order, and nothing here waits for a client.
     sio = socketio.AsyncServer(async_mode="asgi", json=OrjsonCodec, client_manager=manager,
                                ping_interval=settings.ping_s, ping_timeout=settings.ping_s,
-                               async_handlers=False,
+                               async_handlers=False, serializer=AnsweringPacket,
                                max_http_buffer_size=64 * 1024)
     transport.install(sio)
     store = Store(redis)
@@ -109,10 +113,13 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
         try:
             yield
         finally:
+            started = time.monotonic()
             await asyncio.wait_for(relay.close(), SHUTDOWN_STEP_S)
             await asyncio.wait_for(pump.stop(), SHUTDOWN_STEP_S)
             await hub.settle(SHUTDOWN_STEP_S)
             await asyncio.wait_for(redis.aclose(), SHUTDOWN_STEP_S)
+            log.info("worker %s stopped in %.0f ms", hub.worker,
+                     1000 * (time.monotonic() - started))
 
     routes = build_routes(hub) + [
         Route("/", page("voter")),

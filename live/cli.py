@@ -8,12 +8,15 @@ import logging
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 import uvicorn
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
 
 from live import qr, verify
 from live.embedded import EmbeddedRedis, RedisUnavailable, make_private
@@ -76,7 +79,7 @@ async def demo(settings: Settings) -> None:
 
 def check_external(url: str) -> str:
     """The server named by REDIS_URL, checked once before any worker starts."""
-    client = SyncRedis.from_url(url, socket_timeout=10)
+    client = SyncRedis.from_url(url, socket_timeout=10, retry=Retry(NoBackoff(), 1))
     try:
         return require_supported(client)
     finally:
@@ -131,7 +134,9 @@ def serve(settings: Settings, with_demo: bool) -> int:
                     ws_ping_interval=None)
     finally:
         if embedded is not None:
+            started = time.monotonic()
             embedded.stop()
+            log.info("private Redis stopped in %.0f ms", 1000 * (time.monotonic() - started))
     return 0
 
 

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from live.serverinfo import UnsupportedServer, require_supported
 
@@ -119,7 +121,10 @@ class EmbeddedRedis:
         raise RedisUnavailable("the server did not start in time")
 
     def _client(self, timeout: float) -> redis.Redis:
-        return redis.Redis(unix_socket_path=str(self.socket), socket_timeout=timeout)
+        # No retries: redis-py's default would retry a refused connection with
+        # back-off for seconds (after SHUTDOWN, or while checking a dead server).
+        return redis.Redis(unix_socket_path=str(self.socket), socket_timeout=timeout,
+                           retry=Retry(NoBackoff(), 0))
 
     def _alive(self) -> bool:
         if not self.socket.exists():
