@@ -139,6 +139,14 @@ def test_lean_passes_what_stock_passes(suite: str, node: tuple[str, str],
     assert sum(stock.values()) >= len(stock) // 3, \
         f"only {sum(stock.values())} of {len(stock)} pass on stock:\n{servers['stock'].output()}"
     regressions = sorted(title for title, ok in stock.items() if ok and not lean[title])
+    # A few tests time heartbeats to 100-200 ms and fail now and then on a busy
+    # machine whatever the loops: a regression must fail on lean in three runs.
+    for attempt in range(2):
+        if not regressions:
+            break
+        with exclusive(folder):
+            again = mocha(node_bin, folder, servers["lean"], tmp_path / f"lean{attempt}.json")
+        regressions = [title for title in regressions if not again[title]]
     assert not regressions, (
         f"{suite}: passes on stock python-socketio but fails with live.transport:\n  "
         + "\n  ".join(regressions) + f"\nlean server log:\n{servers['lean'].output()}")
