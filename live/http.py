@@ -241,6 +241,8 @@ def build_routes(hub: Hub) -> list[Route]:
         Route("/api/rooms/{room_id}/written", command("written:enter"), methods=["POST"]),
         Route("/api/rooms/{room_id}/withdraw", command("ballot:withdraw"), methods=["POST"]),
         Route("/api/rooms/{room_id}/paper", command("paper:enter"), methods=["POST"]),
+        Route("/api/rooms/{room_id}/representative", command("representative:name"),
+              methods=["POST"]),
         Route("/api/rooms/{room_id}/written-cutoff", command("written:cutoff"),
               methods=["POST"]),
         Route("/api/rooms/{room_id}/early", command("early:open"), methods=["POST"]),

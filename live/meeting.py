@@ -14,7 +14,7 @@ from live.sms import message
 from live.voter import address
 from rooms import payloads, phone
 from rooms.errors import GateError, MeetingError, NotJoined
-from rooms.meeting import Meetings
+from rooms.meeting import Meetings, member_of
 from rooms.model import Room
 
 
@@ -65,7 +65,11 @@ async def written_cutoff(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
 async def ballot_withdraw(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     m = meetings(hub)
     person = await m.person(room.id, body.get("member_no"))
-    return await m.withdraw(room.id, person["holding"], body)
+    return await m.withdraw(room.id, member_of(person), body)
+
+
+async def representative_name(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    return await meetings(hub).name_representative(room, body)
 
 
 async def early_open(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
@@ -122,6 +126,7 @@ MEETING_COMMANDS: dict[str, Command] = {
     "written:enter": written_enter,
     "ballot:withdraw": ballot_withdraw,
     "paper:enter": paper_enter,
+    "representative:name": representative_name,
     "written:cutoff": written_cutoff,
     "early:open": early_open,
     "item:live": item_live,
@@ -148,7 +153,7 @@ class MeetingNamespace(AckedNamespace):
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.get_session(sid)
-        if session.get("holding"):
+        if session.get("holding") and session.get("voter", True):
             await meetings(self.hub).online(session["room"], session["holding"], "drop")
 
     async def _member(self, sid: str) -> dict[str, Any]:
@@ -195,20 +200,37 @@ class MeetingNamespace(AckedNamespace):
         return await self._enter(sid, room_id, person)
 
     async def _enter(self, sid: str, room_id: str, person: dict[str, Any]) -> dict[str, Any]:
+        m = meetings(self.hub)
         session = await self.get_session(sid)
-        session.update(room=room_id, holding=person["holding"], member_no=person["member_no"])
+        try:  # a co-owner who is not the representative may watch, not vote or attend
+            await m.voter_for(room_id, person)
+            voter = True
+        except MeetingError:
+            voter = False
+        session.update(room=room_id, holding=member_of(person), member_no=person["member_no"],
+                       voter=voter)
         await self.save_session(sid, session)
         await self.enter_room(sid, room_channel(room_id))
-        await meetings(self.hub).online(room_id, person["holding"], "arrive")
+        if voter:
+            await m.online(room_id, member_of(person), "arrive")
         return await self._status(session)
 
-    async def vote(self, sid: str, data: Any) -> dict[str, Any]:
+    async def _voter(self, sid: str) -> dict[str, Any]:
+        """The session of a member who votes for their holding (else the refusal
+        naming who does)."""
         session = await self._member(sid)
+        m = meetings(self.hub)
+        person = await m.person(session["room"], session["member_no"])
+        await m.voter_for(session["room"], person)
+        return session
+
+    async def vote(self, sid: str, data: Any) -> dict[str, Any]:
+        session = await self._voter(sid)
         cast = await meetings(self.hub).vote(session["room"], session["holding"], data)
         return dict(cast.public())
 
     async def withdraw(self, sid: str, data: Any) -> dict[str, Any]:
-        session = await self._member(sid)
+        session = await self._voter(sid)
         return await meetings(self.hub).withdraw(session["room"], session["holding"],
                                                  payloads.as_dict(data))
 
@@ -220,8 +242,12 @@ class MeetingNamespace(AckedNamespace):
         m = meetings(self.hub)
         items = await m.member_view(room.id, session["holding"])
         meta = await m.store.meta(room.id)
+        rep = await m.store.representative(room.id, session["holding"])
+        named = await m.store.person(room.id, rep) if rep else None
         return {"room": room.public(), "member_no": session["member_no"], "items": items,
-                "early_closes_at": int(meta.get("early_closes_at", 0)) or None}
+                "early_closes_at": int(meta.get("early_closes_at", 0)) or None,
+                "votes": session.get("voter", True),
+                "representative": {"member_no": rep, "name": named["name"]} if named else None}
 
 
 MINUTES_COLUMNS = ("item", "question", "rule", "secret", "N", "D", "D_in_person", "A",

@@ -99,6 +99,11 @@ def people(room_id: str) -> str:
     return f"mtg:{{r:{room_id}}}:people"
 
 
+def representatives(room_id: str) -> str:
+    """member -> member_no of the person who votes for it (co-owners)."""
+    return f"mtg:{{r:{room_id}}}:reps"
+
+
 def meeting(room_id: str) -> str:
     return f"mtg:{{r:{room_id}}}:meta"
 

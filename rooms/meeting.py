@@ -30,21 +30,48 @@ class Meetings:
     # roster ------------------------------------------------------------------
 
     async def import_roster(self, room: Room, body: dict[str, Any]) -> dict[str, Any]:
+        """Replace the roster (rows left out of a corrected file are removed) until
+        the record date; rows of one person and co-owners of one holding are
+        grouped into members, and the report says so."""
         if "record_date" in await self.store.meta(room.id):
             raise MeetingError("roster_frozen", "the record date is set; the roster is frozen")
         result = roster.parse(body.get("csv"), self.rooms.secret)
-        await self.store.save_people(room.id, {p.member_no: json.dumps(asdict(p), ensure_ascii=False)
-                                               for p in result.people})
-        people = await self.store.people(room.id)
-        return {"imported": len(result.people), "errors": result.errors,
-                "persons": len(people), "members": len({p["holding"] for p in people.values()})}
+        people, reps, report = roster.group(result.people)
+        rows = {p.member_no: json.dumps(asdict(p), ensure_ascii=False) for p in people}
+        version = await self.store.replace_people(room.id, rows, reps,
+                                                  roster.digest(people))
+        return {"imported": len(people), "errors": result.errors,
+                "persons": len({(p.name, p.phone_hash) for p in people}),
+                "members": report["members"], "grouped": report["grouped"],
+                "version": version}
+
+    async def name_representative(self, room: Room, body: dict[str, Any]) -> dict[str, Any]:
+        """Staff name who votes for a member with several co-owners."""
+        person = await self.person(room.id, body.get("member_no"))
+        await self.store.set_representative(room.id, member_of(person), person["member_no"])
+        return {"member": member_of(person), "representative": person["member_no"],
+                "name": person["name"]}
+
+    async def voter_for(self, room_id: str, person: dict[str, Any]) -> str:
+        """The member a person votes for, or a refusal naming who votes for it."""
+        member = member_of(person)
+        rep = await self.store.representative(room_id, member)
+        named = await self.store.person(room_id, rep) if rep else None
+        same = named is not None and (named["name"], named["phone_hash"]) == (
+            person["name"], person["phone_hash"])  # the same person, another of their rows
+        if rep and not same:
+            who = named["name"] if named else rep
+            raise MeetingError("not_representative", f"{who} ({rep}) votes for this holding "
+                                                     f"(대표 조합원: {who}); staff can name "
+                                                     "another representative", 403)
+        return member
 
     async def freeze(self, room: Room, body: dict[str, Any]) -> dict[str, Any]:
         date = payloads.text(body, "record_date", limit=10)
         people = await self.store.people(room.id)
         if not people:
             raise MeetingError("roster_empty", "import the roster before setting the record date")
-        n = len({p["holding"] for p in people.values()})
+        n = len({member_of(p) for p in people.values()})
         if not await self.store.freeze(room.id, date, n):
             raise MeetingError("record_date_set", "the record date was already set")
         return {"record_date": date, "n": n}
@@ -121,17 +148,17 @@ class Meetings:
                 roster.PROXY_GROUNDS.values()), 422)
         proxy = {"ground": ground, "name": payloads.text(body, "proxy_name", limit=100),
                  "at": await self.store.now_ms()}
-        await self.store.save_proxy(room.id, person["holding"], proxy)
-        return {"holding": person["holding"], **proxy}
+        await self.store.save_proxy(room.id, member_of(person), proxy)
+        return {"holding": person["holding"], "member": member_of(person), **proxy}
 
     async def attend(self, room: Room, body: dict[str, Any]) -> dict[str, Any]:
         person = await self.person(room.id, body.get("member_no"))
         action = payloads.choice(body, "action", ("arrive", "leave"), "arrive")
         mode = payloads.choice(body, "mode", ("in_person", "proxy"), "in_person")
-        if mode == "proxy" and person["holding"] not in await self.store.proxies(room.id):
+        if mode == "proxy" and member_of(person) not in await self.store.proxies(room.id):
             raise MeetingError("proxy_not_registered", "register the proxy and its legal ground "
                                                        "before checking the proxy in", 422)
-        return await self.store.attend(room.id, person["holding"], action, mode, self.grace_ms)
+        return await self.store.attend(room.id, member_of(person), action, mode, self.grace_ms)
 
     async def online(self, room_id: str, holding: str, action: str) -> None:
         await self.store.attend(room_id, holding, action, "online", self.grace_ms)
@@ -152,9 +179,12 @@ class Meetings:
     async def open_item(self, room: Room, ballot: Ballot, countdown_s: int = 0) -> Ballot:
         """Open an agenda item; its manifest commits to the frozen roster."""
         await self.n(room.id)
-        holdings = {p["holding"] for p in (await self.store.people(room.id)).values()}
-        roster = [pseudonym(self.rooms.secret, ballot.id, f"m:{h}") for h in holdings]
-        return await self.rooms.open(ballot, countdown_s, roster)
+        members = {member_of(p) for p in (await self.store.people(room.id)).values()}
+        commitment = [pseudonym(self.rooms.secret, ballot.id, f"m:{m}") for m in members]
+        meta = await self.store.meta(room.id)
+        return await self.rooms.open(ballot, countdown_s, commitment, {
+            "roster_version": int(meta.get("roster_version", 0)),
+            "roster_sha256": meta.get("roster_sha256", "")})
 
     async def go_live(self, room: Room, ballot: Ballot) -> Ballot:
         await self.n(room.id)
@@ -194,7 +224,8 @@ class Meetings:
         if cutoff and await self.store.now_ms() > cutoff:
             raise MeetingError("written_closed", "written resolutions were accepted until the "
                                                  "meeting's cut-off; this one is too late")
-        return await self.rooms.cast_as(room.id, ballot, [f"m:{person['holding']}"], request,
+        member = await self.voter_for(room.id, person)
+        return await self.rooms.cast_as(room.id, ballot, [f"m:{member}"], request,
                                         "written", _replaced(ballot, body), RANK["written"])
 
     async def paper(self, room: Room, body: dict[str, Any]) -> Any:
@@ -210,9 +241,10 @@ class Meetings:
         if f"live:{ballot.id}" not in await self.store.meta(room.id):
             raise MeetingError("item_not_live", "paper ballots are cast in the hall while the "
                                                 "item is live; start the item first")
+        member = await self.voter_for(room.id, person)
         await self.attend(room, {"member_no": person["member_no"], "action": "arrive",
                                  "mode": "proxy" if by == "proxy" else "in_person"})
-        return await self.rooms.cast_as(room.id, ballot, [f"m:{person['holding']}"], request,
+        return await self.rooms.cast_as(room.id, ballot, [f"m:{member}"], request,
                                         "paper", _replaced(ballot, body), RANK["hall"],
                                         by_proxy=by == "proxy")
 
@@ -280,7 +312,7 @@ class Meetings:
         end = ballot.closed_at or await self.store.now_ms()
         attendance = await self.store.attendance(room_id)
         cast = await self.rooms.store.ballots_by_owner(ballot.id)
-        holdings = {p["holding"] for p in (await self.store.people(room_id)).values()}
+        holdings = {member_of(p) for p in (await self.store.people(room_id)).values()}
         members = []
         for holding in sorted(holdings):
             present, in_person = _presence(attendance.get(holding), start, end)
@@ -312,6 +344,11 @@ class Meetings:
                              "seats": _seats(ballot), "outcome": decision.outcome.value,
                              "reasons": list(decision.reasons),
                              "elected": list(decision.elected), "tied": list(decision.tied)}
+
+
+def member_of(person: dict[str, Any]) -> str:
+    """The member (voting unit) a roster row belongs to."""
+    return str(person.get("member") or person["holding"])
 
 
 # Which ballot counts for a member on an item, the same everywhere (vote.lua

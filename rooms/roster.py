@@ -1,12 +1,17 @@
-"""The union roster: CSV in, members out. A member is one holding; co-owners of
-a holding share it. Bad rows are reported by row number and skipped; good rows
-are kept, so staff fix the bad ones and import again."""
+"""The union roster: CSV in, members out. A row is a person's holding. A member
+is a person, not a row: rows of the same person (same name and phone) are one
+member however many holdings they list, and the co-owners of a holding are one
+member voting through one representative. Rows linked either way form one
+member (its key is its first holding). Bad rows are reported by row number and
+skipped; an import replaces the whole roster, so a corrected file can remove
+rows; the roster is frozen at the record date."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rooms import phone
@@ -27,10 +32,57 @@ class Person:
     phone_masked: str
     holding: str
     weight: int = 1
+    member: str = ""  # the member (voting unit) this row belongs to, set by `group`
 
     def public(self) -> dict[str, Any]:
         return {"member_no": self.member_no, "name": self.name, "phone": self.phone_masked,
-                "holding": self.holding, "weight": self.weight}
+                "holding": self.holding, "weight": self.weight, "member": self.member}
+
+
+def group(people: list[Person]) -> tuple[list[Person], dict[str, str], dict[str, Any]]:
+    """(rows with their member, member -> default representative's member_no,
+    what was grouped, for the import report). Rows of one person (same name and
+    phone) and rows of one holding are joined; the first row of a member in the
+    file is its representative until staff name another."""
+    parent = list(range(len(people)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+    first: dict[tuple[str, str], int] = {}
+    for i, p in enumerate(people):
+        for link in (("holding", p.holding), ("person", f"{p.name}\x00{p.phone_hash}")):
+            if link in first:
+                parent[root(i)] = root(first[link])
+            else:
+                first[link] = i
+    rows: dict[int, list[int]] = {}
+    for i in range(len(people)):
+        rows.setdefault(root(i), []).append(i)
+    grouped = []
+    reps: dict[str, str] = {}
+    for members_rows in rows.values():
+        key = min(people[i].holding for i in members_rows)
+        for i in members_rows:
+            people[i] = replace(people[i], member=key)
+        reps[key] = people[members_rows[0]].member_no
+        if len(members_rows) > 1:
+            grouped.append({"member": key,
+                            "member_nos": [people[i].member_no for i in members_rows],
+                            "holdings": sorted({people[i].holding for i in members_rows}),
+                            "persons": len({(people[i].name, people[i].phone_hash)
+                                            for i in members_rows}),
+                            "representative": reps[key]})
+    return people, reps, {"members": len(rows), "grouped": grouped}
+
+
+def digest(people: list[Person]) -> str:
+    """SHA-256 of a roster version: its rows (member number, member, holding,
+    keyed phone hash) in member-number order; committed in each item's manifest."""
+    rows = sorted(f"{p.member_no}\t{p.member}\t{p.holding}\t{p.phone_hash}" for p in people)
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 
 @dataclass

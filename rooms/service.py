@@ -124,12 +124,14 @@ class Rooms:
         return await self.store.ballot_in(room.id, ballot_id)
 
     async def open(self, ballot: Ballot, countdown_s: int = 0,
-                   roster: list[str] | None = None) -> Ballot:
+                   roster: list[str] | None = None,
+                   roster_info: dict[str, Any] | None = None) -> Ballot:
         """Open (or re-open after a reset), publishing the manifest; an agenda
         item passes its roster commitment (`Meetings.open_item`)."""
         room, _ = await self.store.room(ballot.room_id)
         gates = list((await self.admission.gates(room.id)).required())
-        text = canonical(ledger.manifest(ballot, room.title, gates, roster)).decode()
+        text = canonical(ledger.manifest(ballot, room.title, gates, roster)
+                         | (roster_info or {})).decode()
         _, closes_at = await self.store.open(ballot.id, countdown_s * 1000, text,
                                              ledger.sha256_hex(text.encode()))
         await self.store.add_deadline(ballot.id, closes_at)

@@ -35,9 +35,31 @@ class MeetingStore:
             first, _ = await pipe.execute()
         return bool(first)
 
-    async def save_people(self, room_id: str, people: dict[str, str]) -> None:
-        if people:
-            await self.redis.hset(keys.people(room_id), mapping=cast(Any, people))
+    async def replace_people(self, room_id: str, people: dict[str, str], reps: dict[str, str],
+                             digest: str) -> int:
+        """The whole roster at once (a corrected file removes rows), its default
+        representatives, and a new roster version; returns the version."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(keys.people(room_id), keys.representatives(room_id))
+            if people:
+                pipe.hset(keys.people(room_id), mapping=cast(Any, people))
+            if reps:
+                pipe.hset(keys.representatives(room_id), mapping=cast(Any, reps))
+            pipe.hincrby(keys.meeting(room_id), "roster_version", 1)
+            pipe.hset(keys.meeting(room_id), "roster_sha256", digest)
+            replies = await pipe.execute()
+        return int(replies[-2])
+
+    async def representative(self, room_id: str, member: str) -> str:
+        raw = await self.redis.hget(keys.representatives(room_id), member)
+        return "" if raw is None else _s(raw)
+
+    async def representatives(self, room_id: str) -> dict[str, str]:
+        raw = await self.redis.hgetall(keys.representatives(room_id))
+        return {_s(k): _s(v) for k, v in raw.items()}
+
+    async def set_representative(self, room_id: str, member: str, member_no: str) -> None:
+        await self.redis.hset(keys.representatives(room_id), member, member_no)
 
     async def people(self, room_id: str) -> dict[str, dict[str, Any]]:
         raw = await self.redis.hgetall(keys.people(room_id))
