@@ -186,12 +186,14 @@ def check_record(bundle: dict[str, Any], events: list[dict[str, Any]],
 
 
 def standing(events: list[dict[str, Any]], problems: list[str]) -> tuple[
-        dict[str, tuple[int, str]], dict[str, int]]:
-    """Replay the chain: the last ballot of each named voter, and the secret
-    ballots still standing (cast after the last opening, not replaced or withdrawn)."""
+        dict[str, tuple[int, str]], int]:
+    """Replay the chain: the last ballot of each named voter, and how many secret
+    ballots stand (cast after the last opening, not replacing one, not
+    withdrawn). Secret cast and withdrawal events name no tracker: the chain
+    says that a secret ballot was cast or withdrawn, and when, never which."""
     opened, closed = last_index(events, "open"), last_index(events, "close")
     named: dict[str, tuple[int, str]] = {}
-    secret: dict[str, int] = {}
+    secret = 0
     for i, event in enumerate(events):
         kind = event.get("type")
         if kind not in ("cast", "withdraw") or i < opened:
@@ -199,25 +201,25 @@ def standing(events: list[dict[str, Any]], problems: list[str]) -> tuple[
         if 0 <= closed < i:
             problems.append(f"chain[{i}]: a ballot {kind} after the ballot closed")
             continue
-        voter, tracker = event.get("voter"), event["tracker"]
-        if kind == "withdraw" and voter:
-            named.pop(voter, None)
+        voter = event.get("voter")
+        if event.get("secret") or not voter:  # (bundles before 2026-12 name no "secret")
+            replaced = event.get("replaced") or event.get("replaces")
+            secret += -1 if kind == "withdraw" else 0 if replaced else 1
         elif kind == "withdraw":
-            secret.pop(tracker, None)
-        elif voter:
-            named[voter] = (i, tracker)
+            named.pop(voter, None)
         else:
-            secret.pop(event.get("replaces") or "", None)
-            secret[tracker] = i
+            named[voter] = (i, event["tracker"])
     return named, secret
 
 
 def check_ballots(bundle: dict[str, Any], events: list[dict[str, Any]],
                   problems: list[str]) -> None:
-    """One counted ballot per voter, each the voter's last one in the chain."""
+    """One counted ballot per voter, each the voter's last one in the chain; as
+    many secret ballots as stand in the chain."""
     named, secret = standing(events, problems)
     manifest = json.loads(bundle["manifest"])
     seen: set[str] = set()
+    published_secret = 0
     for n, ballot in enumerate(bundle["ballots"]):
         where = f"ballots[{n}] (tracker {ballot['tracker'][:12]}…)"
         mine = {"ballot": manifest["ballot"], "choices": sorted(ballot["choices"]),
@@ -226,8 +228,7 @@ def check_ballots(bundle: dict[str, Any], events: list[dict[str, Any]],
             problems.append(f"{where}: tracker does not match its choices and nonce")
         voter = ballot["voter"]
         if voter is None:
-            if ballot["tracker"] not in secret:
-                problems.append(f"{where}: no such secret ballot stands in the chain")
+            published_secret += 1
             continue
         if voter in seen:
             problems.append(f"{where}: voter {voter} has more than one counted ballot")
@@ -237,9 +238,13 @@ def check_ballots(bundle: dict[str, Any], events: list[dict[str, Any]],
             problems.append(f"{where}: no such ballot was cast in the chain")
         elif cast[1] != ballot["tracker"]:
             problems.append(f"{where}: not the voter's last ballot (chain[{cast[0]}] is)")
-    published = {b["tracker"] for b in bundle["ballots"]}
+    if published_secret != secret:
+        problems.append(f"ballots: {published_secret} secret ballots are published, but "
+                        f"{secret} stand in the chain")
+    trackers = [b["tracker"] for b in bundle["ballots"]]
+    if trackers != sorted(trackers) or len(set(trackers)) != len(trackers):
+        problems.append("ballots: not in tracker order, or a tracker appears twice")
     missing = [(i, t) for v, (i, t) in named.items() if v not in seen]
-    missing += [(i, t) for t, i in secret.items() if t not in published]
     for i, tracker in sorted(missing):
         problems.append(f"chain[{i}]: tracker {tracker[:12]}… was cast but is missing "
                         "from the published ballots; a ballot was dropped")

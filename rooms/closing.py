@@ -63,6 +63,7 @@ class Closer:
         The signed bundle (`finish`) can follow after they have been."""
         await self.store.close(ballot_id)
         await self.store.drop_deadline(ballot_id)
+        await self.store.forget_secret_links(ballot_id)  # the rewrite follows in `finish`
         stored = await self.store.result(ballot_id)
         announced = False
         if stored is None:
@@ -89,6 +90,11 @@ class Closer:
         """Log the result in the ledger and sign the bundle, once (idempotent)."""
         if await self.store.has_bundle(ballot_id):
             return
+        if (await self.store.ballot(ballot_id)).secret:
+            # The append-only file still holds each secret ballot next to its voter;
+            # rewritten, it keeps only what is stored now, which links no voter to a
+            # choice.
+            await self.store.rewrite_append_only_file()
         stored = await self.store.result(ballot_id)
         if stored is None:
             raise RuntimeError(f"ballot {ballot_id} has no sealed result to sign")

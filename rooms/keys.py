@@ -50,6 +50,10 @@ def secret_box(ballot_id: str) -> str:
     return f"vote:{{b:{ballot_id}}}:secret"
 
 
+def secret_links(ballot_id: str) -> str:
+    return f"vote:{{b:{ballot_id}}}:links"
+
+
 def chain(ballot_id: str) -> str:
     return f"vote:{{b:{ballot_id}}}:chain"
 
@@ -65,7 +69,7 @@ def bundle(ballot_id: str) -> str:
 def ballot_keys(ballot_id: str) -> list[str]:
     return [ballot(ballot_id), counts(ballot_id), voters(ballot_id), resets(ballot_id),
             result(ballot_id), log(ballot_id), chain(ballot_id), manifest(ballot_id),
-            bundle(ballot_id), secret_box(ballot_id)]
+            bundle(ballot_id), secret_box(ballot_id), secret_links(ballot_id)]
 
 
 def gate_counter(room_id: str, kind: str, who: str) -> str:

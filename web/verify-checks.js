@@ -91,13 +91,14 @@ async function checkRecord(bundle, events, add) {
   }
 }
 
-/** Replay the chain: the last ballot of each named voter, and the secret ballots
- * still standing (cast after the last opening, not replaced or withdrawn). */
+/** Replay the chain: the last ballot of each named voter, and how many secret
+ * ballots stand (cast after the last opening, not replacing one, not withdrawn);
+ * secret events name no tracker (live/verify.py standing). */
 function standing(events, add) {
   const opened = lastIndex(events, "open");
   const closed = lastIndex(events, "close");
   const named = new Map();
-  const secret = new Map();
+  let secret = 0;
   events.forEach((event, i) => {
     const kind = get(event, "type");
     if ((kind !== "cast" && kind !== "withdraw") || i < opened) return;
@@ -106,15 +107,11 @@ function standing(events, add) {
       return;
     }
     const voter = get(event, "voter");
-    const tracker = req(event, "tracker");
-    if (kind === "withdraw" && pyTruthy(voter)) named.delete(voter);
-    else if (kind === "withdraw") secret.delete(tracker);
-    else if (pyTruthy(voter)) named.set(voter, [i, tracker]);
-    else {
-      const replaces = get(event, "replaces");
-      secret.delete(pyTruthy(replaces) ? replaces : "");
-      secret.set(tracker, i);
-    }
+    if (pyTruthy(get(event, "secret")) || !pyTruthy(voter)) {
+      const replaced = pyTruthy(get(event, "replaced")) || pyTruthy(get(event, "replaces"));
+      secret += kind === "withdraw" ? -1 : replaced ? 0 : 1;
+    } else if (kind === "withdraw") named.delete(voter);
+    else named.set(voter, [i, req(event, "tracker")]);
   });
   return { named, secret };
 }
@@ -129,13 +126,14 @@ async function checkBallots(bundle, events, add) {
       nonce: req(ballot, "nonce") }));
   }));
   const seen = new Set();
+  let publishedSecret = 0;
   ballots.forEach((ballot, n) => {
     const tracker = text(req(ballot, "tracker"), "tracker");
     const where = `ballots[${n}] (tracker ${tracker.slice(0, 12)}…)`;
     if (trackers[n] !== tracker) add("tracker_bad", { where });
     const voter = req(ballot, "voter");
     if (voter === null) {
-      if (!secret.has(tracker)) add("secret_missing", { where });
+      publishedSecret += 1;
       return;
     }
     if (seen.has(voter)) add("voter_twice", { where, voter: pyStr(voter) });
@@ -144,9 +142,13 @@ async function checkBallots(bundle, events, add) {
     if (cast === undefined) add("not_cast", { where });
     else if (cast[1] !== tracker) add("not_last", { where, i: cast[0] });
   });
-  const published = new Set(ballots.map((b) => b.tracker));
+  if (publishedSecret !== secret) add("secret_count", { published: publishedSecret, secret });
+  const order = ballots.map((b) => b.tracker);
+  const sorted = [...order].sort();
+  if (order.some((t, i) => t !== sorted[i]) || new Set(order).size !== order.length) {
+    add("tracker_order");
+  }
   const missing = [...named].filter(([v]) => !seen.has(v)).map(([, it]) => it);
-  for (const [t, i] of secret) if (!published.has(t)) missing.push([i, t]);
   missing.sort((a, b) => a[0] - b[0]);
   for (const [i, tracker] of missing) {
     add("dropped", { i, tracker: pyStr(tracker).slice(0, 12) });

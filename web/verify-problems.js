@@ -61,6 +61,10 @@ const PROBLEMS = {
   cast_off_roster: [
     "chain[{i}]: a ballot by {member}, who is not on the roster committed in the manifest",
     "chain[{i}]: 설계서에 약속된 조합원 명부에 없는 {member}의 표입니다"],
+  secret_count: ["ballots: {published} secret ballots are published, but {secret} stand in the chain",
+    "ballots: 비밀 투표가 {published}표 공개되었지만 체인에는 {secret}표가 남아 있습니다"],
+  tracker_order: ["ballots: not in tracker order, or a tracker appears twice",
+    "ballots: 추적 번호 순서가 아니거나 같은 추적 번호가 두 번 나옵니다"],
   secret_missing: ["{where}: no such secret ballot stands in the chain",
     "{where}: 체인에 이런 비밀 투표가 남아 있지 않습니다"],
   voter_twice: ["{where}: voter {voter} has more than one counted ballot",

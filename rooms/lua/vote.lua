@@ -9,8 +9,12 @@
 --           entry = {k = client key, r = receipt, m = mode, p = pseudonym, s = choices,
 --                    and for named ballots c = choices, t = tracker, n = nonce}
 -- KEYS[4] = event log    vote:{b:ID}:log
--- KEYS[5] = secret box   vote:{b:ID}:secret (tracker -> "choices|nonce"); a secret
---           ballot keeps no stored link from voter to choice
+-- KEYS[5] = secret box   vote:{b:ID}:secret (tracker -> "choices|nonce")
+-- KEYS[6] = secret links vote:{b:ID}:links (owner -> tracker of the owner's standing
+--           secret ballot), kept only while the ballot is open so that a member's
+--           ballot can be replaced or withdrawn without its receipt; deleted at close
+--           (and the append-only file rewritten), after which nothing stored links a
+--           voter to a choice. The ledger's secret cast events carry no tracker.
 -- per vote, A = its array of 10 strings:
 -- A[1] = identities, comma separated (device, verified phone, member); a vote
 --           counts once for all of them, so a second phone number on one device,
@@ -78,13 +82,14 @@ local function vote(A)
       return {'err', 'already_voted'}
     end
     if secret then
-      local boxed = A[10] ~= '' and redis.call('HGET', KEYS[5], A[10])
+      local old_tracker = redis.call('HGET', KEYS[6], owner) or A[10]
+      local boxed = old_tracker ~= '' and redis.call('HGET', KEYS[5], old_tracker)
       if not boxed then return {'err', 'receipt_needed'} end
       old_choices = {}
       for c in string.gmatch(string.match(boxed, '^[^|]*'), '[^,]+') do
         old_choices[#old_choices + 1] = tonumber(c)
       end
-      redis.call('HDEL', KEYS[5], A[10])
+      redis.call('HDEL', KEYS[5], old_tracker)
     else
       old_choices = old.c
     end
@@ -106,7 +111,10 @@ local function vote(A)
   if secret then
     entry.s = ''
     redis.call('HSET', KEYS[5], A[5], A[3] .. '|' .. A[6])
-    if old then event.replaces = A[10] end
+    redis.call('HSET', KEYS[6], owner, A[5])
+    event.tracker = nil
+    event.secret = true
+    if old then event.replaced = true end
   else
     entry.c, entry.t, entry.n = choices, A[5], A[6]
     event.voter = voter

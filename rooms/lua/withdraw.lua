@@ -22,12 +22,14 @@ if entry.m ~= 'written' and entry.m ~= 'early' then return {'err', 'nothing_to_w
 local choices = entry.c
 local tracker = entry.t
 if not choices then
-  local boxed = ARGV[2] ~= '' and redis.call('HGET', KEYS[5], ARGV[2])
+  local linked = redis.call('HGET', KEYS[6], owner) or ARGV[2]
+  local boxed = linked ~= '' and redis.call('HGET', KEYS[5], linked)
   if not boxed then return {'err', 'receipt_needed'} end
   choices = {}
   for c in string.gmatch(string.match(boxed, '^[^|]*'), '[^,]+') do choices[#choices + 1] = tonumber(c) end
-  redis.call('HDEL', KEYS[5], ARGV[2])
-  tracker = ARGV[2]
+  redis.call('HDEL', KEYS[5], linked)
+  redis.call('HDEL', KEYS[6], owner)
+  tracker = nil
 end
 for _, i in ipairs(choices) do redis.call('HINCRBY', KEYS[2], tostring(i), -1) end
 redis.call('HINCRBY', KEYS[2], 'voters', -1)
@@ -36,6 +38,7 @@ local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local t = redis.call('TIME')
 local event = {type = 'withdraw', seq = seq, tracker = tracker, mode = entry.m,
   member = ARGV[4], ts = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
+if not tracker then event.secret = true end
 if entry.c then event.voter = entry.p end
 redis.call('RPUSH', KEYS[4], cjson.encode(event))
 return {'ok', entry.m}

@@ -3,12 +3,14 @@ here, ledgers and gates in its bases."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
 
 import orjson
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from rooms import keys
 from rooms.errors import BallotNotFound, RoomNotFound, refusal
@@ -19,6 +21,7 @@ from rooms.store.gates import GatesStore
 from rooms.store.ledger import LedgerStore
 
 VOTE_ARGS = 13  # arguments of one vote in vote.lua
+REWRITE_TRIES, REWRITE_WAIT_S = 50, 0.2
 ROOM_CACHE_S = 30.0
 ROOM_CACHE_SIZE = 10_000
 
@@ -166,8 +169,9 @@ class Store(LedgerStore, GatesStore):
         return _s(reply[0]) == "closed", int(reply[1])
 
     async def reset(self, ballot_id: str, reason: str) -> int:
-        reply = await self._reset(keys=keys.ballot_keys(ballot_id)[:4] + [keys.log(ballot_id)],
-                                  args=[reason])
+        reply = await self._reset(keys=keys.ballot_keys(ballot_id)[:4] + [
+            keys.log(ballot_id), keys.secret_box(ballot_id), keys.secret_links(ballot_id)],
+            args=[reason])
         _check(reply, ballot_id)
         return int(reply[1])
 
@@ -183,7 +187,7 @@ class Store(LedgerStore, GatesStore):
         reply = await self._votes.call(
             ballot_id,
             [keys.ballot(ballot_id), keys.counts(ballot_id), keys.voters(ballot_id),
-             keys.log(ballot_id), keys.secret_box(ballot_id)],
+             keys.log(ballot_id), keys.secret_box(ballot_id), keys.secret_links(ballot_id)],
             [",".join(identities), client_key, ",".join(map(str, choices)), receipt,
              tracker, nonce, pseudonym, mode, "1" if secret else "0", replaces, room_id,
              str(rank), "1" if by_proxy else "0"])
@@ -262,10 +266,31 @@ class Store(LedgerStore, GatesStore):
                        tracker: str = "") -> str:
         reply = await self._withdraw(
             keys=[keys.ballot(ballot_id), keys.counts(ballot_id), keys.voters(ballot_id),
-                  keys.log(ballot_id), keys.secret_box(ballot_id)],
+                  keys.log(ballot_id), keys.secret_box(ballot_id), keys.secret_links(ballot_id)],
             args=[identity, tracker, room_id, member])
         _check(reply, ballot_id)
         return _s(reply[1])
+
+    async def forget_secret_links(self, ballot_id: str) -> bool:
+        """Drop which voter cast which secret ballot (kept only while the ballot
+        was open); True if there were any."""
+        return bool(await self.redis.delete(keys.secret_links(ballot_id)))
+
+    async def rewrite_append_only_file(self) -> bool:
+        """Ask the server to rewrite its append-only file (if it keeps one), so
+        that history no longer stored is no longer on disk either."""
+        for _ in range(REWRITE_TRIES):
+            persistence = await self.redis.info("persistence")
+            if not int(persistence.get("aof_enabled", 0)):
+                return False
+            if not int(persistence.get("aof_rewrite_in_progress", 0)):
+                try:
+                    await self.redis.bgrewriteaof()
+                    return True
+                except ResponseError:
+                    pass  # one started just now; it may predate what we dropped
+            await asyncio.sleep(REWRITE_WAIT_S)
+        return False
 
     # deadlines and results -------------------------------------------------
 
