@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from live import qr, transport
 from live.bodylimit import MAX_BODY, MAX_CSV
+from live import minutes as minutes_file
 from live import meeting
 from live.commands import COMMANDS
 from live.hub import Hub, now_ms
@@ -193,9 +194,11 @@ def build_routes(hub: Hub) -> list[Route]:
     @answered
     async def minutes_csv(request: Request) -> Response:
         room = await hub.rooms.as_host(request.path_params["room_id"], host_key(request))
-        text = meeting.minutes_csv(await meeting.minutes(hub, room, {}))
+        lang = request.query_params.get("lang", "ko")
+        text = minutes_file.minutes_csv(await meeting.minutes(hub, room, {}), lang)
         return Response(text, media_type="text/csv; charset=utf-8", headers={
-            "content-disposition": f'attachment; filename="minutes-{room.id}.csv"'})
+            "content-disposition": f'attachment; filename="minutes-{room.id}'
+                                   f'{"" if lang == "ko" else "-" + lang}.csv"'})
 
     async def health(request: Request) -> Response:
         await hub.rooms.store.redis.ping()

@@ -3,8 +3,6 @@ members' `/meeting` namespace (invite link, identity check, votes, status)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from live.acked import AckedNamespace, Handler
@@ -15,6 +13,7 @@ from live.voter import address
 from rooms import payloads, phone
 from rooms.errors import GateError, MeetingError, NotJoined
 from rooms.meeting import Meetings, member_of
+from rooms.minutes import minutes as build_minutes
 from rooms.model import Room
 
 
@@ -99,22 +98,7 @@ async def item_quorum(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
 
 
 async def minutes(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
-    rows = []
-    for ballot in await hub.rooms.store.ballots(room.id):
-        if not ballot.rule:
-            continue
-        sealed = await hub.rooms.store.result(ballot.id)
-        row: dict[str, Any] = {"ballot": ballot.id, "question": ballot.question,
-                               "options": list(ballot.options), "state": ballot.state.value,
-                               "opened_at": ballot.opened_at, "closed_at": ballot.closed_at,
-                               "secret": ballot.secret}
-        if sealed:
-            row |= sealed["record"]["meeting"] | {"sha256": sealed["sha256"]}
-        else:
-            row |= await meetings(hub).gauge(ballot)
-        rows.append(row)
-    return {"room": room.public(), "meta": await meetings(hub).store.meta(room.id),
-            "items": rows}
+    return await build_minutes(meetings(hub), room)
 
 
 MEETING_COMMANDS: dict[str, Command] = {
@@ -248,26 +232,3 @@ class MeetingNamespace(AckedNamespace):
                 "early_closes_at": int(meta.get("early_closes_at", 0)) or None,
                 "votes": session.get("voter", True),
                 "representative": {"member_no": rep, "name": named["name"]} if named else None}
-
-
-MINUTES_COLUMNS = ("item", "question", "rule", "secret", "N", "D", "D_in_person", "A",
-                   "in_person+proxy+online(D)", "live", "early", "written", "votes", "outcome",
-                   "reasons", "opened_at_ms", "closed_at_ms", "record_sha256")
-
-
-def minutes_csv(data: dict[str, Any]) -> str:
-    """The per-item record of a meeting, one row per agenda item."""
-    out = io.StringIO()
-    out.write("\ufeff")  # so spreadsheet programs read the Korean text as UTF-8
-    writer = csv.writer(out)
-    writer.writerow(MINUTES_COLUMNS)
-    for n, item in enumerate(data["items"], start=1):
-        modes = item.get("by_mode", {})
-        writer.writerow([
-            n, item["question"], item["rule"]["name"], item["secret"], item["n"], item["d"],
-            item["d_in_person"], item["a"], item["d"], modes.get("live", 0),
-            modes.get("early", 0), modes.get("written", 0),
-            " / ".join(f"{o}: {v}" for o, v in zip(item["options"], item["votes"])),
-            item.get("outcome", "OPEN"), " | ".join(item.get("reasons", [])),
-            item["opened_at"], item["closed_at"], item.get("sha256", "")])
-    return out.getvalue()

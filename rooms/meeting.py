@@ -315,19 +315,23 @@ class Meetings:
         holdings = {member_of(p) for p in (await self.store.people(room_id)).values()}
         members = []
         for holding in sorted(holdings):
-            present, in_person = _presence(attendance.get(holding), start, end)
+            stay = _stay(attendance.get(holding), start, end)
             entry = cast.get(f"m:{holding}")
             mode = Mode(entry["m"]) if entry else None
-            members.append(Member(holding, present or mode in (Mode.LIVE, Mode.PAPER),
-                                  in_person or mode is Mode.PAPER, mode))
+            if not stay and mode in (Mode.LIVE, Mode.PAPER):
+                stay = "in_person" if mode is Mode.PAPER else "online"
+            members.append(Member(holding, bool(stay), stay in ("in_person", "proxy"), mode,
+                                  stay=stay))
         tally = await self.rooms.store.tally(ballot.id)
         base = count(n, members, len(ballot.options))
-        return Count(base.n, base.d, base.d_in_person, base.a, tally.counts, base.by_mode)
+        return Count(base.n, base.d, base.d_in_person, base.a, tally.counts, base.by_mode,
+                     base.d_by_mode)
 
     async def gauge(self, ballot: Ballot) -> dict[str, Any]:
         c = await self.item_count(ballot)
         rule = Rule(**ballot.rule)
         return {"ballot": ballot.id, "n": c.n, "d": c.d, "d_in_person": c.d_in_person, "a": c.a,
+                "d_by_mode": c.d_by_mode,
                 "votes": list(c.votes), "by_mode": c.by_mode, "rule": ballot.rule,
                 "needs_direct": needed_direct(c, rule),
                 "needs_attendance": max(0, c.n // 2 + 1 - c.a),
@@ -340,6 +344,7 @@ class Meetings:
         c = await self.item_count(ballot)
         decision = decide(c, Rule(**ballot.rule), _seats(ballot))
         record["meeting"] = {"n": c.n, "d": c.d, "d_in_person": c.d_in_person, "a": c.a,
+                             "d_by_mode": c.d_by_mode,
                              "votes": list(c.votes), "by_mode": c.by_mode, "rule": ballot.rule,
                              "seats": _seats(ballot), "outcome": decision.outcome.value,
                              "reasons": list(decision.reasons),
@@ -402,11 +407,15 @@ def _presence(record: dict[str, Any] | None, start: int, end: int) -> tuple[bool
     before the item started is not stretched by the reconnect grace: a drop and
     a return within the grace are already one unbroken stay (attend.lua), so a
     phone that dropped before the item and never came back does not count."""
+    stay = _stay(record, start, end)
+    return bool(stay), stay in ("in_person", "proxy")
+
+
+def _stay(record: dict[str, Any] | None, start: int, end: int) -> str:
+    """How the member was present while the item was live: "in_person" over
+    "proxy" over "online", or "" if not at all."""
     if not record or not start:
-        return False, False
-    present = in_person = False
-    for since, until, mode, _dropped in record.get("iv") or []:
-        if since <= end and (until or end) >= start:
-            present = True
-            in_person = in_person or mode in ("in_person", "proxy")
-    return present, in_person
+        return ""
+    modes = {mode for since, until, mode, _ in record.get("iv") or []
+             if since <= end and (until or end) >= start}
+    return next((m for m in ("in_person", "proxy", "online") if m in modes), "")

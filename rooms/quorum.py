@@ -146,6 +146,7 @@ class Member:
     in_person: bool = False          # present in the hall, or by statutory proxy
     ballot_mode: Mode | None = None  # the member's counted ballot, if any
     choices: tuple[int, ...] = ()
+    stay: str = ""                   # how present: "in_person", "proxy" or "online"
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ class Count:
     a: int
     votes: tuple[int, ...]
     by_mode: dict[str, int] = field(default_factory=dict)
+    d_by_mode: dict[str, int] = field(default_factory=dict)  # D split: in_person, proxy, online
 
 
 def _absentee(m: Member) -> bool:
@@ -189,6 +191,7 @@ def count(n: int, members: Iterable[Member], options: int) -> Count:
     votes = [0] * options
     d = di = a = 0
     by_mode: dict[str, int] = {}
+    d_by_mode: dict[str, int] = {"in_person": 0, "proxy": 0, "online": 0}
     seen: set[str] = set()
     for m in members:
         if m.id in seen:
@@ -196,6 +199,9 @@ def count(n: int, members: Iterable[Member], options: int) -> Count:
         seen.add(m.id)
         attends = m.present or _absentee(m)
         d += m.present
+        if m.present:
+            how = m.stay or ("in_person" if m.in_person else "online")
+            d_by_mode[how] = d_by_mode.get(how, 0) + 1
         di += _in_person(m)
         a += attends
         if attends and m.ballot_mode is not None:
@@ -203,7 +209,7 @@ def count(n: int, members: Iterable[Member], options: int) -> Count:
                 votes[c] += 1
             key = m.ballot_mode.value
             by_mode[key] = by_mode.get(key, 0) + 1
-    return Count(n, d, di, a, tuple(votes), by_mode)
+    return Count(n, d, di, a, tuple(votes), by_mode, d_by_mode)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,51 @@ function byMode(item) {
   ]);
 }
 
+/** D split by how members attended: in person, by proxy, online. */
+function directSplit(item) {
+  const split = item.d_by_mode || {};
+  return ["in_person", "proxy", "online"].flatMap((mode, i) => [
+    i ? " · " : "", `${t(`min_how_${mode}`)} `, num(split[mode] ?? 0, `m-d-${mode}`),
+  ]);
+}
+
+/** Named items, once closed: who voted what, and how. */
+function namedVotes(item) {
+  if (!item.named_votes?.length) return null;
+  return h("table", { class: "minutes-table named-table", "data-testid": "m-named" },
+    h("caption", {}, t("min_named_votes")),
+    h("thead", {}, h("tr", {}, ...["min_member_no", "min_name", "min_choice", "min_how"]
+      .map((key) => h("th", { scope: "col" }, t(key))))),
+    h("tbody", {}, ...item.named_votes.map((vote) => h("tr", {},
+      h("td", {}, vote.member_no), h("td", {}, vote.name),
+      h("td", {}, vote.choices.map((c) => item.options[c]).join(", ")),
+      h("td", {}, t(`min_mode_${vote.mode}`))))));
+}
+
+/** Who attended the meeting, by how (each member once). */
+function attendanceList(attendance) {
+  const groups = ["in_person", "proxy", "online"].filter((m) => attendance?.[m]?.length);
+  if (!groups.length) return null;
+  return h("section", { class: "minutes-attendance", "data-testid": "m-attendance" },
+    h("h2", {}, t("min_attendance")),
+    ...groups.map((mode) => h("div", { class: "attendance-group" },
+      h("h3", {}, `${t(`min_how_${mode}`)} (${attendance[mode].length})`),
+      h("ul", {}, ...attendance[mode].map((m) => h("li", {},
+        `${m.member_no} ${m.name}`,
+        m.proxy_name ? ` (${t("min_proxy_by", { name: m.proxy_name })})` : ""))))));
+}
+
+/** Where the chair and two members sign the printed minutes. */
+function signatures() {
+  const line = (role) => h("div", { class: "signature" },
+    h("span", { class: "signature-role" }, t(role)),
+    h("span", { class: "signature-line", "aria-hidden": "true" }, ""),
+    h("span", { class: "signature-seal" }, t("min_sign_seal")));
+  return h("section", { class: "minutes-signatures", "data-testid": "m-signatures" },
+    h("h2", {}, t("min_signatures")),
+    line("min_sign_chair"), line("min_sign_member"), line("min_sign_member"));
+}
+
 function votesTable(item) {
   const elected = new Set(item.elected || []);
   return h("table", { class: "minutes-table votes-table" },
@@ -72,6 +117,7 @@ function itemSection(item, n) {
       row(t("min_ballot"), item.secret ? t("min_secret") : t("min_named")),
       row(t("min_n"), num(item.n, "m-n")),
       row(t("min_d"), num(item.d, "m-d")),
+      row(t("min_d_split"), ...directSplit(item)),
       row(t("min_d_in_person"), num(item.d_in_person, "m-d-in-person")),
       row(t("min_a"), num(item.a, "m-a")),
       row(t("min_by_mode"), ...byMode(item)),
@@ -86,7 +132,8 @@ function itemSection(item, n) {
         item.sha256)) : null));
   return h("section", { class: "minutes-item", "aria-labelledby": id, "data-ballot": item.ballot,
     "data-testid": "minutes-item" },
-  h("h2", { id }, t("min_item", { n, question: item.question })), facts, votesTable(item));
+  h("h2", { id }, t("min_item", { n, question: item.question })), facts, votesTable(item),
+  namedVotes(item));
 }
 
 function summary(items) {
@@ -115,6 +162,7 @@ export function minutesDoc(data, { printedAt }) {
     doc.append(h("p", { class: "muted" }, t("min_no_items")));
     return doc;
   }
-  doc.append(summary(data.items), ...data.items.map((item, i) => itemSection(item, i + 1)));
+  doc.append(summary(data.items), attendanceList(data.attendance) ?? "",
+    ...data.items.map((item, i) => itemSection(item, i + 1)), signatures());
   return doc;
 }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import csv
+import io
 import json
 import re
 from typing import Any
@@ -209,9 +211,20 @@ async def test_two_hundred_member_meeting_matches_the_hand_computed_table(
         "present_in_person", "present_in_person", "left_before_item"]
     minutes = await host.http.get(f"/api/rooms/{host.room['id']}/minutes.csv")
     assert minutes.text.startswith("\ufeff"), "Excel needs the BOM to read Korean"
-    lines = minutes.text.lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("item,question,rule") and len(lines) == 4
-    assert ",PASSED," in lines[1] and ",QUORUM_NOT_MET," in lines[2] and ",FAILED," in lines[3]
+    rows = list(csv.reader(io.StringIO(minutes.text.lstrip("\ufeff"))))
+    assert rows[0][:3] == ["안건", "안건 내용", "의결 요건"]
+    assert [r[14] for r in rows[1:4]] == ["가결", "정족수 미달", "부결"]
+    assert "현장 출석 45명이 조합원 과반이 아닙니다 (56명 부족)" in rows[2][15]
+    # D split by how members attended (Budget: 45 + 5 by proxy + 5 with phones... as counted)
+    assert sum(map(int, rows[1][6:9])) == int(rows[1][5]) == 75
+    attendance = rows[rows.index(["출석 명부", "조합원 번호", "성명", "출석 방식", "대리인"]) + 1:]
+    assert {r[3] for r in attendance if len(r) > 3} >= {"현장", "대리인", "온라인"}
+    assert any(r[4] == "Child of 121" for r in attendance if len(r) > 4)
+    named = rows.index(["기명 투표", "안건", "조합원 번호", "성명", "선택", "방식"])
+    assert named > 0 and all(r[1] != "2" for r in rows[named + 1:]), "secret item: no names"
+    english = await host.http.get(f"/api/rooms/{host.room['id']}/minutes.csv?lang=en")
+    assert english.text.lstrip("\ufeff").startswith("item,question,rule")
+    assert ",QUORUM NOT MET," in english.text
     bundle = (await host.http.get(
         f"/api/rooms/{host.room['id']}/ballots/{contractor}/bundle")).json()
     from live.verify import verify

@@ -254,6 +254,9 @@ async def test_staff_minutes_show_the_closed_item_with_the_numbers_of_the_record
     await expect(section.get_by_test_id("m-written")).to_have_text("2")
     await expect(section.get_by_test_id("m-sha256")).to_have_text(record["sha256"])
     await expect(section.get_by_test_id("m-rule")).to_contain_text("General resolution")
+    await expect(section.get_by_test_id("m-d-in_person")).to_have_text(
+        str(record["d_by_mode"]["in_person"]))
+    await expect(page.get_by_test_id("m-signatures")).to_contain_text("Chair")
     open_item = page.get_by_test_id("minutes-item").filter(has_text="Adopt the disposition plan?")
     await expect(open_item.get_by_test_id("m-outcome")).to_contain_text("Open; provisional")
     await expect(open_item.get_by_test_id("m-closed")).to_have_text("not closed yet")

@@ -1,0 +1,133 @@
+"""The minutes as a file a union keeps (의사록): CSV with a byte-order mark so
+spreadsheet programs read Korean, Korean headers and words by default, English
+as the alternative (`?lang=en`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+COLUMNS = {
+    "ko": ("안건", "안건 내용", "의결 요건", "투표 방식", "조합원 수(N)", "직접 출석(D)",
+           "현장 출석", "대리인 출석", "온라인 출석", "현장 출석(시공자 기준)", "서면결의",
+           "사전 전자투표", "출석 인정(A)", "득표", "결과", "사유", "개시 시각(ms)",
+           "종료 시각(ms)", "기록 SHA-256"),
+    "en": ("item", "question", "rule", "ballot", "members (N)", "direct (D)", "in person",
+           "by proxy", "online", "in person for contractor rule", "written", "advance e-vote",
+           "attending (A)", "votes", "outcome", "reason", "opened_at_ms", "closed_at_ms",
+           "record SHA-256"),
+}
+OUTCOME = {"ko": {"PASSED": "가결", "FAILED": "부결", "QUORUM_NOT_MET": "정족수 미달",
+                  "TIE": "동점(결선 필요)"},
+           "en": {"PASSED": "PASSED", "FAILED": "FAILED", "QUORUM_NOT_MET": "QUORUM NOT MET",
+                  "TIE": "TIE (runoff needed)"}}
+PASS_RULE = {"ko": {"attending": "출석 조합원 과반수 찬성", "all": "조합원 과반수 찬성",
+                    "two_thirds_all": "조합원 3분의 2 이상 찬성"},
+             "en": {"attending": "majority of those attending", "all": "majority of all members",
+                    "two_thirds_all": "two thirds of all members"}}
+
+
+def rule_text(rule: dict[str, Any], lang: str) -> str:
+    text = f"{PASS_RULE[lang].get(rule.get('pass_rule', ''), rule.get('pass_rule', ''))}"
+    if lang == "ko":
+        text += f", 직접 출석 {rule.get('direct_min_pct', 10)}% 이상"
+        if rule.get("contractor"):
+            text += ", 조합원 과반수 현장 출석"
+        if rule.get("overridden"):
+            text += f" (정관에 따라 변경: {', '.join(rule['overridden'])})"
+    else:
+        text += f", direct attendance at least {rule.get('direct_min_pct', 10)}%"
+        if rule.get("contractor"):
+            text += ", a majority of members in person"
+        if rule.get("overridden"):
+            text += f" (set by the articles: {', '.join(rule['overridden'])})"
+    return text
+
+
+def reason_ko(item: dict[str, Any]) -> str:
+    """The outcome's reason in Korean, from the frozen figures."""
+    n, d, di, a = item["n"], item["d"], item["d_in_person"], item["a"]
+    rule = item["rule"]
+    outcome = item.get("outcome") or item.get("provisional", "")
+    if outcome == "QUORUM_NOT_MET":
+        parts = []
+        if not 2 * a > n:
+            parts.append(f"출석 인정 {a}명이 조합원 {n}명의 과반이 아닙니다")
+        pct = rule.get("direct_min_pct", 10)
+        if not 100 * d >= pct * n:
+            parts.append(f"직접 출석 {d}명이 조합원 {n}명의 {pct}%에 못 미칩니다 "
+                         f"({-(-pct * n // 100) - d}명 부족)")
+        if rule.get("contractor") and not 2 * di > n:
+            parts.append(f"현장 출석 {di}명이 조합원 과반이 아닙니다 ({n // 2 + 1 - di}명 부족)")
+        return "; ".join(parts)
+    votes, options = item["votes"], item["options"]
+    if item.get("seats"):
+        if outcome == "TIE":
+            return "동점: " + ", ".join(options[i] for i in item.get("tied", [])) + " (결선 투표)"
+        if outcome == "PASSED":
+            return "선출: " + ", ".join(options[i] for i in item.get("elected", []))
+        return "기준을 넘은 후보가 없습니다"
+    base = {"attending": f"출석 {a}명", "all": f"조합원 {n}명",
+            "two_thirds_all": f"조합원 {n}명의 3분의 2"}.get(rule.get("pass_rule", ""), "")
+    return f"찬성 {votes[0]}명 / {base} 기준"
+
+
+def _votes(item: dict[str, Any]) -> str:
+    return " / ".join(f"{o}: {v}" for o, v in zip(item["options"], item["votes"]))
+
+
+def minutes_csv(data: dict[str, Any], lang: str = "ko") -> str:
+    """One row per agenda item; then the attendance list and the votes by name."""
+    lang = lang if lang in COLUMNS else "ko"
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS[lang])
+    for n, item in enumerate(data["items"], start=1):
+        modes, split = item.get("by_mode", {}), item.get("d_by_mode", {})
+        outcome = item.get("outcome")
+        shown = OUTCOME[lang].get(outcome, outcome) if outcome else \
+            ("진행 중" if lang == "ko" else "OPEN")
+        reason = reason_ko(item) if lang == "ko" and outcome else " | ".join(
+            item.get("reasons", []))
+        writer.writerow([
+            n, item["question"], rule_text(item["rule"], lang),
+            ("비밀" if item["secret"] else "기명") if lang == "ko"
+            else ("secret" if item["secret"] else "named"),
+            item["n"], item["d"], split.get("in_person", 0), split.get("proxy", 0),
+            split.get("online", 0), item["d_in_person"], modes.get("written", 0),
+            modes.get("early", 0), item["a"], _votes(item), shown, reason,
+            item["opened_at"], item["closed_at"], item.get("sha256", "")])
+    _attendance_rows(writer, data.get("attendance", {}), lang)
+    _named_rows(writer, data["items"], lang)
+    return out.getvalue()
+
+
+def _attendance_rows(writer: Any, attendance: dict[str, list[dict[str, Any]]],
+                     lang: str) -> None:
+    heads = {"ko": ("출석 명부", "조합원 번호", "성명", "출석 방식", "대리인"),
+             "en": ("attendance", "member_no", "name", "how", "proxy")}[lang]
+    how = {"ko": {"in_person": "현장", "proxy": "대리인", "online": "온라인"},
+           "en": {"in_person": "in person", "proxy": "by proxy", "online": "online"}}[lang]
+    writer.writerow([])
+    writer.writerow(heads)
+    for mode in ("in_person", "proxy", "online"):
+        for entry in attendance.get(mode, []):
+            writer.writerow(["", entry["member_no"], entry["name"], how[mode],
+                             entry.get("proxy_name", "")])
+
+
+def _named_rows(writer: Any, items: list[dict[str, Any]], lang: str) -> None:
+    heads = {"ko": ("기명 투표", "안건", "조합원 번호", "성명", "선택", "방식"),
+             "en": ("named votes", "item", "member_no", "name", "choice", "mode")}[lang]
+    named = [(n, item) for n, item in enumerate(items, start=1) if item.get("named_votes")]
+    if not named:
+        return
+    writer.writerow([])
+    writer.writerow(heads)
+    for n, item in named:
+        for vote in item["named_votes"]:
+            writer.writerow(["", n, vote["member_no"], vote["name"],
+                             ", ".join(item["options"][c] for c in vote["choices"]),
+                             vote["mode"]])
