@@ -14,13 +14,16 @@ service task that drops silent clients) and only replaces those loops:
   still dropped: Engine.IO's service task checks every socket's last ping and
   closes it, and the `Sweeper` then ends that connection's loops at once
   (told by Engine.IO's disconnect event; a sweep every `SWEEP_S` is the
-  backstop). Upgrades from long-polling use the stock handler unchanged.
+  backstop). Upgrades from long-polling use the stock handler unchanged, but
+  for `LeanWebSocket.wait`: on both, a message over the size limit that asks
+  for an answer gets `payload_too_large` before the connection closes.
 * `FastEvents`: a Socket.IO EVENT with an ack for one of our own always-acking
-  namespaces (`live.acked.AckedNamespace`) is parsed once with orjson, handed
-  to the namespace, and its ack is written at once when nothing else is
-  queued for that phone. Everything else (connect, disconnect, binary packets,
-  acks from clients, events of a client that is not connected to the
-  namespace, anything that does not parse) takes python-socketio's own path.
+  namespaces (`live.acked.AckedNamespace`) is parsed once (`live.codec.loads`,
+  orjson), handed to the namespace, and its ack is written at once when
+  nothing else is queued for that phone. Everything else (connect, disconnect,
+  binary packets, acks from clients, events of a client that is not connected
+  to the namespace, anything that does not parse) takes python-socketio's own
+  path, where `live.packets` answers an unusable event with `bad_payload`.
 * `LeanManager` / `LeanRedisManager`: a broadcast without a callback encodes
   the packet once and puts it straight on each recipient's queue, yielding to
   the loop every `YIELD_EVERY` recipients so votes keep flowing.
@@ -34,7 +37,6 @@ import logging
 from importlib import metadata
 from typing import Any
 
-import orjson
 import socketio
 from engineio import exceptions
 from engineio import packet as eio_packet
@@ -42,11 +44,15 @@ from engineio.async_drivers.asgi import WebSocket
 from socketio import packet as sio_packet
 from socketio.async_manager import AsyncManager
 
+from live import packets
 from live.acked import AckedNamespace, failed
-from rooms.errors import LiveVoteError
+from live.codec import loads
+from live.packets import (PayloadTooLarge, ack_text, acked_namespace, connected_sid,
+                          event_header, event_problem)
 
 YIELD_EVERY = 500
 SWEEP_S = 2.0
+HEAD_CHARS = 256  # what `FastEvents.too_large` reads of a message over the limit
 log = logging.getLogger("livevote.transport")
 
 
@@ -58,51 +64,46 @@ class FastEvents:
 
     def parse(self, text: str) -> tuple[Any, str, str, list[Any]] | None:
         """(namespace handler, namespace, ack id, [event, *args]) of a Socket.IO
-        EVENT packet `2[/ns,]id[...]` with an ack id, or None for anything else."""
-        if not text.startswith("2"):
-            return None
-        namespace, start = "/", 1
-        if text.startswith("/", 1):
-            comma = text.find(",", 1)
-            if comma < 0:
-                return None
-            namespace, start = text[1:comma], comma + 1
-        end = start
-        while end < len(text) and text[end].isdigit():
-            end += 1
-        if end == start or not text.startswith("[", end):
-            return None  # no ack wanted: the generic path
-        handler = self.sio.namespace_handlers.get(namespace)
+        EVENT packet `2[/ns,]id[...]` with an ack id, or None for anything else
+        (python-socketio's path then decodes it, and answers it if it is unusable:
+        see `live.packets`)."""
+        header = event_header(text)
+        if header is None or not header.ack_id or not text.startswith("[", header.start):
+            return None  # no ack wanted, or no array: the generic path
+        handler = self.sio.namespace_handlers.get(header.namespace)
         if not isinstance(handler, AckedNamespace):
             return None
         try:
-            data = orjson.loads(text[end:])
-        except orjson.JSONDecodeError:
+            data = loads(text[header.start:])
+        except ValueError:  # orjson.JSONDecodeError, or an integer beyond 64 bits
             return None
-        if not isinstance(data, list) or not data or not isinstance(data[0], str):
+        if event_problem(data):
             return None
-        return handler, namespace, text[start:end], data
+        return handler, header.namespace, header.ack_id, data
 
     def sid(self, eio_sid: str, namespace: str) -> str | None:
-        manager = self.sio.manager
-        sid = manager.sid_from_eio_sid(eio_sid, namespace)
-        if sid is None or not manager.is_connected(sid, namespace):
-            return None
-        return str(sid)
+        return connected_sid(self.sio, eio_sid, namespace)
 
-    @staticmethod
-    def ack(namespace: str, ack_id: str, answer: Any) -> str:
-        """The ack packet, as python-socketio writes it: a tuple is several
-        arguments, None none."""
-        prefix = "" if namespace == "/" else namespace + ","
-        args = [] if answer is None else list(answer) if isinstance(answer, tuple) else [answer]
+    ack = staticmethod(ack_text)
+
+    async def too_large(self, socket: Any, text: str) -> None:
+        """Answer a message over the size limit that begins like an acked event of
+        ours (`42/ns,ID[`) with `payload_too_large`, queued before the connection
+        closes (the writer sends what is queued first). Only its first characters
+        are read: the message itself is never parsed."""
+        if not socket.upgraded or socket.closed or socket.closing:
+            return
+        header = event_header(text[1:HEAD_CHARS]) if text.startswith("4") else None
+        if (header is None or not header.ack_id
+                or not text.startswith("[", 1 + header.start)
+                or not acked_namespace(self.sio, socket.sid, header.namespace)):
+            return
+        limit = socket.server.max_http_buffer_size
+        answer = ack_text(header.namespace, header.ack_id, failed(PayloadTooLarge(limit)))
         try:
-            body = orjson.dumps(args)
-        except TypeError:  # orjson.JSONEncodeError: a handler returned something odd
-            log.exception("answer of an event could not be encoded")
-            body = orjson.dumps([failed(LiveVoteError("something went wrong on the server; "
-                                                      "please retry"))])
-        return "3" + prefix + ack_id + body.decode()
+            await socket.send(eio_packet.Packet(eio_packet.MESSAGE, answer))
+        except exceptions.EngineIOError:
+            pass  # closed meanwhile
 
 
 class Sweeper:
@@ -161,6 +162,7 @@ class LeanWebSocket(WebSocket):  # type: ignore[misc]
 
     events: FastEvents | None = None  # set per server by `install`
     sweeper: Sweeper | None = None
+    limit = 0  # the server's max_http_buffer_size; 0: `wait` answers nothing
 
     async def __call__(self, environ: dict[str, Any]) -> str:
         socket = getattr(self.handler, "__self__", None)
@@ -186,6 +188,15 @@ class LeanWebSocket(WebSocket):  # type: ignore[misc]
             await socket.close(wait=False, abort=True,
                                reason=socket.server.reason.TRANSPORT_CLOSE)
         return ""
+
+    async def wait(self) -> Any:
+        """The next message, for `_read` and for python-engineio's own loop of an
+        upgraded connection alike. One over the size limit is answered here, if it
+        asks for an answer (`FastEvents.too_large`); both loops then close."""
+        data = await super().wait()
+        if self.limit and len(data) > self.limit and isinstance(data, str) and self.events:
+            await self.events.too_large(self.handler.__self__, data)
+        return data
 
     async def _read(self, socket: Any) -> None:
         limit = socket.server.max_http_buffer_size
@@ -342,7 +353,9 @@ def install(sio: socketio.AsyncServer) -> bool:
     """Use `LeanWebSocket` and `FastEvents` for this server's WebSocket connections.
     With an Engine.IO this module does not know, keep the stock driver (slower,
     but correct), say so in one line, and report it (`lean_transport` in
-    /healthz and /metrics)."""
+    /healthz and /metrics). Either way, unusable packets are answered or
+    logged quietly on every transport (`live.packets.install`)."""
+    packets.install(sio)
     reason = unsupported_reason(sio)
     if reason:
         log.warning("lean transport off, using python-engineio's own loops (slower): %s",
@@ -352,7 +365,8 @@ def install(sio: socketio.AsyncServer) -> bool:
     drivers = sio.eio._async
     sweeper = Sweeper()
     driver = type("LeanWebSocketFor", (LeanWebSocket,),
-                  {"events": FastEvents(sio), "sweeper": sweeper})
+                  {"events": FastEvents(sio), "sweeper": sweeper,
+                   "limit": sio.eio.max_http_buffer_size})
     sio.eio._async = {**drivers, "websocket": driver}
     _end_loops_on_disconnect(sio.eio, sweeper)
     STATE["lean"], STATE["reason"] = True, ""
