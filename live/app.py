@@ -39,6 +39,7 @@ from live.settings import Settings, from_env, server_secret
 from live.transport import LeanManager, LeanRedisManager
 from live.video import VideoNamespace
 from live.voter import VoterNamespace
+from rooms.counting import ItemCount
 from rooms.limits import Limits
 from rooms.service import Rooms
 from rooms.meeting import Meetings
@@ -91,12 +92,14 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
     signer = Signer(load_or_create(settings.data_dir))
     limits = Limits(store, settings.rooms_per_hour, settings.wrong_codes_per_minute,
                     int(settings.code_idle_days * 86_400))
+    meeting_store = MeetingStore(redis)
+    counting = ItemCount(store, meeting_store)
     rooms = Rooms(store, server_secret(settings), otp_gap_s=settings.otp_gap_s, sign=signer,
-                  limits=limits)
-    hub = Hub(settings, rooms, sio, signer=signer)
-    hub.sms = (WebhookSender(settings.sms_webhook, settings.sms_token)
-               if settings.sms_webhook else OutboxSender(store))
-    hub.meetings = Meetings(rooms, MeetingStore(redis), settings.member_grace_ms)
+                  limits=limits, decorate=counting.freeze_item)
+    sms = (WebhookSender(settings.sms_webhook, settings.sms_token)
+           if settings.sms_webhook else OutboxSender(store))
+    meetings = Meetings(rooms, meeting_store, counting, settings.member_grace_ms)
+    hub = Hub(settings, rooms, sio, meetings, sms, signer)
     for namespace in (VoterNamespace(hub), ScreenNamespace(hub), HostNamespace(hub),
                       MeetingNamespace(hub)):
         sio.register_namespace(namespace)

@@ -14,6 +14,9 @@ import socketio
 
 from live import ledgerfile, witness
 from live.settings import Settings
+from live.signing import Signer
+from live.sms import Sender
+from rooms.meeting import Meetings
 from rooms.model import Ballot, State, Visibility
 from rooms.closing import Closed
 from rooms.service import Rooms
@@ -39,15 +42,17 @@ def now_ms() -> int:
 
 @dataclass
 class Hub:
+    """What every namespace and route of a worker shares, all given at
+    construction: the domain (`rooms`, `meetings`), the SMS sender, the signer."""
     settings: Settings
     rooms: Rooms
     sio: socketio.AsyncServer
+    meetings: Meetings
+    sms: Sender
+    signer: Signer
     worker: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     phones: Counter[str] = field(default_factory=Counter)
     screens: Counter[str] = field(default_factory=Counter)
-    signer: Any = None
-    meetings: Any = None
-    sms: Any = None
     _witnessed: dict[str, tuple[int, float]] = field(default_factory=dict)
     _mirrored: dict[str, int] = field(default_factory=dict)  # chain heights copied to disk
     _finishing: dict[str, "asyncio.Task[None]"] = field(default_factory=dict)

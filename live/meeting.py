@@ -12,15 +12,15 @@ from live.sms import message
 from live.voter import address
 from rooms import payloads, phone
 from rooms.errors import GateError, MeetingError, NotJoined
-from rooms.meeting import Meetings, member_of
+from rooms.counting import member_of
+from rooms.meeting import Meetings
 from rooms.minutes import minutes as build_minutes
 from rooms.model import Room
 
 
 
 def meetings(hub: Hub) -> Meetings:
-    assert hub.meetings is not None
-    return hub.meetings  # type: ignore[no-any-return]
+    return hub.meetings
 
 
 async def roster_import(hub: Hub, room: Room, body: dict[str, Any]) -> Any:

@@ -34,11 +34,12 @@ async def _nothing(ballot: Ballot, record: dict[str, Any]) -> None:
 
 
 class Closer:
-    def __init__(self, store: Store, sign: bundle.Signer) -> None:
+    def __init__(self, store: Store, sign: bundle.Signer, decorate: Decorate = _nothing) -> None:
         self.store = store
         self.sign = sign
-        # Meetings add the legal decision and its inputs to the record here.
-        self.decorate: Decorate = _nothing
+        # Agenda items add the legal decision and its inputs to the record here
+        # (rooms.counting.ItemCount.freeze_item).
+        self.decorate = decorate
 
     async def sync_chain(self, ledger_id: str, room: bool = False) -> int:
         """Hash every logged event into the chain; returns the chain length."""

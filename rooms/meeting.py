@@ -11,7 +11,8 @@ from rooms import payloads, roster, tokens
 from rooms.errors import BadPayload, BallotNotFound, MeetingError
 from rooms.ledger import pseudonym
 from rooms.model import Ballot, Room, State
-from rooms.quorum import Count, Member, Mode, Rule, count, counted_as, decide, needed_direct
+from rooms.counting import ItemCount, presence, seats, member_of
+from rooms.quorum import Member, Mode, counted_as
 from rooms.service import Rooms
 from rooms.store import MeetingStore
 
@@ -21,11 +22,15 @@ DIRECT_MODES = ("in_person", "proxy", "online")
 
 
 class Meetings:
-    def __init__(self, rooms: Rooms, store: MeetingStore, grace_ms: int = GRACE_MS) -> None:
+    def __init__(self, rooms: Rooms, store: MeetingStore, counting: ItemCount,
+                 grace_ms: int = GRACE_MS) -> None:
         self.rooms = rooms
         self.store = store
+        self.counting = counting
         self.grace_ms = grace_ms
-        rooms.closer.decorate = self.freeze_item
+
+    async def gauge(self, ballot: Ballot) -> dict[str, Any]:
+        return await self.counting.gauge(ballot)
 
     # roster ------------------------------------------------------------------
 
@@ -77,10 +82,7 @@ class Meetings:
         return {"record_date": date, "n": n}
 
     async def n(self, room_id: str) -> int:
-        meta = await self.store.meta(room_id)
-        if "n" not in meta:
-            raise MeetingError("no_record_date", "set the record date (which freezes N) first")
-        return int(meta["n"])
+        return await self.counting.n(room_id)
 
     async def person(self, room_id: str, member_no: object) -> dict[str, Any]:
         if not isinstance(member_no, str) or not member_no:
@@ -125,7 +127,7 @@ class Meetings:
             mine = await self.rooms.store.my_vote(ballot.id, f"m:{holding}")
             start = int(meta.get(f"live:{ballot.id}", 0))
             end = ballot.closed_at or await self.store.now_ms()
-            present, in_person = _presence(record, start, end)
+            present, in_person = presence(record, start, end)
             mode = Mode(mine["mode"]) if mine and mine.get("mode") else None
             member = Member(holding, present or mode in (Mode.LIVE, Mode.PAPER),
                             in_person or mode is Mode.PAPER, mode)
@@ -304,57 +306,6 @@ class Meetings:
             spec["rule"] = {"preset": "general", **fields}
         return await self.rooms.add_ballot(room, spec)
 
-    async def item_count(self, ballot: Ballot) -> Count:
-        room_id = ballot.room_id
-        n = await self.n(room_id)
-        meta = await self.store.meta(room_id)
-        start = int(meta.get(f"live:{ballot.id}", 0))
-        end = ballot.closed_at or await self.store.now_ms()
-        attendance = await self.store.attendance(room_id)
-        cast = await self.rooms.store.ballots_by_owner(ballot.id)
-        holdings = {member_of(p) for p in (await self.store.people(room_id)).values()}
-        members = []
-        for holding in sorted(holdings):
-            stay = _stay(attendance.get(holding), start, end)
-            entry = cast.get(f"m:{holding}")
-            mode = Mode(entry["m"]) if entry else None
-            if not stay and mode in (Mode.LIVE, Mode.PAPER):
-                stay = "in_person" if mode is Mode.PAPER else "online"
-            members.append(Member(holding, bool(stay), stay in ("in_person", "proxy"), mode,
-                                  stay=stay))
-        tally = await self.rooms.store.tally(ballot.id)
-        base = count(n, members, len(ballot.options))
-        return Count(base.n, base.d, base.d_in_person, base.a, tally.counts, base.by_mode,
-                     base.d_by_mode)
-
-    async def gauge(self, ballot: Ballot) -> dict[str, Any]:
-        c = await self.item_count(ballot)
-        rule = Rule(**ballot.rule)
-        return {"ballot": ballot.id, "n": c.n, "d": c.d, "d_in_person": c.d_in_person, "a": c.a,
-                "d_by_mode": c.d_by_mode,
-                "votes": list(c.votes), "by_mode": c.by_mode, "rule": ballot.rule,
-                "needs_direct": needed_direct(c, rule),
-                "needs_attendance": max(0, c.n // 2 + 1 - c.a),
-                "provisional": decide(c, rule, _seats(ballot)).outcome.value}
-
-    async def freeze_item(self, ballot: Ballot, record: dict[str, Any]) -> None:
-        """At close: the outcome and every input, frozen into the hashed record."""
-        if not ballot.rule:
-            return
-        c = await self.item_count(ballot)
-        decision = decide(c, Rule(**ballot.rule), _seats(ballot))
-        record["meeting"] = {"n": c.n, "d": c.d, "d_in_person": c.d_in_person, "a": c.a,
-                             "d_by_mode": c.d_by_mode,
-                             "votes": list(c.votes), "by_mode": c.by_mode, "rule": ballot.rule,
-                             "seats": _seats(ballot), "outcome": decision.outcome.value,
-                             "reasons": list(decision.reasons),
-                             "elected": list(decision.elected), "tied": list(decision.tied)}
-
-
-def member_of(person: dict[str, Any]) -> str:
-    """The member (voting unit) a roster row belongs to."""
-    return str(person.get("member") or person["holding"])
-
 
 # Which ballot counts for a member on an item, the same everywhere (vote.lua
 # applies it): in the hall (a phone or paper, or a statutory proxy) over verified
@@ -378,14 +329,6 @@ def _left_before(record: dict[str, Any] | None, meta: dict[str, str], start: int
     return any(began <= until < start for _, until, *_ in record.get("iv") or [] if until)
 
 
-def _seats(ballot: Ballot) -> int:
-    """0 for a yes/no item; an item listing candidates is an election, for one
-    seat (single choice) or up to max_choices seats (multiple choice)."""
-    if ballot.kind.value == "yesno":
-        return 0
-    return ballot.max_choices if ballot.kind.value == "multiple" else 1
-
-
 def _replaced(ballot: Ballot, body: dict[str, Any]) -> str:
     """Secret items: the tracker of the ballot being replaced, from the receipt
     (choices and nonce) that only the voter's phone or paper slip holds."""
@@ -399,23 +342,3 @@ def _replaced(ballot: Ballot, body: dict[str, Any]) -> str:
             and isinstance(nonce, str)):
         raise BadPayload("replaces", "must be {choices, nonce} of the earlier ballot")
     return tracker(ballot.id, choices, nonce)
-
-
-def _presence(record: dict[str, Any] | None, start: int, end: int) -> tuple[bool, bool]:
-    """(present, in the hall or by proxy) for an item live over [start, end]: a
-    member counts if present at any time while it was live. A stay that ended
-    before the item started is not stretched by the reconnect grace: a drop and
-    a return within the grace are already one unbroken stay (attend.lua), so a
-    phone that dropped before the item and never came back does not count."""
-    stay = _stay(record, start, end)
-    return bool(stay), stay in ("in_person", "proxy")
-
-
-def _stay(record: dict[str, Any] | None, start: int, end: int) -> str:
-    """How the member was present while the item was live: "in_person" over
-    "proxy" over "online", or "" if not at all."""
-    if not record or not start:
-        return ""
-    modes = {mode for since, until, mode, _ in record.get("iv") or []
-             if since <= end and (until or end) >= start}
-    return next((m for m in ("in_person", "proxy", "online") if m in modes), "")

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rooms.meeting import Meetings, member_of
+from rooms.counting import member_of
+from rooms.meeting import Meetings
 from rooms.model import Room
 
 MODES = ("in_person", "proxy", "online")

@@ -17,7 +17,7 @@ from rooms.gates import Gates, read_pass
 from rooms.limits import Limits
 from rooms.model import Ballot, Cast, Room, State, Tally, Visibility
 from rooms.bundle import Signer
-from rooms.closing import Closed, Closer
+from rooms.closing import Closed, Closer, Decorate
 from rooms.entropy import POOL
 from rooms.result import canonical
 from rooms.store import Store
@@ -63,7 +63,8 @@ class Rooms:
                  make_receipt: Callable[[], str] = new_receipt,
                  otp_gap_s: int = OTP_GAP_S,
                  sign: Signer = unsigned,
-                 limits: Limits | None = None) -> None:
+                 limits: Limits | None = None,
+                 decorate: Decorate | None = None) -> None:
         self.store = store
         self.limits = limits or Limits(store)
         self.secret = secret
@@ -71,7 +72,7 @@ class Rooms:
         self._code = make_code
         self._receipt = make_receipt
         self.admission = Admission(store, secret, otp_gap_s)
-        self.closer = Closer(store, sign)
+        self.closer = Closer(store, sign, decorate) if decorate else Closer(store, sign)
         self._gates: dict[str, tuple[int, Gates]] = {}
         self._static: dict[str, Ballot] = {}
         self._kept: dict[str, float] = {}

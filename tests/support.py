@@ -22,6 +22,9 @@ from live.settings import from_env
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMBER_GRACE_MS = 1500  # reconnect grace of online members on test servers
+# Shutdown is bounded by uvicorn's 5 s for open connections and 5 s per step after;
+# on a loaded machine it takes longer, and a hang should show its log.
+STOP_TIMEOUT_S = 45
 
 
 def free_port() -> int:
@@ -126,10 +129,13 @@ class LiveServer:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, sig)
             try:
-                self.proc.wait(30)
+                self.proc.wait(STOP_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
-                raise AssertionError(f"live serve ignored {signal.Signals(sig).name} for 30 s")
+                self.log.flush()
+                tail = Path(self.log.name).read_text(errors="replace")[-3000:]
+                raise AssertionError(f"live serve ignored {signal.Signals(sig).name} for "
+                                     f"{STOP_TIMEOUT_S} s; its log ends:\n{tail}") from None
         self.log.close()
 
     def cleanup(self) -> None:
