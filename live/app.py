@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
     rooms = Rooms(store, server_secret(settings), otp_gap_s=settings.otp_gap_s, sign=signer,
                   limits=limits, decorate=counting.freeze_item)
     sms = (WebhookSender(settings.sms_webhook, settings.sms_token)
-           if settings.sms_webhook else OutboxSender(store))
+           if settings.sms_webhook else OutboxSender(rooms))
     meetings = Meetings(rooms, meeting_store, counting, settings.member_grace_ms)
     hub = Hub(settings, rooms, sio, meetings, sms, signer)
     for namespace in (VoterNamespace(hub), ScreenNamespace(hub), HostNamespace(hub),

@@ -15,16 +15,16 @@ log = logging.getLogger("livevote.host")
 
 
 async def snapshot(hub: Hub, room_id: str) -> dict[str, Any]:
-    store = hub.rooms.store
-    room, _ = await store.room(room_id)
+    rooms = hub.rooms
+    room = await rooms.room(room_id)
     ballots = []
-    for ballot in await store.ballots(room_id):
+    for ballot in await rooms.ballots(room_id):
         view = ballot.public()
-        view["tally"] = (await store.tally(ballot.id)).public()
-        view["result"] = await store.result(ballot.id)
+        view["tally"] = (await rooms.tally(ballot.id)).public()
+        view["result"] = await rooms.result(ballot.id)
         ballots.append(view)
     return {"room": room.public(), "links": hub.links(room.id, room.code),
-            "ballots": ballots, "phones": await store.phones(room_id, now_ms())}
+            "ballots": ballots, "phones": await rooms.phones(room_id, now_ms())}
 
 
 Command = Callable[[Hub, Room, dict[str, Any]], Awaitable[Any]]
@@ -75,7 +75,7 @@ async def ballot_reset(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
     reason = payloads.text(body, "reason", required=False, default="opened by mistake")
     discarded = await hub.rooms.reset(ballot, reason)
-    reset = await hub.rooms.store.ballot(ballot.id)
+    reset = await hub.rooms.ballot(ballot.id)
     await hub.ballot_changed(reset)
     return {"ballot": reset.public(), "votes_discarded": discarded}
 
@@ -87,7 +87,7 @@ async def tally_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
 
 async def result_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
-    stored = await hub.rooms.store.result(ballot.id)
+    stored = await hub.rooms.result(ballot.id)
     if stored is None:
         raise ResultNotReady(ballot.id)
     return stored
@@ -110,7 +110,7 @@ async def limits_reset(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
 
 
 async def outbox_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
-    return await hub.rooms.store.outbox(room.id)
+    return await hub.rooms.outbox(room.id)
 
 
 async def qr_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:

@@ -116,12 +116,12 @@ def build_routes(hub: Hub) -> list[Route]:
     async def join_lookup(request: Request) -> Response:
         joined = await hub.rooms.limits.room_by_code(request.path_params["code"],
                                                      client_address(request))
-        room, _ = await hub.rooms.store.room(joined)
+        room = await hub.rooms.room(joined)
         return json_response({"ok": True, "data": {"room": room.public()}})
 
     @answered
     async def join_qr(request: Request) -> Response:
-        room, _ = await hub.rooms.store.room(request.path_params["room_id"])
+        room = await hub.rooms.room(request.path_params["room_id"])
         url = hub.links(room.id, room.code)["join_url"]
         token = request.query_params.get("t")
         if token:
@@ -133,7 +133,7 @@ def build_routes(hub: Hub) -> list[Route]:
                                  else "public, max-age=300"})
 
     async def public_ballot(request: Request) -> Any:
-        room, _ = await hub.rooms.store.room(request.path_params["room_id"])
+        room = await hub.rooms.room(request.path_params["room_id"])
         ballot = await hub.rooms.ballot_in(room, request.path_params["ballot_id"])
         if ballot.visibility is Visibility.NEVER:
             await hub.rooms.as_host(room.id, host_key(request))
@@ -142,7 +142,7 @@ def build_routes(hub: Hub) -> list[Route]:
     @answered
     async def result(request: Request) -> Response:
         ballot = await public_ballot(request)
-        stored = await hub.rooms.store.result(ballot.id)
+        stored = await hub.rooms.result(ballot.id)
         if stored is None:
             raise ResultNotReady(ballot.id)
         fmt = request.path_params.get("fmt", "json")
@@ -158,7 +158,7 @@ def build_routes(hub: Hub) -> list[Route]:
     async def signed_bundle(request: Request) -> Response:
         ballot = await public_ballot(request)
         signed = await hub.ensure_signed(ballot.id)
-        raw = await hub.rooms.store.bundle(ballot.id) if signed else None
+        raw = await hub.rooms.bundle(ballot.id) if signed else None
         if raw is None:
             raise ResultNotReady(ballot.id)
         return Response(raw.encode(), media_type="application/json", headers={
@@ -169,16 +169,16 @@ def build_routes(hub: Hub) -> list[Route]:
         ballot = await public_ballot(request)
         if not await hub.ensure_signed(ballot.id):
             raise ResultNotReady(ballot.id)
-        counted = await hub.rooms.store.counted(ballot.id)
+        counted = await hub.rooms.counted(ballot.id)
         return json_response({"ok": True, "data": {
             "ballot": ballot.id, "trackers": sorted(c["t"] for c in counted)}})
 
     @answered
     async def head(request: Request) -> Response:
-        room, _ = await hub.rooms.store.room(request.path_params["room_id"])
+        room = await hub.rooms.room(request.path_params["room_id"])
         ballot = await hub.rooms.ballot_in(room, request.path_params["ballot_id"])
         height = await hub.rooms.closer.sync_chain(ballot.id)
-        _, tip = await hub.rooms.store.chain_tip(ballot.id)
+        _, tip = await hub.rooms.chain_tip(ballot.id)
         return json_response({"ok": True, "data": {"ballot": ballot.id, "height": height - 1,
                                                    "hash": tip}})
 
@@ -201,7 +201,7 @@ def build_routes(hub: Hub) -> list[Route]:
                                    f'{"" if lang == "ko" else "-" + lang}.csv"'})
 
     async def health(request: Request) -> Response:
-        await hub.rooms.store.redis.ping()
+        await hub.rooms.ping()
         return json_response({"ok": True, "data": {
             "worker": hub.worker, "transport": "lean" if transport.STATE["lean"] else "stock"}})
 

@@ -89,15 +89,15 @@ class Hub:
         height = await self.rooms.closer.sync_chain(ledger_id, room)
         if height == 0 or self._mirrored.get(ledger_id) == height:
             return
-        await ledgerfile.mirror(self.rooms.store, self.settings.data_dir, ledger_id, room)
+        await ledgerfile.mirror(self.rooms, self.settings.data_dir, ledger_id, room)
         self._mirrored[ledger_id] = height
         if not self.settings.witnesses:
             return
         last_height, last_at = self._witnessed.get(ledger_id, (0, 0.0))
         due = time.monotonic() - last_at >= self.settings.witness_every_s
         if height != last_height and (final or due):
-            _, head = await self.rooms.store.chain_tip(ledger_id, room)
-            room_id = ledger_id if room else (await self.rooms.store.ballot(ledger_id)).room_id
+            _, head = await self.rooms.chain_tip(ledger_id, room)
+            room_id = ledger_id if room else (await self.rooms.ballot(ledger_id)).room_id
             self._witnessed[ledger_id] = (height, time.monotonic())
             await witness.push(list(self.settings.witnesses), {
                 "room": room_id, "ballot": None if room else ledger_id,
@@ -106,7 +106,7 @@ class Hub:
     async def ballot_closed(self, closed: Closed) -> None:
         """Tell everyone the sealed result first; sign the bundle afterwards."""
         record = closed.sealed["record"]
-        ballot = await self.rooms.store.ballot(record["ballot"])
+        ballot = await self.rooms.ballot(record["ballot"])
         channel = room_channel(ballot.room_id)
         full: dict[str, Any] = {"ballot": ballot.public(), "result": closed.sealed}
         for ns in (SCREEN_NS, HOST_NS):
@@ -152,9 +152,9 @@ class Hub:
         task = self._finishing.get(ballot_id)
         if task is not None:
             await asyncio.shield(task)
-        if await self.rooms.store.has_bundle(ballot_id):
+        if await self.rooms.has_bundle(ballot_id):
             return True
-        if await self.rooms.store.result(ballot_id) is None:
+        if await self.rooms.result(ballot_id) is None:
             return False
         await self.rooms.finish(ballot_id)
         return True

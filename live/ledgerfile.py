@@ -16,7 +16,7 @@ from typing import IO, Any
 
 import orjson
 
-from rooms.store import Store
+from rooms.reads import RoomReads
 
 _locks: dict[Path, asyncio.Lock] = {}
 _lines_at_size: dict[Path, tuple[int, int]] = {}  # path -> (size, lines)
@@ -46,7 +46,7 @@ def _append(out: IO[bytes], lines: list[bytes]) -> int:
     return os.fstat(out.fileno()).st_size
 
 
-async def mirror(store: Store, data_dir: Path, ledger_id: str, room: bool = False) -> int:
+async def mirror(store: RoomReads, data_dir: Path, ledger_id: str, room: bool = False) -> int:
     """Append the links the file lacks; returns how many lines it has."""
     path = path_for(data_dir, ledger_id, room)
     lock = _locks.setdefault(path, asyncio.Lock())

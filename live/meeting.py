@@ -29,9 +29,9 @@ async def roster_import(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
 
 async def roster_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     m = meetings(hub)
-    people = await m.store.people(room.id)
+    people = await m.people(room.id)
     base = hub.settings.base_url
-    return {"meta": await m.store.meta(room.id), "people": [
+    return {"meta": await m.meta(room.id), "people": [
         {k: v for k, v in p.items() if k != "phone_hash"}
         | {"invite_url": f"{base}/meeting#invite={m.invite(room.id, no)}"}
         for no, p in sorted(people.items())]}
@@ -74,7 +74,7 @@ async def representative_name(hub: Hub, room: Room, body: dict[str, Any]) -> Any
 async def early_open(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     opened = await meetings(hub).open_early(room, body)
     for ballot_id in opened["opened"]:
-        await hub.ballot_changed(await hub.rooms.store.ballot(ballot_id))
+        await hub.ballot_changed(await hub.rooms.ballot(ballot_id))
     return opened
 
 
@@ -148,7 +148,7 @@ class MeetingNamespace(AckedNamespace):
 
     async def open(self, sid: str, data: Any) -> dict[str, Any]:
         room_id, person = await meetings(self.hub).from_invite(payloads.as_dict(data).get("invite"))
-        room, _ = await self.hub.rooms.store.room(room_id)
+        room = await self.hub.rooms.room(room_id)
         return {"room": room.public(), "member": {"name": person["name"],
                                                  "member_no": person["member_no"],
                                                  "phone": person["phone_masked"]}}
@@ -159,7 +159,7 @@ class MeetingNamespace(AckedNamespace):
         e164 = self._roster_phone(person, body)
         session = await self.get_session(sid)
         otp = await self.hub.rooms.admission.send_code(room_id, e164, session["address"])
-        room, _ = await self.hub.rooms.store.room(room_id)
+        room = await self.hub.rooms.room(room_id)
         await self.hub.sms.send(room_id, otp.e164, message(otp.code, room.title))
         return {"sent_to": person["phone_masked"], "expires_in": 300}
 
@@ -222,13 +222,13 @@ class MeetingNamespace(AckedNamespace):
         return await self._status(await self._member(sid))
 
     async def _status(self, session: dict[str, Any]) -> dict[str, Any]:
-        room, _ = await self.hub.rooms.store.room(session["room"])
+        room = await self.hub.rooms.room(session["room"])
         m = meetings(self.hub)
         items = await m.member_view(room.id, session["holding"])
-        meta = await m.store.meta(room.id)
-        rep = await m.store.representative(room.id, session["holding"])
-        named = await m.store.person(room.id, rep) if rep else None
+        meta = await m.meta(room.id)
+        named = await m.representative_of(room.id, session["holding"])
         return {"room": room.public(), "member_no": session["member_no"], "items": items,
                 "early_closes_at": int(meta.get("early_closes_at", 0)) or None,
                 "votes": session.get("voter", True),
-                "representative": {"member_no": rep, "name": named["name"]} if named else None}
+                "representative": {"member_no": named["member_no"], "name": named["name"]}
+                if named else None}

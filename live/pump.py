@@ -81,9 +81,9 @@ class TallyPump:
             await asyncio.sleep(LEDGER_EVERY_MS / 1000)
             try:
                 for room_id in self.hub.watched_rooms():
-                    ids = await self.hub.rooms.store.ballot_ids(room_id)
+                    ids = await self.hub.rooms.ballot_ids(room_id)
                     for ballot_id, (logged, chained) in (
-                            await self.hub.rooms.store.log_lengths(ids)).items():
+                            await self.hub.rooms.log_lengths(ids)).items():
                         if logged > chained:
                             await self.hub.keep_ledger(ballot_id)
                     await self.hub.keep_ledger(room_id, room=True)
@@ -112,11 +112,11 @@ class TallyPump:
         rooms = self.hub.watched_rooms()
         self._forget(set(rooms))
         for room_id in rooms:
-            await self._push_tallies(room_id, await self.hub.rooms.store.ballot_ids(room_id))
+            await self._push_tallies(room_id, await self.hub.rooms.ballot_ids(room_id))
         if now_ms() - self._presence_at >= PRESENCE_EVERY_MS:
             self._presence_at = now_ms()
             phones = {r: self.hub.phones[r] for r in rooms}
-            await self.hub.rooms.store.report_phones(self.hub.worker, phones, self._presence_at)
+            await self.hub.rooms.report_phones(self.hub.worker, phones, self._presence_at)
 
     def _forget(self, rooms: set[str]) -> None:
         """Drop what this worker remembers of rooms nobody here watches any more."""
@@ -137,7 +137,7 @@ class TallyPump:
             return []
 
     async def _push_tallies(self, room_id: str, ids: list[str]) -> None:
-        store = self.hub.rooms.store
+        store = self.hub.rooms
         seqs = await store.seqs(ids)
         moved = [b for b, seq in seqs.items() if self._sent.get(b) != seq
                  or b in self._rounds or self._phones_have.get(b) != seq]

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from rooms.errors import LiveVoteError
 from rooms.phone import masked
-from rooms.store import Store
+from rooms.reads import RoomReads
 
 log = logging.getLogger("livevote.sms")
 WEBHOOK_TIMEOUT_S = 10
@@ -37,12 +37,14 @@ def message(code: str, room_title: str) -> str:
 
 
 class OutboxSender:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    """The built-in sender: texts go to the room's outbox for staff to read out."""
+
+    def __init__(self, rooms: RoomReads) -> None:
+        self.rooms = rooms
 
     async def send(self, room_id: str, e164: str, text: str) -> None:
-        await self.store.post_outbox(room_id, {"at": time.time_ns() // 1_000_000, "to": masked(e164),
-                                               "text": text})
+        await self.rooms.post_outbox(room_id, {"at": time.time_ns() // 1_000_000,
+                                               "to": masked(e164), "text": text})
 
 
 class WebhookSender:

@@ -99,7 +99,7 @@ class VideoNamespace(AckedNamespace):
         await self.emit("video:state", self.state(room_id), to=video_channel(room_id))
 
     async def _room(self, body: dict[str, Any]) -> Room:
-        room, _ = await self.hub.rooms.store.room(payloads.text(body, "room", limit=64))
+        room = await self.hub.rooms.room(payloads.text(body, "room", limit=64))
         return room
 
     async def _host(self, body: dict[str, Any]) -> Room:

@@ -10,7 +10,6 @@ from live.sms import message
 from rooms import payloads
 from rooms.errors import GateError, NotJoined
 from rooms.gates import read_pass
-from rooms.ledger import pseudonym
 from rooms.phone import masked
 
 
@@ -125,16 +124,14 @@ class VoterNamespace(AckedNamespace):
                                      session["phone"], gates, now_ms())
         needs = [g for g in gates.required() if g not in passed]
         if token is not None and proofs:
-            await rooms.store.log_room_event(session["room"], {
-                "type": "admit", "ts": now_ms(), "gates": sorted(passed),
-                "voter": pseudonym(rooms.secret, session["room"], session["voter"])})
+            await rooms.admission.log_admit(session["room"], session["voter"], passed, now_ms())
         return {"gates": gates.public(), "passed": sorted(passed), "needs": needs,
                 "pass": token}
 
     async def otp_send(self, sid: str, data: Any) -> dict[str, Any]:
         session = await self._joined(sid)
         otp = await self.hub.rooms.admission.send_otp(session["room"], data, session["address"])
-        room, _ = await self.hub.rooms.store.room(session["room"])
+        room = await self.hub.rooms.room(session["room"])
         await self.hub.sms.send(session["room"], otp.e164, message(otp.code, room.title))
         return {"sent_to": masked(otp.e164), "expires_in": 300}
 
@@ -152,9 +149,9 @@ class VoterNamespace(AckedNamespace):
     async def tally_get(self, sid: str, data: Any) -> dict[str, Any] | None:
         session = await self._joined(sid)
         await self._may_see(session)
-        room, _ = await self.hub.rooms.store.room(session["room"])
+        room = await self.hub.rooms.room(session["room"])
         ballot = await self.hub.rooms.ballot_in(room, payloads.as_dict(data).get("ballot"))
-        voted = await self.hub.rooms.store.my_vote(ballot.id, f"d:{session['voter']}")
+        voted = await self.hub.rooms.my_vote(ballot.id, f"d:{session['voter']}")
         if not self.hub.voter_sees_tally(ballot, voted is not None):
             return None
         return (await self.hub.rooms.tally(ballot.id)).public()

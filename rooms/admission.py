@@ -12,6 +12,7 @@ from typing import Any
 from rooms import payloads, phone, qrtoken
 from rooms.errors import BadPayload, GateError, RateLimited
 from rooms.fence import fix_of, inside_fence
+from rooms.ledger import pseudonym
 from rooms.gates import PASS_TTL_MS, Gates, Pass, gates_spec, issue_pass, pin_hash
 from rooms.store import Store
 
@@ -84,6 +85,13 @@ class Admission:
             verified_phone = await self._check_otp(room_id, body)
             passed.add("phone")
         return passed, verified_phone
+
+    async def log_admit(self, room_id: str, voter: str, passed: set[str], now_ms: int) -> None:
+        """The room's ledger records each admission: which checks, and a per-room
+        pseudonym of the device (never the device, the phone or the proofs)."""
+        await self.store.log_room_event(room_id, {
+            "type": "admit", "ts": now_ms, "gates": sorted(passed),
+            "voter": pseudonym(self._secret, room_id, voter)})
 
     def seal(self, room_id: str, voter: str, passed: set[str], phone_hash: str,
              gates: Gates, now_ms: int) -> str | None:

@@ -32,6 +32,17 @@ class Meetings:
     async def gauge(self, ballot: Ballot) -> dict[str, Any]:
         return await self.counting.gauge(ballot)
 
+    async def meta(self, room_id: str) -> dict[str, str]:
+        return await self.store.meta(room_id)
+
+    async def people(self, room_id: str) -> dict[str, dict[str, Any]]:
+        return await self.store.people(room_id)
+
+    async def representative_of(self, room_id: str, member: str) -> dict[str, Any] | None:
+        """The roster row of the person who votes for a member, if named."""
+        rep = await self.store.representative(room_id, member)
+        return await self.store.person(room_id, rep) if rep else None
+
     # roster ------------------------------------------------------------------
 
     async def import_roster(self, room: Room, body: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from rooms.admission import OTP_GAP_S, Admission
 from rooms.errors import BallotNotFound, CodesExhausted, MeetingError, NotHost, RoomNotFound
 from rooms.gates import Gates, read_pass
 from rooms.limits import Limits
+from rooms.reads import RoomReads
 from rooms.model import Ballot, Cast, Room, State, Tally, Visibility
 from rooms.bundle import Signer
 from rooms.closing import Closed, Closer, Decorate
@@ -56,7 +57,7 @@ class Joined:
     device: str
 
 
-class Rooms:
+class Rooms(RoomReads):
     def __init__(self, store: Store, secret: bytes, *,
                  make_id: Callable[[], str] = new_id,
                  make_code: Callable[[], str] = new_code,

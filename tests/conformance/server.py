@@ -37,6 +37,7 @@ import socketio
 import uvicorn
 
 from live import transport
+from live.packets import AnsweringPacket
 from live.acked import AckedNamespace
 from live.codec import OrjsonCodec
 
@@ -76,11 +77,14 @@ class Refuse(socketio.AsyncNamespace):  # type: ignore[misc]
 def make_servers(stock: bool) -> tuple[socketio.AsyncServer, socketio.AsyncServer]:
     """(the Socket.IO server, the Engine.IO echo server)."""
     def server(manager: Any) -> socketio.AsyncServer:
+        # As live/app.py: with the lean loops, our packet class answers unreadable
+        # acked events (live/packets.py); stock is python-socketio's own.
         return socketio.AsyncServer(
             async_mode="asgi", json=OrjsonCodec, client_manager=manager,
             namespaces="*", async_handlers=False,
             ping_interval=PING_INTERVAL_S, ping_timeout=PING_TIMEOUT_S,
-            max_http_buffer_size=MAX_PAYLOAD)
+            max_http_buffer_size=MAX_PAYLOAD,
+            serializer="default" if stock else AnsweringPacket)
 
     sio = server(socketio.AsyncManager() if stock else transport.LeanManager())
     sio.register_namespace(Echo("/"))
