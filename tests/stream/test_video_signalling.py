@@ -205,3 +205,43 @@ async def test_a_speaker_who_disconnects_ends_the_broadcast(host: Host, connect:
     await viewer.close()
     await pc.close()
     await asyncio.sleep(0)
+
+
+async def test_another_rooms_keys_passes_and_peers_reach_nothing(
+        host: Host, live: LiveServer, connect: Any) -> None:
+    """The video namespace with another room's ids: the thief's host key,
+    speaker key, admission pass and the victim's peer ids from another socket."""
+    victim = host.room["id"]
+    assert (await host.http.put(f"/api/rooms/{victim}/gates", json={"pin": "2468"})).status_code == 200
+    thief = Host(live.url)
+    await thief.create_room()
+    thief_room = thief.room["id"]
+    console, stranger = await connect(), await connect()
+    assert (await console.call("video:enable", {"room": victim, "key": host.key}))["ok"]
+    pc = await go_live(console, host)
+    speaker = (await stranger.call("video:speaker", {"room": thief_room, "key": thief.key}))
+    phone, joined = await voter(live.url, room=thief_room)  # a phone of the thief's room
+    pass_elsewhere = joined["pass"]
+    offer = await Viewer().offer()
+    publisher_peer = (await console.call("video:status", {"room": victim}))["data"]
+
+    answers = {
+        "enable": await stranger.call("video:enable", {"room": victim, "key": thief.key}),
+        "speaker": await stranger.call("video:speaker", {"room": victim, "key": thief.key}),
+        "publish": await stranger.call("video:publish", {
+            "room": victim, "sdp": offer, "speaker": speaker["data"]["speaker"]}),
+        "watch": await stranger.call("video:watch", {
+            "room": victim, "sdp": offer, "device": joined["device"], "pass": pass_elsewhere}),
+        "keyframe": await stranger.call("video:keyframe", {"room": victim, "peer": "p" * 12}),
+        "leave": await stranger.call("video:leave", {"room": victim, "peer": "p" * 12}),
+    }
+
+    assert answers["enable"]["error"]["code"] == "not_host"
+    assert answers["speaker"]["error"]["code"] == "not_host"
+    assert answers["publish"]["error"]["code"] == "not_speaker"
+    assert answers["watch"]["error"]["code"] in ("pass_invalid", "pass_required")
+    assert all(not a["ok"] for a in answers.values()), answers
+    assert publisher_peer["live"] is True, "the victim's broadcast goes on"
+    await pc.close()
+    await phone.disconnect()
+    await thief.aclose()
