@@ -161,7 +161,8 @@ class Meetings:
                 roster.PROXY_GROUNDS.values()), 422)
         proxy = {"ground": ground, "name": payloads.text(body, "proxy_name", limit=100),
                  "at": await self.store.now_ms()}
-        await self.store.save_proxy(room.id, member_of(person), proxy)
+        await self.store.save_proxy(room.id, member_of(person), proxy,
+                                    self._who(room.id, member_of(person)))
         return {"holding": person["holding"], "member": member_of(person), **proxy}
 
     async def attend(self, room: Room, body: dict[str, Any]) -> dict[str, Any]:
@@ -171,10 +172,17 @@ class Meetings:
         if mode == "proxy" and member_of(person) not in await self.store.proxies(room.id):
             raise MeetingError("proxy_not_registered", "register the proxy and its legal ground "
                                                        "before checking the proxy in", 422)
-        return await self.store.attend(room.id, member_of(person), action, mode, self.grace_ms)
+        member = member_of(person)
+        return await self.store.attend(room.id, member, action, mode, self.grace_ms,
+                                       self._who(room.id, member))
 
     async def online(self, room_id: str, holding: str, action: str) -> None:
-        await self.store.attend(room_id, holding, action, "online", self.grace_ms)
+        await self.store.attend(room_id, holding, action, "online", self.grace_ms,
+                                self._who(room_id, holding))
+
+    def _who(self, room_id: str, member: str) -> str:
+        """A member in the room's published ledger: a per-room pseudonym."""
+        return pseudonym(self.rooms.secret, room_id, f"m:{member}")
 
     # ballots -----------------------------------------------------------------
 

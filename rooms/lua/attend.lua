@@ -6,6 +6,8 @@
 -- ARGV[3] = mode for arrive: "in_person", "proxy" or "online"
 -- ARGV[4] = grace in ms: a member who drops and comes back online within it
 --           keeps one unbroken stay
+-- ARGV[5] = the member's per-room pseudonym: the ledger (published in bundles)
+--           names members by it, with times to the minute, never by holding
 -- returns the member's record as JSON
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -34,5 +36,6 @@ else
 end
 local encoded = cjson.encode(rec)
 redis.call('HSET', KEYS[1], ARGV[1], encoded)
-redis.call('RPUSH', KEYS[2], cjson.encode({type = action, ts = now, holding = ARGV[1], mode = mode}))
+redis.call('RPUSH', KEYS[2], cjson.encode({type = action, ts = now - now % 60000,
+  member = ARGV[5], mode = mode}))
 return encoded

@@ -70,9 +70,9 @@ class MeetingStore:
         return None if raw is None else dict(json.loads(raw))
 
     async def attend(self, room_id: str, holding: str, action: str, mode: str,
-                     grace_ms: int) -> dict[str, Any]:
+                     grace_ms: int, who: str) -> dict[str, Any]:
         reply = await self._attend(keys=[keys.attendance(room_id), keys.meeting_log(room_id)],
-                                   args=[holding, action, mode, grace_ms])
+                                   args=[holding, action, mode, grace_ms, who])
         return dict(json.loads(_s(reply)))
 
     async def attendance_of(self, room_id: str, holding: str) -> dict[str, Any] | None:
@@ -83,12 +83,13 @@ class MeetingStore:
         raw = await self.redis.hgetall(keys.attendance(room_id))
         return {_s(k): json.loads(v) for k, v in raw.items()}
 
-    async def save_proxy(self, room_id: str, holding: str, proxy: dict[str, Any]) -> None:
+    async def save_proxy(self, room_id: str, holding: str, proxy: dict[str, Any],
+                         who: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(keys.proxies(room_id), holding, json.dumps(proxy, ensure_ascii=False))
             pipe.rpush(keys.meeting_log(room_id), json.dumps(
-                {"type": "proxy", "holding": holding, "ground": proxy["ground"],
-                 "ts": proxy["at"]}))
+                {"type": "proxy", "member": who, "ground": proxy["ground"],
+                 "ts": proxy["at"] - proxy["at"] % 60_000}))
             await pipe.execute()
 
     async def proxies(self, room_id: str) -> dict[str, dict[str, Any]]:

@@ -105,6 +105,11 @@ async def test_a_closed_secret_item_links_no_member_to_a_choice(data_dir: Path) 
         secret_events = [e for e in events if e["type"] in ("cast", "withdraw")]
         assert secret_events and all(e.get("secret") and "tracker" not in e
                                      and "voter" not in e for e in secret_events)
+        attendance = [json.loads(link["payload"]) for link in bundle["room_chain"]]
+        attendance = [e for e in attendance if e["type"] in ("arrive", "leave", "drop", "proxy")]
+        assert attendance and all("holding" not in e and e["ts"] % 60_000 == 0
+                                  and re.fullmatch(r"[0-9a-f]{32}", e["member"])
+                                  for e in attendance), attendance[:3]
         ballots = bundle["ballots"]
         assert [b["tracker"] for b in ballots] == sorted(b["tracker"] for b in ballots)
         assert all(set(b) == {"tracker", "choices", "nonce", "voter"} and b["voter"] is None
