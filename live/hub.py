@@ -73,6 +73,8 @@ class Hub:
         await self.sio.emit("gates:changed", {"gates": public}, to=room_channel(room_id),
                             namespace=VOTER_NS)
         await self.sio.close_room(room_channel(room_id), namespace=VOTER_NS)
+        for ballot_id in await self.rooms.ballot_ids(room_id):  # tallies after a vote, too
+            await self.sio.close_room(voted_channel(ballot_id), namespace=VOTER_NS)
 
     async def ballot_changed(self, ballot: Ballot) -> None:
         """Tell every worker's clients in the room that a ballot changed."""

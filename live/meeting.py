@@ -79,7 +79,7 @@ async def early_open(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
 
 
 async def item_live(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
-    ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
+    ballot = await meetings(hub).item_in(room.id, body.get("ballot"))
     live = await meetings(hub).go_live(room, ballot)
     await hub.ballot_changed(live)
     return live.public()
@@ -93,7 +93,7 @@ async def item_runoff(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
 
 
 async def item_quorum(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
-    ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
+    ballot = await meetings(hub).item_in(room.id, body.get("ballot"))
     return await meetings(hub).gauge(ballot)
 
 

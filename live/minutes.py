@@ -73,6 +73,22 @@ def reason_ko(item: dict[str, Any]) -> str:
     return f"찬성 {votes[0]}명 / {base} 기준"
 
 
+def cell(value: Any) -> Any:
+    """A text a spreadsheet would run as a formula (= + - @, or a tab or CR
+    first) is written with a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+class SafeWriter:
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: Any) -> None:
+        self._writer.writerow([cell(v) for v in row])
+
+
 def _votes(item: dict[str, Any]) -> str:
     return " / ".join(f"{o}: {v}" for o, v in zip(item["options"], item["votes"]))
 
@@ -82,7 +98,7 @@ def minutes_csv(data: dict[str, Any], lang: str = "ko") -> str:
     lang = lang if lang in COLUMNS else "ko"
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(COLUMNS[lang])
     for n, item in enumerate(data["items"], start=1):
         modes, split = item.get("by_mode", {}), item.get("d_by_mode", {})

@@ -179,6 +179,9 @@ def refusal(code: str, ballot_id: str, detail: str = "") -> LiveVoteError:
         return InvalidOption(ballot_id, detail or "no such option")
     if code == "too_many_choices":
         return InvalidOption(ballot_id, detail or "too many choices")
+    if code == "tracker_taken":
+        return BadPayload("nonce", "this receipt is already another ballot's; let the phone "
+                                   "choose a new random nonce")
     if code == "outranked":
         return MeetingError("outranked", "this member's ballot already counts first (in person "
                                          "> online > advance e-vote > written resolution); "

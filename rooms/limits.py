@@ -3,6 +3,7 @@ codes tried per address, and how long an idle room keeps its join code."""
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from dataclasses import dataclass, field
 
@@ -11,6 +12,20 @@ from rooms.errors import RateLimited, RoomNotFound
 from rooms.store import Store
 
 HOUR_MS = 3_600_000
+IPV6_PREFIX = 64  # one home or phone network gets a /64: count it as one address
+
+
+def address_key(address: str) -> str:
+    """The key an address is counted under: IPv6 by its /64, IPv4 as it is."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/{IPV6_PREFIX}", strict=False))
+    return str(parsed)
 MINUTE_MS = 60_000
 
 
@@ -25,7 +40,7 @@ class Limits:
     _blocked: dict[str, float] = field(default_factory=dict)
 
     async def room_created(self, address: str) -> None:
-        wait_ms = await self.store.attempt_anywhere("create-room", address,
+        wait_ms = await self.store.attempt_anywhere("create-room", address_key(address),
                                                     self.rooms_per_hour, HOUR_MS)
         if wait_ms:
             raise RateLimited(f"too many new rooms from this address; wait "
@@ -41,6 +56,7 @@ class Limits:
         cached = self.store.cached_code(code) if isinstance(code, str) else None
         if cached is not None:
             return cached
+        address = address_key(address)
         until = self._blocked.get(address, 0.0)
         if until > time.monotonic():
             raise RateLimited(f"too many wrong codes; wait {_seconds(until)} seconds")

@@ -263,11 +263,18 @@ class Meetings:
             raise MeetingError("item_not_live", "paper ballots are cast in the hall while the "
                                                 "item is live; start the item first")
         member = await self.voter_for(room.id, person)
-        await self.attend(room, {"member_no": person["member_no"], "action": "arrive",
-                                 "mode": "proxy" if by == "proxy" else "in_person"})
-        return await self.rooms.cast_as(room.id, ballot, [f"m:{member}"], request,
+        mode = "proxy" if by == "proxy" else "in_person"
+        if mode == "proxy" and member not in await self.store.proxies(room.id):
+            raise MeetingError("proxy_not_registered", "register the proxy and its legal "
+                                                       "ground before their ballot", 422)
+        # The ballot first: a refused one (outranked, the member's own vote stands)
+        # must not check anyone in.
+        cast = await self.rooms.cast_as(room.id, ballot, [f"m:{member}"], request,
                                         "paper", _replaced(ballot, body), RANK["hall"],
                                         by_proxy=by == "proxy")
+        await self.attend(room, {"member_no": person["member_no"], "action": "arrive",
+                                 "mode": mode})
+        return cast
 
     async def written_cutoff(self, room: Room, body: dict[str, Any]) -> dict[str, Any]:
         now = await self.store.now_ms()
@@ -306,19 +313,27 @@ class Meetings:
             raise MeetingError("not_an_election", "only a closed election can go to a runoff",
                                409)
         votes = decided["votes"]
+        seats_left = decided["seats"] - len(decided.get("elected") or [])
         if decided["outcome"] == "TIE":
             names = decided["tied"]
-        elif decided["outcome"] == "FAILED":  # the two most voted, with any tied with them
-            second = sorted(votes, reverse=True)[1]
-            names = [i for i, v in enumerate(votes) if v >= second]
+        elif decided["outcome"] == "FAILED" and len(votes) >= 2:
+            # The most voted for the seats, with any tied with the last of them.
+            ranked = sorted(votes, reverse=True)
+            floor = ranked[min(len(votes), seats_left + 1) - 1]
+            names = [i for i, v in enumerate(votes) if v >= floor]
         else:
             raise MeetingError("no_runoff_needed", "this election has its winners", 409)
+        if len(names) < 2:
+            raise MeetingError("no_runoff_needed", "a runoff needs two candidates", 409)
         fields = {k: v for k, v in ballot.rule.items()
                   if k in ("direct_min_pct", "contractor", "pass_rule")}
+        seats_open = max(1, min(seats_left, len(names) - 1))
         spec: dict[str, Any] = {
-            "question": f"{ballot.question} (결선 / runoff)", "kind": "single",
+            "question": f"{ballot.question} (결선 / runoff)",
             "options": [ballot.options[i] for i in sorted(names)], "secret": ballot.secret,
             "allow_change": ballot.allow_change}
+        spec |= ({"kind": "multiple", "max_choices": seats_open} if seats_open > 1
+                 else {"kind": "single"})
         if ballot.rule.get("agenda"):
             spec |= {"agenda": ballot.rule["agenda"], "rule": fields}
         else:

@@ -232,8 +232,11 @@ class Rooms(RoomReads):
         """Apply a vote for these identities (the first names the voter), acting in
         `room_id`: the vote script refuses a ballot of another room."""
         nonce = request.nonce or POOL.hex(16)
+        # A client key repeats a ballot only in its own mode: an advance vote's key
+        # never makes a later paper or written ballot look like a repeat.
+        key = request.client_key if mode == "live" else f"{mode}:{request.client_key}"
         return await self.store.cast(
-            room_id, ballot.id, ids, request.client_key, request.choices, self._receipt(),
+            room_id, ballot.id, ids, key, request.choices, self._receipt(),
             ledger.tracker(ballot.id, request.choices, nonce), nonce,
             ledger.pseudonym(self.secret, ballot.id, ids[0]), mode, ballot.secret, replaces,
             rank, by_proxy)

@@ -76,13 +76,24 @@ local function vote(A)
     end
     local rank, old_rank = tonumber(A[12]) or 0, tonumber(old.g) or 0
     local by_proxy, over_proxy = A[13] == '1', old.x == 1 and A[13] ~= '1'
-    if rank < old_rank then return {'err', 'outranked'} end
+    -- The member's own ballot always replaces the proxy's, whatever its rank.
+    if rank < old_rank and not over_proxy then return {'err', 'outranked'} end
     if by_proxy and old.x ~= 1 then return {'err', 'principal_voted'} end
     if rank == old_rank and not over_proxy and meta[4] ~= '1' then
       return {'err', 'already_voted'}
     end
+  end
+  local old_tracker
+  if secret then
+    old_tracker = old and (redis.call('HGET', KEYS[6], owner) or A[10]) or ''
+    -- Every standing secret ballot has its own tracker: a copied receipt (the
+    -- same choices and nonce as someone else's) must not take another's place.
+    if A[5] ~= old_tracker and redis.call('HEXISTS', KEYS[5], A[5]) == 1 then
+      return {'err', 'tracker_taken'}
+    end
+  end
+  if old then
     if secret then
-      local old_tracker = redis.call('HGET', KEYS[6], owner) or A[10]
       local boxed = old_tracker ~= '' and redis.call('HGET', KEYS[5], old_tracker)
       if not boxed then return {'err', 'receipt_needed'} end
       old_choices = {}

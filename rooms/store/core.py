@@ -273,8 +273,18 @@ class Store(LedgerStore, GatesStore):
 
     async def forget_secret_links(self, ballot_id: str) -> bool:
         """Drop which voter cast which secret ballot (kept only while the ballot
-        was open); True if there were any."""
-        return bool(await self.redis.delete(keys.secret_links(ballot_id)))
+        was open), and store the secret box again in tracker order: a small hash
+        keeps its fields in the order they came, which is the voters' order.
+        True if there were links. (At close: nothing writes the box any more.)"""
+        box_key = keys.secret_box(ballot_id)
+        box = await self.redis.hgetall(box_key)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(keys.secret_links(ballot_id))
+            if box:
+                pipe.delete(box_key)
+                pipe.hset(box_key, mapping=dict(sorted(box.items())))
+            replies = await pipe.execute()
+        return bool(replies[0])
 
     async def rewrite_append_only_file(self) -> bool:
         """Ask the server to rewrite its append-only file (if it keeps one), so

@@ -94,6 +94,8 @@ async def test_a_proxys_ballot_never_replaces_the_members_own(live: LiveServer,
     assert (over_own, proxy_paper) == ("principal_voted", "ok")
     assert own["data"]["status"] == "changed", own
     assert record["votes"][:2] == [0, 2], record
+    # The refused proxy ballot checked nobody in: M001 counts by the advance vote only.
+    assert (record["d"], record["a"]) == (1, 2), record
     await members.close()
 
 
@@ -145,3 +147,37 @@ async def test_how_you_are_counted_tells_the_truth(live: LiveServer, host: Host)
     # is not in-person attendance for a contractor; M002 withdrew and stayed away.
     assert seen == {1: "present_early_stands", 2: "not_counted"}
     await members.close()
+
+
+async def test_a_copied_secret_receipt_cannot_take_another_members_place(
+        live: LiveServer, host: Host) -> None:
+    await small_meeting(host, members=5)
+    item = str((await host.ballot(kind="yesno", question="Secret", agenda="general",
+                                  secret=True))["id"])
+    await staff(host, f"/ballots/{item}/live", {})
+    members = Members(live, host, await invites(host))
+    for i in (1, 2):
+        await members.verify(i)
+    first = await members.vote(1, item, YES, nonce="ab" * 8)
+    copied = await members.vote(2, item, YES, nonce="ab" * 8)  # the same tracker
+    own = await members.vote(2, item, YES, nonce="cd" * 8, client_key="own")
+
+    assert first["ok"] and copied["error"]["code"] == "bad_payload", copied
+    assert own["data"]["status"] == "new"
+    assert (await host.tally(item))["counts"][:1] == [2]
+    await members.close()
+
+
+def test_minutes_csv_never_hands_a_spreadsheet_a_formula() -> None:
+    from live.minutes import minutes_csv
+    item = {"question": "=HYPERLINK(\"http://x\",\"y\")", "options": ["+1", "-2", "@3"],
+            "votes": [1, 0, 0], "rule": {"pass_rule": "attending", "direct_min_pct": 10},
+            "secret": False, "n": 1, "d": 1, "d_in_person": 1, "a": 1, "outcome": "PASSED",
+            "opened_at": 0, "closed_at": 0, "named_votes": [
+                {"member_no": "1", "name": "=cmd|' /C calc'!A0", "choices": [0],
+                 "mode": "paper"}]}
+    text = minutes_csv({"items": [item], "attendance": {}})
+    rows = list(__import__("csv").reader(text.lstrip("\ufeff").splitlines()))
+    cells = [c for row in rows for c in row]
+    assert not any(c[:1] in "=+-@" and c for c in cells), [c for c in cells if c[:1] in "=+-@"]
+    assert "'=HYPERLINK(\"http://x\",\"y\")" in cells and "'=cmd|' /C calc'!A0" in cells

@@ -115,8 +115,11 @@ async def test_a_closed_secret_item_links_no_member_to_a_choice(data_dir: Path) 
         assert all(set(b) == {"tracker", "choices", "nonce", "voter"} and b["voter"] is None
                    for b in ballots)
 
-        # Stored: the links are gone; the box holds choices by tracker only.
+        # Stored: the links are gone; the box holds choices by tracker only, in
+        # tracker order (not in the order the voters came).
         assert not client.exists(f"vote:{{b:{item}}}:links")
+        box_order = list(client.hgetall(f"vote:{{b:{item}}}:secret"))
+        assert box_order == sorted(box_order)
         voters = client.hgetall(f"vote:{{b:{item}}}:voters")
         assert all(b'"c"' not in v and b'"t"' not in v for v in voters.values())
         # On disk: the rewritten append-only file keeps no block that names a
