@@ -54,9 +54,10 @@ class Admission:
 
     async def set_gates(self, room_id: str, payload: Any) -> Gates:
         staff = f"{secrets.randbelow(10**8):08d}"
-        gates = gates_spec(payload, self._secret, room_id, await self.gates(room_id), staff)
-        await self.store.save_gates(room_id, gates.dump())
-        return gates
+
+        def change(current: str | None) -> str:  # a bad payload raises before any write
+            return gates_spec(payload, self._secret, room_id, Gates.load(current), staff).dump()
+        return Gates.load(await self.store.change_gates(room_id, change))
 
     def qr_token(self, room_id: str, now_s: float) -> tuple[str, float]:
         return qrtoken.issue(self._secret, room_id, now_s)

@@ -47,7 +47,8 @@ class Gates:
 
     def for_host(self) -> dict[str, Any]:
         return self.public() | {"fence": self.fence.public() if self.fence else None,
-                                "pin_set": bool(self.pin_hash), "staff_code": self.staff_code}
+                                "pin_set": bool(self.pin_hash), "staff_code": self.staff_code,
+                                "epoch": self.epoch}
 
     def dump(self) -> str:
         return json.dumps({"fence": self.fence.public() if self.fence else None, "qr": self.qr,

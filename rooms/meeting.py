@@ -56,6 +56,8 @@ class Meetings:
         rows = {p.member_no: json.dumps(asdict(p), ensure_ascii=False) for p in people}
         version = await self.store.replace_people(room.id, rows, reps,
                                                   roster.digest(people))
+        if version is None:
+            raise MeetingError("roster_frozen", "the record date is set; the roster is frozen")
         return {"imported": len(people), "errors": result.errors,
                 "persons": len({(p.name, p.phone_hash) for p in people}),
                 "members": report["members"], "grouped": report["grouped"],

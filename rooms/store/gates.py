@@ -4,10 +4,11 @@ SMS outbox, and how many phones each worker holds."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 from redis.asyncio import Redis
+from redis.exceptions import WatchError
 from redis.commands.core import AsyncScript
 
 from rooms import keys
@@ -29,6 +30,25 @@ class GatesStore:
 
     async def save_gates(self, room_id: str, dumped: str) -> None:
         await self.redis.hset(keys.room(room_id), "gates", dumped)
+
+    async def change_gates(self, room_id: str, change: Callable[[str | None], str]) -> str:
+        """Read the gates, `change` them and save the result in one optimistic
+        transaction (retried if another host changed them meanwhile); returns
+        what was saved. Two hosts at once never lose a change or an epoch."""
+        key = keys.room(room_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for _ in range(10):
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.hget(key, "gates")
+                    dumped = change(None if raw is None else _s(raw))
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.hset(key, "gates", dumped)
+                    await pipe.execute()
+                    return dumped
+                except WatchError:
+                    continue  # another host changed them meanwhile: apply ours to theirs
+        raise WatchError("the room's checks kept changing; try again")
 
     async def count(self, room_id: str, kind: str, who: str, window_s: int,
                     bump: bool = True) -> int:

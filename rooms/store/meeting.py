@@ -6,9 +6,13 @@ import json
 from typing import Any, cast
 
 from redis.asyncio import Redis
+from redis.exceptions import WatchError
 
 from rooms import keys
 from rooms.store.base import _s, script
+
+
+WATCH_TRIES = 5
 
 
 class MeetingStore:
@@ -36,19 +40,31 @@ class MeetingStore:
         return bool(first)
 
     async def replace_people(self, room_id: str, people: dict[str, str], reps: dict[str, str],
-                             digest: str) -> int:
+                             digest: str) -> int | None:
         """The whole roster at once (a corrected file removes rows), its default
-        representatives, and a new roster version; returns the version."""
+        representatives, and a new roster version; returns the version, or None
+        if the record date is set (checked in the same transaction: a roster
+        never lands after the freeze)."""
+        meta = keys.meeting(room_id)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(keys.people(room_id), keys.representatives(room_id))
-            if people:
-                pipe.hset(keys.people(room_id), mapping=cast(Any, people))
-            if reps:
-                pipe.hset(keys.representatives(room_id), mapping=cast(Any, reps))
-            pipe.hincrby(keys.meeting(room_id), "roster_version", 1)
-            pipe.hset(keys.meeting(room_id), "roster_sha256", digest)
-            replies = await pipe.execute()
-        return int(replies[-2])
+            for _ in range(WATCH_TRIES):
+                try:
+                    await pipe.watch(meta)
+                    if await pipe.hexists(meta, "record_date"):
+                        return None
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.delete(keys.people(room_id), keys.representatives(room_id))
+                    if people:
+                        pipe.hset(keys.people(room_id), mapping=cast(Any, people))
+                    if reps:
+                        pipe.hset(keys.representatives(room_id), mapping=cast(Any, reps))
+                    pipe.hincrby(meta, "roster_version", 1)
+                    pipe.hset(meta, "roster_sha256", digest)
+                    replies = await pipe.execute()
+                    return int(replies[-2])
+                except WatchError:
+                    continue  # the meeting changed meanwhile: look again
+        raise WatchError("the roster could not be replaced; try again")
 
     async def representative(self, room_id: str, member: str) -> str:
         raw = await self.redis.hget(keys.representatives(room_id), member)

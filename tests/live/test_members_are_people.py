@@ -125,3 +125,19 @@ async def test_a_corrected_roster_removes_rows_and_each_version_is_committed(
     assert again.json()["error"]["code"] == "roster_frozen"
     assert manifest["roster_version"] == 2 and len(manifest["roster"]) == 2
     assert re.fullmatch(r"[0-9a-f]{64}", manifest["roster_sha256"])
+
+
+async def test_a_roster_never_lands_after_the_record_date(live: LiveServer, host: Host) -> None:
+    await import_roster(host, ROSTER)
+    smaller = "\n".join(ROSTER.splitlines()[:-1]) + "\n"
+    raced = await asyncio.gather(
+        *[host.http.post(f"/api/rooms/{host.room['id']}/roster", content=smaller,
+                         headers={"content-type": "text/csv"}) for _ in range(6)],
+        host.post("/record-date", {"record_date": "2026-11-01"}))
+    frozen_n = raced[-1].json()["data"]["n"]
+    members = {p["member"] for p in (await host.get("/roster")).json()["data"]["people"]}
+
+    assert frozen_n == len(members), "N is the roster that stands at the record date"
+    late = await host.http.post(f"/api/rooms/{host.room['id']}/roster", content=ROSTER,
+                                headers={"content-type": "text/csv"})
+    assert late.json()["error"]["code"] == "roster_frozen"

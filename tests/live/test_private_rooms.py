@@ -119,3 +119,18 @@ async def test_changing_a_check_ends_the_passes_it_issued(live: LiveServer, host
     assert (await call(again, "vote:cast", {"ballot": ballot["id"], "choices": [0],
                                             "client_key": "d"}))["ok"]
     await asyncio.gather(phone.disconnect(), again.disconnect())
+
+
+async def test_hosts_changing_checks_at_once_lose_no_change(live: LiveServer,
+                                                            host: Host) -> None:
+    first = (await set_gates(host, pin="1000"))["epoch"]
+    changes = await asyncio.gather(*[
+        host.http.put(f"/api/rooms/{host.room['id']}/gates", json={"pin": f"{2000 + i}"})
+        for i in range(12)])
+    final = (await host.get("/gates")).json()["data"]["epoch"]
+
+    assert all(c.status_code == 200 for c in changes)
+    # Each change of the PIN is a new epoch: twelve at once are twelve epochs.
+    assert sorted(c.json()["data"]["epoch"] for c in changes) == list(range(first + 1,
+                                                                            first + 13))
+    assert final == first + 12
