@@ -51,7 +51,15 @@ async def mirror(store: RoomReads, data_dir: Path, ledger_id: str, room: bool = 
     path = path_for(data_dir, ledger_id, room)
     lock = _locks.setdefault(path, asyncio.Lock())
     async with lock:  # one writer per file in this process; flock across processes
-        out, have = await asyncio.to_thread(_open_locked, path)
+        opening = asyncio.ensure_future(asyncio.to_thread(_open_locked, path))
+        try:
+            out, have = await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            # Cancelled (a stopping worker) while the thread takes the flock: close
+            # what it opens, or the lock stays held and the next writer's thread
+            # waits for it for ever, holding up the process's exit.
+            opening.add_done_callback(_close_opened)
+            raise
         try:
             links = await store.chain(ledger_id, have, room)
             size = None
@@ -65,6 +73,11 @@ async def mirror(store: RoomReads, data_dir: Path, ledger_id: str, room: bool = 
         finally:
             out.close()  # releases the flock
         return have
+
+
+def _close_opened(opening: "asyncio.Future[tuple[IO[bytes], int]]") -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        opening.result()[0].close()
 
 
 def _line(link: dict[str, Any], payload: str) -> bytes:

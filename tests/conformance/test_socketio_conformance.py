@@ -14,12 +14,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.support import wait_for
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -52,18 +53,23 @@ class Server:
                                          cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         self.port = self._wait_for_port()
 
+    def _first_line(self) -> str:
+        first = self.log.read_text(errors="replace").partition("\n")
+        return first[0] if first[1] else ""
+
     def _wait_for_port(self) -> int:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            first = self.log.read_text(errors="replace").partition("\n")
-            if first[1] and first[0].startswith("listening on "):
-                assert f"({self.mode})" in first[0], first[0]
-                return int(first[0].split()[2])
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.stop()
-        raise AssertionError(f"{self.mode} server did not start:\n{self.output()}")
+        """The port the server prints on its first line (tests.support.wait_for)."""
+        try:
+            wait_for(lambda: self._first_line().startswith("listening on ")
+                     or self.proc.poll() is not None, f"{self.mode} server", 30)
+        except TimeoutError:
+            pass
+        first = self._first_line()
+        if not first.startswith("listening on "):
+            self.stop()
+            raise AssertionError(f"{self.mode} server did not start:\n{self.output()}")
+        assert f"({self.mode})" in first, first
+        return int(first.split()[2])
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]

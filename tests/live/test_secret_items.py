@@ -19,7 +19,7 @@ import redis
 from live.verify import verify
 from tests.live.test_meeting import NO, YES, Members, staff
 from tests.live.test_meeting_rules import invites, small_meeting
-from tests.support import MEMBER_GRACE_MS, Host, LiveServer
+from tests.support import MEMBER_GRACE_MS, Host, LiveServer, eventually
 
 
 def resp_commands(data: bytes) -> Iterator[list[bytes]]:
@@ -56,14 +56,11 @@ def blocks(data: bytes) -> list[list[list[bytes]]]:
 
 
 async def wait_for_rewrite(client: redis.Redis, before: int) -> None:
-    deadline = time.monotonic() + 30
-    while True:
+    async def done() -> bool:
         info = client.info("persistence")
-        if info["aof_rewrite_in_progress"] == 0 and info.get("aof_rewrites", 0) > before \
-                and info["aof_last_bgrewrite_status"] == "ok":
-            return
-        assert time.monotonic() < deadline, info
-        await asyncio.sleep(0.1)
+        return bool(info["aof_rewrite_in_progress"] == 0 and info.get("aof_rewrites", 0) > before
+                    and info["aof_last_bgrewrite_status"] == "ok")
+    assert await eventually(done, 30), client.info("persistence")
 
 
 async def test_a_closed_secret_item_links_no_member_to_a_choice(data_dir: Path) -> None:

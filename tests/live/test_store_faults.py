@@ -22,7 +22,7 @@ import socketio
 from live.embedded import server_binary
 from live.serverinfo import UnsupportedServer, check_info
 from live.settings import from_env
-from tests.support import ROOT, Host, LiveServer, RedisProcess, call, voter
+from tests.support import ROOT, Host, LiveServer, RedisProcess, call, eventually, voter
 
 RETRY = ("store_unavailable", "internal", "timeout")
 
@@ -58,10 +58,18 @@ def healthy(url: str) -> bool:
 
 async def wait_healthy(url: str, timeout: float = 20.0) -> float:
     start = time.monotonic()
-    while not healthy(url):
-        assert time.monotonic() - start < timeout, "/healthz did not recover by itself"
-        await asyncio.sleep(0.05)
+
+    async def up() -> bool:
+        return healthy(url)
+    assert await eventually(up, timeout), "/healthz did not recover by itself"
     return time.monotonic() - start
+
+
+async def answered(answers: list[str], n: int) -> None:
+    """Wait until the burst is under way: n answers have come back."""
+    async def enough() -> bool:
+        return len(answers) >= n
+    assert await eventually(enough, 20), answers
 
 
 async def test_embedded_default_checks_pins_and_sends_codes(data_dir: Path) -> None:
@@ -129,9 +137,10 @@ async def test_private_redis_killed_mid_burst_comes_back_with_every_acked_vote(
         for i, p in enumerate(phones[:50])])
 
     pid = int((data_dir / "redis.pid").read_text())
-    burst = asyncio.gather(*[cast_until_acked(p, ballot["id"], i % 3, f"k{i}", answers)
-                             for i, p in enumerate(phones[50:], 50)])
-    await asyncio.sleep(0)
+    burst = asyncio.ensure_future(asyncio.gather(*[
+        cast_until_acked(p, ballot["id"], i % 3, f"k{i}", answers)
+        for i, p in enumerate(phones[50:], 50)]))
+    await answered(answers, 51)  # mid-burst: the second hundred has begun
     os.kill(pid, signal.SIGKILL)
     recovered_in = await wait_healthy(server.url)
     rest = await burst
@@ -163,9 +172,10 @@ async def test_external_redis_restarted_mid_burst_answers_no_stale_connection_er
         await host.open(b["id"])
     phones = await phones_in(server, host, 200)
     during: list[str] = []
-    burst = asyncio.gather(*[cast_until_acked(p, ballots[0]["id"], i % 2, f"a{i}", during)
-                             for i, p in enumerate(phones)])
-    await asyncio.sleep(0.05)
+    burst = asyncio.ensure_future(asyncio.gather(*[
+        cast_until_acked(p, ballots[0]["id"], i % 2, f"a{i}", during)
+        for i, p in enumerate(phones)]))
+    await answered(during, 20)  # mid-burst
     store.kill()
     await asyncio.sleep(0.5)  # an outage: the server's pooled connections all go stale
     store.start()
