@@ -142,6 +142,11 @@ async def test_private_redis_killed_mid_burst_comes_back_with_every_acked_vote(
         for i, p in enumerate(phones[50:], 50)]))
     await answered(answers, 51)  # mid-burst: the second hundred has begun
     os.kill(pid, signal.SIGKILL)
+
+    async def restarted() -> bool:
+        text = (data_dir / "redis.pid").read_text() if (data_dir / "redis.pid").exists() else ""
+        return text.strip().isdigit() and int(text) != pid
+    assert await eventually(restarted, 20), "the private server was not restarted"
     recovered_in = await wait_healthy(server.url)
     rest = await burst
 
@@ -154,8 +159,10 @@ async def test_private_redis_killed_mid_burst_comes_back_with_every_acked_vote(
     sealed = await host.close(ballot["id"])
     assert sealed["record"]["receipts"] == 150
     assert len({a["data"]["receipt"] for a in acks}) == 150
-    log = (data_dir.parent / f"server-{server.port}.log").read_text()
-    assert "restarted on the same files" in log
+    async def logged() -> bool:  # one line, written once the restart is through
+        log = (data_dir.parent / f"server-{server.port}.log").read_text()
+        return "restarted on the same files" in log
+    assert await eventually(logged, 10)
     await asyncio.gather(*[p.disconnect() for p in phones])
     await host.aclose()
     server.stop()
