@@ -8,7 +8,9 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
+from typing import Any
 from pathlib import Path
 
 import uvicorn
@@ -122,22 +124,53 @@ def serve(settings: Settings, with_demo: bool) -> int:
         # uvicorn re-raises SIGTERM after a graceful stop; turn it into an exit
         # that still runs the `finally` below, so the private Redis is shut down.
         signal.signal(signal.SIGTERM, _exit_on_signal)
-        uvicorn.run("live.app:create_app", factory=True, host=settings.host,
-                    port=settings.port, workers=settings.workers, log_level="warning",
-                    lifespan="on", timeout_graceful_shutdown=5,
-                    # The client's address (rate limits) comes from X-Forwarded-For
-                    # only when the peer is one of the configured proxies.
-                    proxy_headers=bool(settings.trusted_proxies),
-                    forwarded_allow_ips=settings.trusted_proxies or None,
-                    # Engine.IO pings every session already; a second WebSocket
-                    # ping per phone is 500 frames a second at 10,000 phones.
-                    ws_ping_interval=None)
+        options: dict[str, Any] = dict(
+            factory=True, host=settings.host, port=settings.port, workers=settings.workers,
+            log_level="warning", lifespan="on", timeout_graceful_shutdown=5,
+            # The client's address (rate limits) comes from X-Forwarded-For
+            # only when the peer is one of the configured proxies.
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=settings.trusted_proxies or None,
+            # Engine.IO pings every session already; a second WebSocket
+            # ping per phone is 500 frames a second at 10,000 phones.
+            ws_ping_interval=None)
+        if settings.workers == 1:
+            BoundedServer(uvicorn.Config("live.app:create_app", **options),
+                          lambda: embedded.stop() if embedded else None).run()
+        else:
+            uvicorn.run("live.app:create_app", **options)
     finally:
         if embedded is not None:
             started = time.monotonic()
             embedded.stop()
             log.info("private Redis stopped in %.0f ms", 1000 * (time.monotonic() - started))
     return 0
+
+
+HARD_STOP_S = 25.0
+
+
+class BoundedServer(uvicorn.Server):
+    """uvicorn's server with a bound on shutdown: every step of a graceful stop
+    has its own timeout, but should one still hang (seen rarely after a Redis
+    restart, not yet explained), the process stops its private Redis and exits
+    HARD_STOP_S after the signal. Every acked vote is already in Redis."""
+
+    def __init__(self, config: uvicorn.Config, stop_store: Any) -> None:
+        super().__init__(config)
+        self._stop_store = stop_store
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        if not self.should_exit:
+            timer = threading.Timer(HARD_STOP_S, self._hard_exit)
+            timer.daemon = True
+            timer.start()
+        super().handle_exit(sig, frame)
+
+    def _hard_exit(self) -> None:
+        log.error("shutdown took over %.0f s; exiting now", HARD_STOP_S)
+        self._stop_store()
+        os._exit(0)
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:
