@@ -33,6 +33,7 @@ class State(str, enum.Enum):
 
 YESNO_OPTIONS = ("Yes / 찬성", "No / 반대", "Abstain / 기권")
 LANGUAGES = ("ko", "en")
+ROOM_KINDS = ("event", "meeting")  # a meeting's phones are members with personal links
 
 
 @dataclass(frozen=True)
@@ -42,15 +43,19 @@ class Room:
     title: str
     lang: str
     created_at: int
+    kind: str = "event"
 
     def __post_init__(self) -> None:
+        if self.kind not in ROOM_KINDS:
+            raise ValueError(f"room kind must be one of {ROOM_KINDS}")
         if not (len(self.code) == 6 and self.code.isascii() and self.code.isdigit()):
             raise ValueError(f"join code must be 6 digits, got {self.code!r}")
         if self.lang not in LANGUAGES:
             raise ValueError(f"language must be one of {LANGUAGES}")
 
     def public(self) -> dict[str, object]:
-        return {"id": self.id, "code": self.code, "title": self.title, "lang": self.lang}
+        return {"id": self.id, "code": self.code, "title": self.title, "lang": self.lang,
+                "kind": self.kind}
 
 
 @dataclass(frozen=True)

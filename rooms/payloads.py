@@ -8,7 +8,7 @@ from typing import Any
 
 from rooms.errors import BadPayload
 from rooms.quorum import agenda_rule, rule_of
-from rooms.model import LANGUAGES, MAX_OPTIONS, MAX_TEXT, YESNO_OPTIONS, Kind, Visibility
+from rooms.model import LANGUAGES, MAX_OPTIONS, ROOM_KINDS, MAX_TEXT, YESNO_OPTIONS, Kind, Visibility
 
 MAX_COUNTDOWN_S = 24 * 3600
 MAX_CLIENT_KEY = 64
@@ -77,11 +77,13 @@ def choice(payload: dict[str, Any], name: str, allowed: tuple[str, ...], default
 class RoomSpec:
     title: str
     lang: str
+    kind: str = "event"
 
 
 def room_spec(payload: Any) -> RoomSpec:
     body = as_dict(payload)
-    return RoomSpec(text(body, "title"), choice(body, "lang", LANGUAGES, "ko"))
+    return RoomSpec(text(body, "title"), choice(body, "lang", LANGUAGES, "ko"),
+                    choice(body, "kind", ROOM_KINDS, "event"))
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,7 @@ class Rooms(RoomReads):
                 break
         else:
             raise CodesExhausted()
-        room = Room(room_id, code, spec.title, spec.lang, now_ms)
+        room = Room(room_id, code, spec.title, spec.lang, now_ms, spec.kind)
         host_key = secrets.token_urlsafe(24)
         await self.store.save_room(room, tokens.key_hash(host_key))
         return room, host_key

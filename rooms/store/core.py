@@ -60,7 +60,7 @@ class Store(LedgerStore, GatesStore):
 
     async def save_room(self, room: Room, host_key_hash: str) -> None:
         await self.redis.hset(keys.room(room.id), mapping={
-            "code": room.code, "title": room.title, "lang": room.lang,
+            "code": room.code, "title": room.title, "lang": room.lang, "kind": room.kind,
             "created_at": room.created_at, "host": host_key_hash,
         })
 
@@ -74,7 +74,8 @@ class Store(LedgerStore, GatesStore):
         if not raw:
             raise RoomNotFound(room_id)
         f = {_s(k): _s(v) for k, v in raw.items()}
-        room = Room(room_id, f["code"], f["title"], f["lang"], int(f["created_at"]))
+        room = Room(room_id, f["code"], f["title"], f["lang"], int(f["created_at"]),
+                    f.get("kind", "event"))
         if len(self._rooms) >= ROOM_CACHE_SIZE:
             self._rooms.clear()
         self._rooms[room_id] = (time.monotonic(), (room, f["host"]))
