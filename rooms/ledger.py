@@ -48,7 +48,7 @@ def manifest(ballot: Ballot, room_title: str, gates: list[str],
             "ballot": ballot.id, "question": ballot.question, "options": list(ballot.options),
             "kind": ballot.kind.value, "max_choices": ballot.max_choices,
             "allow_change": ballot.allow_change, "visibility": ballot.visibility.value,
-            "gates": gates, "secret": ballot.secret,
+            "gates": gates, "secret": ballot.secret, "confirm": ballot.confirm,
             "rule": ballot.rule or "plurality"}
     if roster is not None:
         body["roster"] = sorted(roster)

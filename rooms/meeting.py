@@ -333,7 +333,7 @@ class Meetings:
         spec: dict[str, Any] = {
             "question": f"{ballot.question} (결선 / runoff)",
             "options": [ballot.options[i] for i in sorted(names)], "secret": ballot.secret,
-            "allow_change": ballot.allow_change}
+            "allow_change": ballot.allow_change, "confirm": ballot.confirm}
         spec |= ({"kind": "multiple", "max_choices": seats_open} if seats_open > 1
                  else {"kind": "single"})
         if ballot.rule.get("agenda"):

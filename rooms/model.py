@@ -76,6 +76,7 @@ class Ballot:
     manifest_sha256: str = ""
     secret: bool = False
     rule: dict[str, Any] = field(default_factory=dict)  # meeting items: the quorum rule
+    confirm: bool = False  # phones ask "cast this vote?" before sending it
 
     def __post_init__(self) -> None:
         if not 2 <= len(self.options) <= MAX_OPTIONS:
@@ -104,6 +105,7 @@ class Ballot:
             "manifest_sha256": self.manifest_sha256,
             "secret": self.secret,
             "rule": self.rule or None,
+            "confirm": self.confirm,
         }
 
 

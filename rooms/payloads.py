@@ -96,6 +96,7 @@ class BallotSpec:
     visibility: Visibility
     secret: bool = False
     rule: dict[str, Any] | None = None
+    confirm: bool = False
 
 
 def ballot_spec(payload: Any) -> BallotSpec:
@@ -104,6 +105,7 @@ def ballot_spec(payload: Any) -> BallotSpec:
     options = YESNO_OPTIONS if kind is Kind.YESNO else _options(body)
     limit = len(options) if kind is Kind.MULTIPLE else 1
     max_choices = integer(body, "max_choices", 1, limit, default=limit if kind is Kind.MULTIPLE else 1)
+    rule = _rule(body)
     return BallotSpec(
         question=text(body, "question"),
         options=options,
@@ -113,7 +115,10 @@ def ballot_spec(payload: Any) -> BallotSpec:
         visibility=Visibility(choice(body, "visibility", tuple(v.value for v in Visibility),
                                      Visibility.LIVE.value)),
         secret=boolean(body, "secret"),
-        rule=_rule(body),
+        rule=rule,
+        # Agenda items ask members to confirm before a vote is sent; event polls
+        # take one tap. Either can be set explicitly.
+        confirm=boolean(body, "confirm", default=rule is not None),
     )
 
 

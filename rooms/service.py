@@ -117,7 +117,7 @@ class Rooms(RoomReads):
         spec = payloads.ballot_spec(payload)
         ballot = Ballot(self._id(), room.id, spec.question, spec.options, spec.kind,
                         spec.max_choices, spec.allow_change, spec.visibility,
-                        secret=spec.secret, rule=spec.rule or {})
+                        secret=spec.secret, rule=spec.rule or {}, confirm=spec.confirm)
         await self.store.save_ballot(ballot)
         return ballot
 

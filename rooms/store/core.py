@@ -107,7 +107,7 @@ class Store(LedgerStore, GatesStore):
     async def save_ballot(self, ballot: Ballot) -> None:
         definition = {"question": ballot.question, "options": list(ballot.options),
                       "kind": ballot.kind.value, "visibility": ballot.visibility.value,
-                      "secret": ballot.secret, "rule": ballot.rule}
+                      "secret": ballot.secret, "rule": ballot.rule, "confirm": ballot.confirm}
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(keys.ballot(ballot.id), mapping={
                 "room": ballot.room_id, "def": json.dumps(definition, ensure_ascii=False),
@@ -358,4 +358,5 @@ def _ballot(ballot_id: str, f: dict[str, str]) -> Ballot:
         closed_at=int(f["closed_at"]), resets=int(f["resets"]),
         manifest_sha256=f.get("manifest", ""), secret=bool(d.get("secret")),
         rule=d.get("rule") or {},
+        confirm=bool(d.get("confirm", bool(d.get("rule")))),  # stored before the field: by kind
     )

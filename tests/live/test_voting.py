@@ -289,3 +289,19 @@ async def test_screen_counts_connected_phones(live: LiveServer, host: Host) -> N
     for phone, _ in phones:
         await phone.disconnect()
     await presenter.disconnect()
+
+
+async def test_phones_are_told_which_ballots_ask_them_to_confirm(
+        live: LiveServer, host: Host) -> None:
+    poll = await host.ballot(question="Lunch?")
+    await host.ballot(question="Approve the budget?", kind="yesno", rule="general")
+    await host.ballot(question="Pick a date?", confirm=True)
+    await host.open(poll["id"])
+    phone, joined = await voter(live.url, code=host.room["code"])
+
+    confirm = {b["question"]: b["confirm"] for b in joined["ballots"]}
+    assert confirm == {"Lunch?": False, "Approve the budget?": True, "Pick a date?": True}
+    refused = await host.post("/ballots", {"question": "Q", "options": ["a", "b"],
+                                           "confirm": "yes"})
+    assert refused.status_code == 400 and "confirm" in refused.json()["error"]["message"]
+    await phone.disconnect()

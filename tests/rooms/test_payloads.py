@@ -39,6 +39,7 @@ def test_multiple_choice_defaults_to_all_options_and_caps_at_their_number() -> N
      "visibility: must be one of"),
     ({"question": "Q", "options": ["a", "b"], "allow_change": "yes"},
      "allow_change: must be true or false"),
+    ({"question": "Q", "options": ["a", "b"], "confirm": 1}, "confirm: must be true or false"),
     ({"question": "Q" * 301, "options": ["a", "b"]}, "question: must be at most 300"),
 ])
 def test_bad_ballot_specs_name_the_field(body: dict[str, Any], message: str) -> None:
@@ -70,3 +71,16 @@ def test_anything_else_as_choices_is_a_bad_payload(choices: Any) -> None:
 def test_visibility_defaults_to_live() -> None:
     spec = payloads.ballot_spec({"question": "Q", "options": ["a", "b"]})
     assert spec.visibility is Visibility.LIVE and spec.allow_change is False
+
+
+@pytest.mark.parametrize("extra,confirm", [
+    ({}, False),
+    ({"confirm": True}, True),
+    ({"rule": "general"}, True),
+    ({"agenda": "budget"}, True),
+    ({"agenda": "budget", "confirm": False}, False),
+])
+def test_agenda_items_ask_phones_to_confirm_and_event_polls_do_not(
+        extra: dict[str, Any], confirm: bool) -> None:
+    spec = payloads.ballot_spec({"question": "Q", "options": ["a", "b"], **extra})
+    assert spec.confirm is confirm
