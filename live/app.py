@@ -33,7 +33,8 @@ from live.packets import AnsweringPacket
 from live.pump import TallyPump
 from live.screen import ScreenNamespace
 from live.serverinfo import require_supported_async
-from live.sms import OutboxSender, WebhookSender
+from live.sealing import PhoneSeal
+from live.sms import OutboxSender, Sender, WebhookSender
 from live.signing import Signer, load_or_create
 from live.settings import Settings, from_env, server_secret
 from live.transport import LeanManager, LeanRedisManager
@@ -98,8 +99,15 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
                   limits=limits, decorate=counting.freeze_item)
     sms = (WebhookSender(settings.sms_webhook, settings.sms_token)
            if settings.sms_webhook else OutboxSender(rooms))
-    meetings = Meetings(rooms, meeting_store, counting, settings.member_grace_ms)
-    hub = Hub(settings, rooms, sio, meetings, sms, signer)
+    messengers: dict[str, Sender] = {"sms": sms}
+    if settings.kakao_webhook:
+        messengers["kakao"] = WebhookSender(settings.kakao_webhook, settings.kakao_token, "kakao")
+    elif not settings.sms_webhook:  # staff-assisted: both land in the outbox
+        messengers["kakao"] = OutboxSender(rooms, "kakao")
+    phone_seal = PhoneSeal(server_secret(settings))
+    meetings = Meetings(rooms, meeting_store, counting, settings.member_grace_ms,
+                        phone_seal.seal)
+    hub = Hub(settings, rooms, sio, meetings, sms, signer, messengers, phone_seal)
     for namespace in (VoterNamespace(hub), ScreenNamespace(hub), HostNamespace(hub),
                       MeetingNamespace(hub)):
         sio.register_namespace(namespace)

@@ -13,14 +13,15 @@ import orjson
 from live.headers import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY = 64 * 1024             # JSON bodies and Socket.IO long-polling
-MAX_CSV = 8 * 1024 * 1024        # a roster as CSV text
+MAX_CSV = 8 * 1024 * 1024        # a roster as CSV text or an .xlsx workbook
+FILE_TYPES = (b"text/csv", b"application/vnd.openxmlformats-officedocument.spreadsheetml")
 WITH_BODY = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def limit_for(scope: Scope) -> int:
     for name, value in scope.get("headers", []):
         if name == b"content-type":
-            return MAX_CSV if value.lower().startswith(b"text/csv") else MAX_BODY
+            return MAX_CSV if value.lower().startswith(FILE_TYPES) else MAX_BODY
     return MAX_BODY
 
 

@@ -8,11 +8,13 @@ from typing import Any
 from live.acked import AckedNamespace, Handler
 from live.commands import Command
 from live.hub import MEETING_NS, Hub, now_ms, room_channel
+from live.invites import INVITE_COMMANDS
 from live.sms import message
 from live.voter import address
 from rooms import payloads, phone
 from rooms.errors import GateError, MeetingError, NotJoined
 from rooms.counting import member_of
+from rooms.invites import spaced
 from rooms.meeting import Meetings
 from rooms.minutes import minutes as build_minutes
 from rooms.model import Room
@@ -32,8 +34,10 @@ async def roster_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     people = await m.people(room.id)
     base = hub.settings.base_url
     return {"meta": await m.meta(room.id), "people": [
-        {k: v for k, v in p.items() if k != "phone_hash"}
-        | {"invite_url": f"{base}/meeting#invite={m.invite(room.id, no)}"}
+        {k: v for k, v in p.items() if k not in ("phone_hash", "phone_sealed")}
+        | {"invite_url": f"{base}/meeting#invite={m.invite(room.id, no)}",
+           "short_url": f"{base}/m/{m.invites.code(room.id, no)}",
+           "code": spaced(m.invites.code(room.id, no))}
         for no, p in sorted(people.items())]}
 
 
@@ -117,7 +121,7 @@ MEETING_COMMANDS: dict[str, Command] = {
     "item:runoff": item_runoff,
     "item:quorum": item_quorum,
     "minutes:get": minutes,
-}
+} | INVITE_COMMANDS
 
 
 class MeetingNamespace(AckedNamespace):
@@ -137,6 +141,8 @@ class MeetingNamespace(AckedNamespace):
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.get_session(sid)
+        if session.get("room"):
+            self.hub.phones[session["room"]] -= 1
         if session.get("holding") and session.get("voter", True):
             await meetings(self.hub).online(session["room"], session["holding"], "drop")
 
@@ -191,10 +197,15 @@ class MeetingNamespace(AckedNamespace):
             voter = True
         except MeetingError:
             voter = False
+        if session.get("room") != room_id:  # a phone connected to the room, as voters' are
+            if session.get("room"):
+                self.hub.phones[session["room"]] -= 1
+            self.hub.phones[room_id] += 1
         session.update(room=room_id, holding=member_of(person), member_no=person["member_no"],
                        voter=voter)
         await self.save_session(sid, session)
         await self.enter_room(sid, room_channel(room_id))
+        await m.invites.signed_in(room_id, person["member_no"], now_ms())
         if voter:
             await m.online(room_id, member_of(person), "arrive")
         return await self._status(session)

@@ -26,6 +26,8 @@ class Settings:
     workers: int = 1
     sms_webhook: str = ""
     sms_token: str = ""
+    kakao_webhook: str = ""
+    kakao_token: str = ""
     otp_gap_s: int = 30
     witnesses: tuple[str, ...] = ()
     witness_every_s: float = 10.0
@@ -94,6 +96,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         workers=int(env.get("LIVE_WORKERS", "1")),
         sms_webhook=env.get("LIVE_SMS_WEBHOOK", ""),
         sms_token=env.get("LIVE_SMS_TOKEN", ""),
+        kakao_webhook=env.get("LIVE_KAKAO_WEBHOOK", ""),
+        kakao_token=env.get("LIVE_KAKAO_TOKEN", ""),
         otp_gap_s=int(env.get("LIVE_OTP_GAP_S", "30")),
         witnesses=tuple(u.strip() for u in env.get("LIVE_WITNESSES", "").split(",") if u.strip()),
         witness_every_s=float(env.get("LIVE_WITNESS_EVERY_S", "10")),

@@ -39,24 +39,31 @@ def message(code: str, room_title: str) -> str:
 class OutboxSender:
     """The built-in sender: texts go to the room's outbox for staff to read out."""
 
-    def __init__(self, rooms: RoomReads) -> None:
+    def __init__(self, rooms: RoomReads, channel: str = "sms") -> None:
         self.rooms = rooms
+        self.channel = channel
 
     async def send(self, room_id: str, e164: str, text: str) -> None:
         await self.rooms.post_outbox(room_id, {"at": time.time_ns() // 1_000_000,
-                                               "to": masked(e164), "text": text})
+                                               "to": masked(e164), "text": text,
+                                               "channel": self.channel})
 
 
 class WebhookSender:
-    def __init__(self, url: str, token: str = "") -> None:
+    """POSTs `{"to", "text", "channel"}`: "sms", or "kakao" for a KakaoTalk-style
+    business message gateway (알림톡), which is set up the same way."""
+
+    def __init__(self, url: str, token: str = "", channel: str = "sms") -> None:
         self.url = url
         self.token = token
+        self.channel = channel
 
     async def send(self, room_id: str, e164: str, text: str) -> None:
         await asyncio.to_thread(self._post, e164, text)
 
     def _post(self, e164: str, text: str) -> None:
-        body = json.dumps({"to": e164, "text": text}, ensure_ascii=False).encode()
+        body = json.dumps({"to": e164, "text": text, "channel": self.channel},
+                          ensure_ascii=False).encode()
         request = urllib.request.Request(self.url, data=body, method="POST",
                                          headers={"content-type": "application/json"})
         if self.token:

@@ -22,6 +22,11 @@ def room_phones(room_id: str) -> str:
     return f"room:{{r:{room_id}}}:phones"
 
 
+def room_screen(room_id: str) -> str:
+    """What the host told the room's presenter screens to show."""
+    return f"room:{{r:{room_id}}}:screen"
+
+
 def ballot(ballot_id: str) -> str:
     return f"vote:{{b:{ballot_id}}}:meta"
 
@@ -122,6 +127,21 @@ def proxies(room_id: str) -> str:
 
 def meeting_log(room_id: str) -> str:
     return f"mtg:{{r:{room_id}}}:log"
+
+
+def short_code(code: str) -> str:
+    """A personal short link's code (`/m/CODE`) -> "room:member_no"."""
+    return f"live:mcode:{code}"
+
+
+def deliveries(room_id: str) -> str:
+    """member_no -> the last invitation or reminder sent to that person."""
+    return f"mtg:{{r:{room_id}}}:sent"
+
+
+def signed_in(room_id: str) -> str:
+    """member_no -> when that person first verified their phone."""
+    return f"mtg:{{r:{room_id}}}:signed"
 
 
 def room_chain(room_id: str) -> str:

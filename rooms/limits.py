@@ -44,7 +44,8 @@ class Limits:
                                                     self.rooms_per_hour, HOUR_MS)
         if wait_ms:
             raise RateLimited(f"too many new rooms from this address; wait "
-                              f"{_minutes(wait_ms)} minutes or ask the operator")
+                              f"{_minutes(wait_ms)} minutes or ask the operator",
+                              _minutes(wait_ms) * 60)
 
     async def room_by_code(self, code: object, address: str) -> str:
         """The room of a join code. Only wrong codes are counted: a hall of phones
@@ -59,7 +60,8 @@ class Limits:
         address = address_key(address)
         until = self._blocked.get(address, 0.0)
         if until > time.monotonic():
-            raise RateLimited(f"too many wrong codes; wait {_seconds(until)} seconds")
+            wait_s = _seconds(until)
+            raise RateLimited(f"too many wrong codes; wait {wait_s} seconds", wait_s)
         if not payloads.ascii_digits(code, 6, 6):
             await self._wrong(address)
             raise RoomNotFound(str(code)[:16])
@@ -69,6 +71,16 @@ class Limits:
             await self._wrong(address)
             raise
 
+    async def guess(self, address: str, wrong: bool) -> None:
+        """Personal codes typed at /m: the same limit as wrong join codes, shared
+        with them, so guessing either costs the same."""
+        address = address_key(address)
+        until = self._blocked.get(address, 0.0)
+        if until > time.monotonic():
+            raise RateLimited(f"too many wrong codes; wait {_seconds(until)} seconds")
+        if wrong:
+            await self._wrong(address)
+
     async def _wrong(self, address: str) -> None:
         wait_ms = await self.store.attempt_anywhere("wrong-code", address,
                                                     self.wrong_codes_per_minute, MINUTE_MS)
@@ -76,7 +88,8 @@ class Limits:
             if len(self._blocked) > 10_000:
                 self._blocked.clear()
             self._blocked[address] = time.monotonic() + wait_ms / 1000
-            raise RateLimited(f"too many wrong codes; wait {-(-wait_ms // 1000)} seconds")
+            wait_s = -(-wait_ms // 1000)
+            raise RateLimited(f"too many wrong codes; wait {wait_s} seconds", wait_s)
 
 
 def _minutes(ms: int) -> int:

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from rooms import payloads, roster, tokens
+from rooms.invites import Invitations
 from rooms.errors import BadPayload, BallotNotFound, MeetingError
 from rooms.ledger import pseudonym
 from rooms.model import Ballot, Room, State
@@ -23,11 +24,13 @@ DIRECT_MODES = ("in_person", "proxy", "online")
 
 class Meetings:
     def __init__(self, rooms: Rooms, store: MeetingStore, counting: ItemCount,
-                 grace_ms: int = GRACE_MS) -> None:
+                 grace_ms: int = GRACE_MS, seal: roster.Seal | None = None) -> None:
         self.rooms = rooms
         self.store = store
         self.counting = counting
         self.grace_ms = grace_ms
+        self.seal = seal
+        self.invites = Invitations(store, rooms.secret)
 
     async def gauge(self, ballot: Ballot) -> dict[str, Any]:
         return await self.counting.gauge(ballot)
@@ -51,14 +54,16 @@ class Meetings:
         grouped into members, and the report says so."""
         if "record_date" in await self.store.meta(room.id):
             raise MeetingError("roster_frozen", "the record date is set; the roster is frozen")
-        result = roster.parse(body.get("csv"), self.rooms.secret)
+        result = roster.parse(body.get("csv"), self.rooms.secret, self.seal)
         people, reps, report = roster.group(result.people)
         rows = {p.member_no: json.dumps(asdict(p), ensure_ascii=False) for p in people}
         version = await self.store.replace_people(room.id, rows, reps,
                                                   roster.digest(people))
         if version is None:
             raise MeetingError("roster_frozen", "the record date is set; the roster is frozen")
+        await self.invites.publish(room.id, list(rows))
         return {"imported": len(people), "errors": result.errors,
+                "warnings": result.warnings,
                 "persons": len({(p.name, p.phone_hash) for p in people}),
                 "members": report["members"], "grouped": report["grouped"],
                 "version": version}
@@ -162,6 +167,8 @@ class Meetings:
             raise MeetingError("proxy_ineligible", "a proxy is allowed only for: " + "; ".join(
                 roster.PROXY_GROUNDS.values()), 422)
         proxy = {"ground": ground, "name": payloads.text(body, "proxy_name", limit=100),
+                 "document": payloads.text(body, "document", required=False, limit=200,
+                                           default=""),
                  "at": await self.store.now_ms()}
         await self.store.save_proxy(room.id, member_of(person), proxy,
                                     self._who(room.id, member_of(person)))
@@ -198,6 +205,15 @@ class Meetings:
                 opened.append((await self.open_item(room, ballot)).id)
         await self.store.set_meta(room.id, early_closes_at=closes_at)
         return {"early_closes_at": closes_at, "opened": opened}
+
+    async def close_early(self, room: Room) -> dict[str, Any]:
+        """End advance voting now; the ballots cast stand, items stay open for
+        the meeting."""
+        now = await self.store.now_ms()
+        if now >= int((await self.store.meta(room.id)).get("early_closes_at", 0)):
+            raise MeetingError("early_closed", "advance voting is not open")
+        await self.store.set_meta(room.id, early_closes_at=now)
+        return {"early_closes_at": now}
 
     async def open_item(self, room: Room, ballot: Ballot, countdown_s: int = 0) -> Ballot:
         """Open an agenda item; its manifest commits to the frozen roster."""

@@ -12,12 +12,17 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Callable
 
 from rooms import phone
 from rooms.errors import BadPayload, PhoneInvalid
 
 COLUMNS = ("member_no", "name", "phone", "holding", "weight")
+# Korean sheets name the columns in Korean; either header is read.
+ALIASES = {"조합원번호": "member_no", "번호": "member_no", "성명": "name", "이름": "name",
+           "휴대폰": "phone", "휴대전화": "phone", "전화번호": "phone", "연락처": "phone",
+           "소유물건": "holding", "물건번호": "holding", "권리": "holding",
+           "가중치": "weight", "의결권": "weight"}
 MAX_ROWS = 20_000
 PROXY_GROUNDS = {"adult_family": "adult family member (성년 가족)",
                  "abroad": "member abroad (해외 거주)",
@@ -33,6 +38,7 @@ class Person:
     holding: str
     weight: int = 1
     member: str = ""  # the member (voting unit) this row belongs to, set by `group`
+    phone_sealed: str = ""  # the number encrypted for invitations; never shown
 
     def public(self) -> dict[str, Any]:
         return {"member_no": self.member_no, "name": self.name, "phone": self.phone_masked,
@@ -89,19 +95,25 @@ def digest(people: list[Person]) -> str:
 class Import:
     people: list[Person] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def refuse(self, row: int, member_no: str, code: str, message: str) -> None:
         self.errors.append({"row": row, "member_no": member_no, "code": code,
                             "message": message})
 
 
-def parse(text: Any, secret: bytes) -> Import:
+Seal = Callable[[str], str]
+
+
+def parse(text: Any, secret: bytes, seal: Seal | None = None) -> Import:
     """Rows to people. Importing again replaces people by member number, so a
-    corrected row takes the place of the one before."""
+    corrected row takes the place of the one before. `seal` encrypts each
+    number for sending invitations later (the keyed hash cannot be reversed)."""
     if not isinstance(text, str) or not text.strip():
         raise BadPayload("csv", "must be the roster as CSV text with a header row")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in reader.fieldnames or []]
+    reader.fieldnames = [ALIASES.get(h.strip(), h.strip()) for h in reader.fieldnames or []]
+    header = list(reader.fieldnames)
     missing = [c for c in COLUMNS[:4] if c not in header]
     if missing:
         raise BadPayload("csv", f"header lacks {', '.join(missing)}; expected {','.join(COLUMNS)}")
@@ -114,8 +126,26 @@ def parse(text: Any, secret: bytes) -> Import:
         person = _person(row, number, secret, seen, result)
         if person is not None:
             seen.add(person.member_no)
-            result.people.append(person)
+            result.people.append(replace(person, phone_sealed=seal(
+                phone.normalise(row["phone"]))) if seal else person)
+    result.warnings = look_alikes(result.people)
     return result
+
+
+def look_alikes(people: list[Person]) -> list[dict[str, Any]]:
+    """Rows that may be one person written two ways, for staff to check: one
+    phone number under different names (the same name and number are already
+    one member)."""
+    names: dict[str, dict[str, list[str]]] = {}
+    for p in people:
+        names.setdefault(p.phone_hash, {}).setdefault(p.name, []).append(p.member_no)
+    return [{"code": "same_phone_other_name", "phone": next(
+                q.phone_masked for q in people if q.phone_hash == digest),
+             "member_nos": sorted(n for nos in by_name.values() for n in nos),
+             "names": sorted(by_name),
+             "message": "one phone number under different names: the same person? "
+                        "(같은 휴대폰 번호, 다른 이름)"}
+            for digest, by_name in names.items() if len(by_name) > 1]
 
 
 def _person(row: dict[str, str], number: int, secret: bytes, seen: set[str],

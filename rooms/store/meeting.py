@@ -115,3 +115,32 @@ class MeetingStore:
     async def now_ms(self) -> int:
         seconds, micros = await self.redis.time()
         return int(seconds) * 1000 + int(micros) // 1000
+
+    # invitations ---------------------------------------------------------------
+
+    async def save_short_codes(self, room_id: str, codes: dict[str, str]) -> None:
+        """Personal short links of a roster: code -> "room:member_no". A code is
+        derived from the member, so importing again writes the same ones."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for code, member_no in codes.items():
+                pipe.set(keys.short_code(code), f"{room_id}:{member_no}")
+            await pipe.execute()
+
+    async def short_code(self, code: str) -> str | None:
+        raw = await self.redis.get(keys.short_code(code))
+        return None if raw is None else _s(raw)
+
+    async def record_delivery(self, room_id: str, member_no: str, record: dict[str, Any]) -> None:
+        await self.redis.hset(keys.deliveries(room_id), member_no,
+                              json.dumps(record, ensure_ascii=False))
+
+    async def deliveries(self, room_id: str) -> dict[str, dict[str, Any]]:
+        raw = await self.redis.hgetall(keys.deliveries(room_id))
+        return {_s(k): json.loads(v) for k, v in raw.items()}
+
+    async def mark_signed_in(self, room_id: str, member_no: str, now_ms: int) -> None:
+        await self.redis.hsetnx(keys.signed_in(room_id), member_no, now_ms)
+
+    async def signed_in(self, room_id: str) -> dict[str, int]:
+        raw = await self.redis.hgetall(keys.signed_in(room_id))
+        return {_s(k): int(v) for k, v in raw.items()}
