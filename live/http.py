@@ -18,8 +18,8 @@ from live import minutes as minutes_file
 from live import meeting
 from live.commands import COMMANDS
 from live.hub import Hub, now_ms
-from rooms.errors import (BadPayload, LiveVoteError, NotFound, OperatorRequired, ResultNotReady,
-                          StoreUnavailable)
+from rooms.errors import (BadPayload, BadRequest, LiveVoteError, MethodNotAllowed, NotFound,
+                          OperatorRequired, ResultNotReady, StoreUnavailable)
 from rooms.model import Visibility
 from rooms.quorum import AGENDA_TYPES
 from rooms.result import to_csv
@@ -264,9 +264,9 @@ def build_routes(hub: Hub) -> list[Route]:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 500)
-    code = {404: "not_found", 405: "method_not_allowed"}.get(status, "bad_request")
-    return json_response({"ok": False, "error": {"code": code, "message": str(
-        getattr(exc, "detail", "request refused"))}}, status)
+    named = {404: NotFound, 405: MethodNotAllowed}.get(status, BadRequest)
+    error = named(str(getattr(exc, "detail", "request refused")))
+    return json_response({"ok": False, "error": error.as_dict()}, status)
 
 
 async def store_error(request: Request, exc: Exception) -> Response:
@@ -277,5 +277,4 @@ async def store_error(request: Request, exc: Exception) -> Response:
 
 async def internal_error(request: Request, exc: Exception) -> Response:
     log.exception("request %s %s failed", request.method, request.url.path)
-    return json_response({"ok": False, "error": {
-        "code": "internal", "message": "something went wrong on the server; please retry"}}, 500)
+    return error_response(LiveVoteError("something went wrong on the server; please retry"))

@@ -76,5 +76,6 @@ async def board(store: MeetingStore, room_id: str) -> dict[str, Any]:
             "record_date": meta.get("record_date", ""),
             "here": here, "counts": {mode: len(v) for mode, v in here.items()},
             "proxies": [{"member": m, **p} for m, p in sorted(proxies.items())],
+            "live": {k[5:]: int(v) for k, v in meta.items() if k.startswith("live:")},
             "early_closes_at": int(meta.get("early_closes_at", 0)),
             "written_closes_at": int(meta.get("written_closes_at", 0))}

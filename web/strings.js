@@ -3,10 +3,16 @@ import { EN } from "./strings-en.js";
 import { KO } from "./strings-ko.js";
 import { MEETING_EN } from "./strings-meeting-en.js";
 import { MEETING_KO } from "./strings-meeting-ko.js";
+import { STAFF_EN } from "./strings-staff-en.js";
+import { STAFF_KO } from "./strings-staff-ko.js";
 
 /** The shared table plus one page family's own; error messages merge one level down. */
 function merged(base, extra) {
-  return { ...base, ...extra, errors: { ...base.errors, ...extra.errors } };
+  return { ...base, ...extra, errors: { ...base.errors, ...extra.errors },
+    error_details: { ...base.error_details, ...extra.error_details } };
 }
 
-export const STRINGS = { ko: merged(KO, MEETING_KO), en: merged(EN, MEETING_EN) };
+export const STRINGS = {
+  ko: merged(merged(KO, MEETING_KO), STAFF_KO),
+  en: merged(merged(EN, MEETING_EN), STAFF_EN),
+};
