@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
         Route("/verify", page("verify")),
         Route("/meeting", page("meeting")),
         Route("/minutes", page("minutes")),
+        Route("/staff", page("staff")),
         Route("/video", page("video")),
         Mount("/static", StaticFiles(directory=WEB), name="static"),
     ]
