@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from rooms import payloads, phone, qrtoken
 from rooms.errors import BadPayload, GateError, RateLimited
@@ -109,8 +109,10 @@ class Admission:
             given = body["staff_code"]
             right = payloads.ascii_digits(given, 8, 8) and hmac.compare_digest(
                 str(given).encode(), gates.staff_code.encode())
-            await self._guess(room_id, "staff", voter, address, bool(right), "staff_code_wrong",
-                              "that staff code is not right ({left} tries left); ask staff")
+            await self._guess(room_id, "staff", voter, address, bool(right),
+                              lambda left: GateError("staff_code_wrong", "that staff code is not "
+                                                     f"right ({left} tries left); ask staff",
+                                                     tries_left=left))
             return
         qrtoken.check(self._secret, room_id, body["qr"], now_ms / 1000)
 
@@ -119,11 +121,11 @@ class Admission:
         given = pin.strip() if isinstance(pin, str) else None
         right = payloads.ascii_digits(given, 1, 16) and hmac.compare_digest(
             pin_hash(self._secret, room_id, str(given)).encode(), gates.pin_hash.encode())
-        await self._guess(room_id, "pin", voter, address, bool(right), "pin_wrong",
-                          "wrong PIN ({left} tries left)")
+        await self._guess(room_id, "pin", voter, address, bool(right), lambda left: GateError(
+            "pin_wrong", f"wrong PIN ({left} tries left)", tries_left=left))
 
     async def _guess(self, room_id: str, kind: str, voter: str, address: str, right: bool,
-                     wrong_code: str, wrong_text: str) -> None:
+                     wrong: Callable[[int], GateError]) -> None:
         """Count a guess before its answer is known (so guesses sent together are
         cut off at the limit), then give it back if it was right."""
         buckets = [(kind, voter, *GUESSES_PER_DEVICE),
@@ -132,11 +134,11 @@ class Admission:
         if wait_ms:
             seconds = max(1, -(-wait_ms // 1000))
             raise RateLimited(f"too many wrong tries; wait {seconds} seconds, or ask staff "
-                              "to lift the limit")
+                              "to lift the limit", seconds)
         if right:
             await self.store.attempt(room_id, buckets, give=True)
             return
-        raise GateError(wrong_code, wrong_text.format(left=left))
+        raise wrong(left)
 
     async def lift_limits(self, room_id: str) -> dict[str, int]:
         """Staff: forget every PIN and staff-code guess in this room."""
@@ -153,12 +155,13 @@ class Admission:
         digest = phone.phone_hash(self._secret, e164)
         if not await self.store.first_within(room_id, "otp-gap", digest, self._otp_gap_s):
             raise RateLimited(f"a code was just sent; wait {self._otp_gap_s} seconds "
-                              "before asking again")
+                              "before asking again", self._otp_gap_s)
         sends = await self.store.count(room_id, "otp-send", digest, OTP_SENDS[1])
         from_address = await self.store.count(room_id, "otp-addr", address,
                                               OTP_SENDS_PER_ADDRESS[1])
         if sends > OTP_SENDS[0] or from_address > OTP_SENDS_PER_ADDRESS[0]:
-            raise RateLimited("too many codes requested; wait 10 minutes or ask staff")
+            raise RateLimited("too many codes requested; wait 10 minutes or ask staff",
+                              OTP_SENDS[1])
         code = f"{secrets.randbelow(10**6):06d}"
         await self.store.save_otp(room_id, digest, _code_hash(self._secret, code), OTP_TTL_S)
         return Otp(e164, code)

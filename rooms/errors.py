@@ -11,12 +11,15 @@ class LiveVoteError(Exception):
     code = "internal"
     status = 500
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, **details: str | int) -> None:
         super().__init__(message)
         self.message = message
+        self.details = details
 
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+    def as_dict(self) -> dict[str, str | int]:
+        """The wire form. `details` are the numbers and names the English message
+        carries (`tries_left`, `distance_m`, ...), so pages can say them in Korean."""
+        return {**self.details, "code": self.code, "message": self.message}
 
 
 class StoreUnavailable(LiveVoteError):
@@ -34,7 +37,7 @@ class BadPayload(LiveVoteError):
     status = 400
 
     def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
+        super().__init__(f"{field}: {reason}", field=field)
         self.field = field
 
 
@@ -125,9 +128,23 @@ class NotFound(LiveVoteError):
     status = 404
 
 
+class MethodNotAllowed(LiveVoteError):
+    code = "method_not_allowed"
+    status = 405
+
+
+class BadRequest(LiveVoteError):
+    """A request Starlette itself refused before any route saw it."""
+    code = "bad_request"
+    status = 400
+
+
 class RateLimited(LiveVoteError):
     code = "rate_limited"
     status = 429
+
+    def __init__(self, message: str, wait_s: int | None = None) -> None:
+        super().__init__(message, **({} if wait_s is None else {"wait_s": wait_s}))
 
 
 class OperatorRequired(LiveVoteError):
@@ -208,7 +225,8 @@ class OutsideFence(LiveVoteError):
     def __init__(self, distance_m: float, radius_m: float) -> None:
         super().__init__(
             f"you are about {distance_m:,.0f} m from the venue; voting is open within "
-            f"{radius_m:,.0f} m. Come to the venue and try again")
+            f"{radius_m:,.0f} m. Come to the venue and try again",
+            distance_m=round(distance_m), radius_m=round(radius_m))
         self.distance_m = distance_m
 
 
@@ -220,7 +238,8 @@ class LocationImprecise(LiveVoteError):
         super().__init__(
             f"your location is only accurate to {accuracy_m:,.0f} m (about {distance_m:,.0f} m "
             f"from the venue, fence {radius_m:,.0f} m): turn on precise location or move "
-            f"near a window, then try again")
+            f"near a window, then try again",
+            distance_m=round(distance_m), accuracy_m=round(accuracy_m), radius_m=round(radius_m))
 
 
 class GateError(LiveVoteError):
@@ -228,8 +247,8 @@ class GateError(LiveVoteError):
 
     status = 403
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: str, **details: str | int) -> None:
+        super().__init__(message, **details)
         self.code = code
 
 
@@ -247,8 +266,9 @@ class MeetingError(LiveVoteError):
 
     status = 409
 
-    def __init__(self, code: str, message: str, status: int = 409) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: str, status: int = 409,
+                 **details: str | int) -> None:
+        super().__init__(message, **details)
         self.code = code
         self.status = status
 

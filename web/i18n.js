@@ -32,14 +32,45 @@ export function t(key, vars = {}) {
   return text;
 }
 
+function duration(seconds) {
+  const s = Math.max(1, Math.ceil(seconds));
+  return s >= 120 ? t("n_minutes", { n: Math.ceil(s / 60) }) : t("n_seconds", { n: s });
+}
+
+/**
+ * Our sentence with the numbers the error carries (`tries_left`, `distance_m`,
+ * `wait_s`, ...), from `error_details` under `code` or `code:field`; null unless
+ * the error has every number the sentence names.
+ */
+function detailed(error) {
+  const details = error.details || {};
+  const table = STRINGS[current].error_details || {};
+  const template = table[`${error.code}:${details.field}`] ?? table[error.code];
+  if (!template) return null;
+  const number = new Intl.NumberFormat(current);
+  const vars = {};
+  for (const [name, value] of Object.entries(details)) {
+    vars[name] = typeof value === "number" ? number.format(value) : value;
+  }
+  if (typeof details.wait_s === "number") vars.wait = duration(details.wait_s);
+  const names = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+  if (!names.every((name) => name in vars)) return null;
+  return template.replace(/\{(\w+)\}/g, (_, name) => String(vars[name]));
+}
+
 /**
  * The message for a LiveError: ours when the code is known, else the server's.
- * With `detail` the server's own message (English, naming the field, the distance or
- * the tries left) is shown too: instead of ours in English, after ours in Korean.
+ * Numbers the error carries are said in our words (see `detailed`). With `detail`
+ * an English page shows the server's own message (naming the field, the distance
+ * or the tries left), and a Korean page ours followed by the server's when no
+ * sentence of ours carries its numbers.
  */
 export function errorText(error, { detail = false } = {}) {
   const known = STRINGS[current].errors[error?.code];
   if (!known) return error?.message || STRINGS[current].errors.internal;
+  if (detail && current === "en" && error.message) return error.message;
+  const counted = detailed(error);
+  if (counted) return counted;
   if (!detail || !error.message) return known;
   return current === "en" ? error.message : `${known} (${error.message})`;
 }

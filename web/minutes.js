@@ -87,7 +87,7 @@ async function downloadCsv() {
     }
     if (!response.ok) {
       const envelope = await response.json().catch(() => null);
-      throw new LiveError(envelope?.error?.code || "internal", envelope?.error?.message);
+      throw LiveError.from(envelope?.error);
     }
     const text = await response.text();
     const disposition = response.headers.get("content-disposition") || "";

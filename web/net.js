@@ -3,19 +3,29 @@
 
 export const ACK_TIMEOUT_MS = 8000;
 
-/** A refusal or failure with the protocol's stable `code`. */
+/**
+ * A refusal or failure with the protocol's stable `code`; `details` holds the
+ * error's other fields (`tries_left`, `distance_m`, `wait_s`, ...).
+ */
 export class LiveError extends Error {
-  constructor(code, message) {
+  constructor(code, message, fields = {}) {
     super(message || code);
     this.name = "LiveError";
     this.code = code;
+    const { code: _c, message: _m, ...details } = fields || {};
+    this.details = details;
+  }
+
+  /** The error object of a refusal envelope, as a LiveError. */
+  static from(error, fallback = "internal") {
+    return new LiveError(error?.code || fallback, error?.message, error);
   }
 }
 
 function unwrap(envelope) {
   if (envelope && envelope.ok === true) return envelope.data;
   const error = envelope && envelope.error;
-  if (error && error.code) throw new LiveError(error.code, error.message);
+  if (error && error.code) throw LiveError.from(error);
   throw new LiveError("internal", "the server sent an unexpected answer");
 }
 

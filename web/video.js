@@ -1,8 +1,9 @@
 // Meeting video: the host or a chosen speaker broadcasts; members watch and
 // listen. Signalling is the /video namespace (docs/protocol.md); media goes
 // to the server's relay. Voting never depends on this page working.
+import { errorText, initLang, lang, onLangChange, setLang } from "./i18n.js";
 import { Conn, LiveError } from "./net.js";
-import { load, save } from "./keep.js";
+import { load } from "./keep.js";
 
 const TEXT = {
   ko: {
@@ -18,7 +19,6 @@ const TEXT = {
     stop: "방송 끝내기",
     speaker: "발언자 링크 만들기",
     vote_hint: "영상이 안 나와도 투표는 할 수 있습니다.",
-    lang: "English",
     connecting: "연결 중…",
     offline: "서버와 연결이 끊겼습니다. 다시 연결하는 중…",
     off: "이 총회는 영상이 꺼져 있습니다.",
@@ -34,6 +34,7 @@ const TEXT = {
     no_media: "카메라와 마이크를 쓸 수 없습니다. 브라우저 권한을 확인하세요.",
     pass_required: "먼저 투표 화면에서 총회에 입장해 주세요.",
     link: "발언자에게 보낼 링크:",
+    no_room: "이 페이지는 총회 안내에 있는 ‘총회 영상’ 링크로 열어 주세요.",
   },
   en: {
     title: "Meeting video",
@@ -48,7 +49,6 @@ const TEXT = {
     stop: "End broadcast",
     speaker: "Make a speaker link",
     vote_hint: "You can vote even if the video does not play.",
-    lang: "한국어",
     connecting: "Connecting…",
     offline: "Lost the server. Reconnecting…",
     off: "Video is off for this meeting.",
@@ -64,6 +64,7 @@ const TEXT = {
     no_media: "Camera and microphone are not available. Check the browser's permissions.",
     pass_required: "Please join the meeting on the voting page first.",
     link: "Send this link to the speaker:",
+    no_room: "Please open this page from the meeting's video link.",
   },
 };
 const NO_FRAMES_MS = 8000;
@@ -76,33 +77,38 @@ const key = hash.get("key") || "";
 const speakerKey = hash.get("speaker") || "";
 const code = hash.get("code") || "";
 const viewer = !key && !speakerKey;
-let lang = load("lv.lang") || ((navigator.language || "").startsWith("ko") ? "ko" : "en");
 let state = { enabled: false, live: false };
 let pc = null;
 let peer = "";
 let audioOnly = false;
 let frames = 0;
 let status = "connecting";
+let shown = null; // the error on screen, worded again when the language changes
 
-const t = (name) => TEXT[lang][name] || TEXT.en[name] || name;
+const t = (name) => TEXT[lang()][name] || TEXT.en[name] || name;
 
 function say(name) {
   status = name;
   $("status").textContent = t(name);
 }
 
+function errorLine(error) {
+  if (!(error instanceof LiveError)) return t("failed");
+  if (TEXT.en[error.code]) return t(error.code); // this page's own wording
+  return errorText(error, { detail: error.code === "bad_sdp" });
+}
+
 function fail(error) {
-  const name = error instanceof LiveError && TEXT.en[error.code] ? error.code : "";
-  $("error").textContent = name ? t(name) : String(error.message || error);
+  shown = error;
+  $("error").textContent = error ? errorLine(error) : "";
 }
 
 function paint() {
-  document.documentElement.lang = lang;
   for (const el of document.querySelectorAll("[data-text]")) el.textContent = t(el.dataset.text);
-  $("lang-toggle").textContent = t("lang");
   $("enable").textContent = t(state.enabled ? "disable" : "enable");
   $("audio-only").textContent = t(audioOnly ? "with_video" : "audio_only");
   say(status);
+  fail(shown);
 }
 
 function show(id, on) {
@@ -153,7 +159,7 @@ function countFrames(video) {
 
 async function watch() {
   close();
-  $("error").textContent = "";
+  fail(null);
   const connection = (pc = new RTCPeerConnection());
   connection.addTransceiver("audio", { direction: "recvonly" });
   if (!audioOnly) connection.addTransceiver("video", { direction: "recvonly" });
@@ -241,7 +247,10 @@ function onState(next) {
 }
 
 const conn = new Conn("/video", {
-  onConnect: async (c) => onState(await c.call("video:status", { room }, { early: true })),
+  onConnect: async (c) => {
+    if (room) onState(await c.call("video:status", { room }, { early: true }));
+    else say("no_room");
+  },
   onStatus: (s) => {
     $("conn").hidden = s === "online";
     $("conn").textContent = t(s === "offline" ? "offline" : "connecting");
@@ -250,11 +259,6 @@ const conn = new Conn("/video", {
 });
 conn.on("video:state", onState);
 
-$("lang-toggle").addEventListener("click", () => {
-  lang = lang === "ko" ? "en" : "ko";
-  save("lv.lang", lang);
-  paint();
-});
 $("sound").addEventListener("click", () => {
   $("screen").muted = false;
   $("screen").play().catch(() => {});
@@ -284,5 +288,8 @@ $("speaker").addEventListener("click", attempt(async () => {
   const made = await conn.call("video:speaker", { room, key });
   $("speaker-link").textContent = `${t("link")} ${made.url}`;
 }));
+initLang();
+if (!load("lv.lang")) setLang("ko"); // Korean first, unless the visitor chose English
+onLangChange(paint);
 countFrames($("screen"));
 paint();

@@ -114,7 +114,8 @@ async def test_host_commands_need_the_host_key(setup: Any, live: LiveServer, hos
     assert [wrong["error"]["code"], missing["error"]["code"], peek["error"]["code"]] == [
         "not_host", "not_host", "not_host"]
     assert again["error"]["code"] == "ballot_state"
-    assert bad["error"] == {"code": "bad_payload", "message": "options: needs 2 to 32 options"}
+    assert bad["error"] == {"code": "bad_payload", "message": "options: needs 2 to 32 options",
+                            "field": "options"}
     assert no_room["error"]["code"] == "room_not_found"
     assert (await host.tally(ballot["id"]))["state"] == "open"
     await client.disconnect()

@@ -123,6 +123,29 @@ async def test_fence_refusals_say_why(live: LiveServer, host: Host, location: An
     await phone.disconnect()
 
 
+async def test_refusals_carry_their_numbers_for_the_pages_to_word(
+        live: LiveServer, host: Host) -> None:
+    await gated(host, fence={**VENUE, "radius_m": 200}, pin="2468")
+    phone, _ = await voter(live.url, code=host.room["code"])
+
+    far = await call(phone, "gate:admit", {"location": {"lat": 37.5665, "lon": 126.9880,
+                                                        "accuracy": 20}})
+    blurred = await call(phone, "gate:admit", {"location": {"lat": 37.5665, "lon": 126.9800,
+                                                            "accuracy": 30}})
+    wrong = [(await call(phone, "gate:admit", {"pin": "1111"}))["error"] for _ in range(5)]
+    locked = await call(phone, "gate:admit", {"pin": "2468"})
+
+    assert {k: far["error"][k] for k in ("code", "distance_m", "radius_m")} == {
+        "code": "outside_fence", "distance_m": 883, "radius_m": 200}
+    assert {k: blurred["error"].get(k) for k in ("accuracy_m", "radius_m")} == {
+        "accuracy_m": 30, "radius_m": 200}
+    assert [e["tries_left"] for e in wrong] == [4, 3, 2, 1, 0]
+    assert wrong[0]["message"] == "wrong PIN (4 tries left)"
+    assert locked["error"]["code"] == "rate_limited"
+    assert f"wait {locked['error']['wait_s']} seconds" in locked["error"]["message"]
+    await phone.disconnect()
+
+
 async def test_fence_admits_a_phone_at_the_venue(live: LiveServer, host: Host) -> None:
     ballot = await gated(host, fence={**VENUE, "radius_m": 200})
     phone, joined = await voter(live.url, code=host.room["code"])
