@@ -127,7 +127,7 @@ async function download(url, filename, key) {
   }
   if (!response.ok) {
     const body = await response.json().catch(() => null);
-    throw new LiveError(body?.error?.code ?? "internal", body?.error?.message ?? `HTTP ${response.status}`);
+    throw LiveError.from(body?.error ?? { message: `HTTP ${response.status}` });
   }
   const href = URL.createObjectURL(await response.blob());
   const link = h("a", { href, download: filename, hidden: true });
