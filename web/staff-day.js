@@ -2,23 +2,13 @@
 // ballots, proxies) and each item started and closed at the meeting, with its
 // quorum gauge and outcome.
 import { errorText, t } from "./i18n.js";
-import { h, optionLabels } from "./ui.js";
-import { ruleText } from "./staff-prepare.js";
+import { h } from "./ui.js";
+import { chosen, fillChoices, itemPhase, outcomeText, ruleText } from "./staff-common.js";
 
 const $ = (id) => document.getElementById(id);
 const MODES = ["in_person", "proxy", "online"];
 
-export function itemPhase(item, board) {
-  if (item.state === "closed") return "closed";
-  if (board?.live?.[item.id]) return "live";
-  return item.state === "open" ? "early" : "draft";
-}
 
-export function outcomeText(record) {
-  const meeting = record?.meeting;
-  if (!meeting) return "";
-  return t(`outcome_${meeting.outcome}`);
-}
 
 export class Day {
   constructor(ctx) {
@@ -82,6 +72,8 @@ export class Day {
       h("p", { class: "hint" }, ruleText(item.rule)),
       gauge && phase !== "closed" ? h("p", { class: "quorum-line", "data-testid": "quorum-line" },
         quorumText(gauge)) : null,
+      gauge && phase !== "closed" ? h("p", { class: "votes-line", "data-testid": "votes-line" },
+        votesText(gauge)) : null,
       phase === "closed" && sealed ? h("p", { class: "outcome-big", "data-testid": "item-outcome",
         "data-outcome": sealed.record.meeting?.outcome }, outcomeText(sealed.record)) : null,
       this.actions(item, phase),
@@ -163,10 +155,7 @@ export class Day {
     const item = h("select", { id: `${id}-item`, "data-testid": "paper-item" },
       ...live.map((b) => h("option", { value: b.id }, b.question)));
     const choice = h("select", { id: `${id}-choice`, "data-testid": "paper-choice" });
-    const fill = () => {
-      const b = live.find((x) => x.id === item.value);
-      choice.replaceChildren(...optionLabels(b).map((label, i) => h("option", { value: String(i) }, label)));
-    };
+    const fill = () => fillChoices(choice, live.find((x) => x.id === item.value));
     item.addEventListener("change", fill);
     fill();
     const by = h("select", { id: `${id}-by` }, h("option", { value: "member" }, t("st_by_member")),
@@ -178,7 +167,7 @@ export class Day {
       event.preventDefault();
       await this.ctx.act(save, error, async () => {
         await this.ctx.call("POST", "/paper", { member_no: person.member_no, ballot: item.value,
-          choices: [Number(choice.value)], by: by.value });
+          choices: chosen(choice), by: by.value });
         this.ctx.status(t("st_paper_done", { name: person.name }));
         await this.ctx.refresh();
         await this.find(true);
@@ -191,6 +180,14 @@ export class Day {
         h("div", { class: "field" }, h("label", { for: `${id}-by` }, t("st_paper_by")), by)),
       save, error));
   }
+}
+
+
+
+export function votesText(g) {
+  const modes = g.by_mode || {};
+  return t("st_q_votes", { early: modes.early || 0, written: modes.written || 0,
+    live: (modes.live || 0) + (modes.paper || 0) });
 }
 
 export function quorumText(g) {

@@ -2,7 +2,7 @@
 // who was sent what and who signed in, and the printable invitation sheet.
 import { errorText, t } from "./i18n.js";
 import { h } from "./ui.js";
-import { localTime } from "./staff-prepare.js";
+import { localTime } from "./staff-common.js";
 
 const $ = (id) => document.getElementById(id);
 

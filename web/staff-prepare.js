@@ -2,23 +2,13 @@
 // proxies, mailed written resolutions and the advance-voting window.
 import { api } from "./net.js";
 import { t } from "./i18n.js";
-import { h, optionLabels } from "./ui.js";
+import { h } from "./ui.js";
+import { chosen, fillChoices, localTime, ruleText, typedMs } from "./staff-common.js";
 
 const $ = (id) => document.getElementById(id);
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/** "2026-12-02T14:00" typed in a datetime-local field, as epoch ms (the browser's zone). */
-export const typedMs = (value) => (value ? new Date(value).getTime() : 0);
-export const localTime = (ms) => (ms ? new Date(ms).toLocaleString(t("locale")) : "");
 
-export function ruleText(rule) {
-  if (!rule) return "";
-  const parts = [t("rule_direct_min", { pct: rule.direct_min_pct }),
-    t(`rule_pass_${rule.pass_rule}`)];
-  if (rule.contractor) parts.push(t("rule_contractor"));
-  if (rule.overridden?.length) parts.push(t("rule_overridden", { fields: rule.overridden.join(", ") }));
-  return parts.join(" · ");
-}
 
 export class Prepare {
   constructor(ctx) {
@@ -146,7 +136,7 @@ export class Prepare {
     event.preventDefault();
     await this.ctx.act(event.submitter, $("written-error"), async () => {
       await this.ctx.call("POST", "/written", { member_no: $("written-member").value.trim(),
-        ballot: $("written-item").value, choices: [Number($("written-choice").value)] });
+        ballot: $("written-item").value, choices: chosen($("written-choice")) });
       $("written-member").value = "";
       this.ctx.status(t("st_written_done"));
     });
@@ -177,11 +167,10 @@ export class Prepare {
 
   fillChoices() {
     const item = this.ctx.items.find((b) => b.id === $("written-item").value);
-    const labels = item ? optionLabels(item) : [];
-    const kept = $("written-choice").value;
-    $("written-choice").replaceChildren(...labels.map((label, i) =>
-      h("option", { value: String(i) }, label)));
-    if (kept && Number(kept) < labels.length) $("written-choice").value = kept;
+    const shown = `${item?.id}`;
+    if ($("written-choice").dataset.item === shown) return;  // keep what staff picked
+    $("written-choice").dataset.item = shown;
+    fillChoices($("written-choice"), item);
   }
 
   render() {

@@ -3,7 +3,7 @@
 // verify page, and the video page.
 import { errorText, t } from "./i18n.js";
 import { h } from "./ui.js";
-import { outcomeText } from "./staff-day.js";
+import { outcomeText } from "./staff-common.js";
 
 const $ = (id) => document.getElementById(id);
 

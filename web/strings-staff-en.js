@@ -162,6 +162,7 @@ export const STAFF_EN = {
   st_q_inputs: "N {n} · direct {d} · attending (incl. written, advance) {a}",
   st_q_needs_direct: "needs {n} more direct attendees",
   st_q_needs_attendance: "needs {n} more attending",
+  st_q_votes: "Ballots: advance {early} · written {written} · at the meeting {live}",
   st_q_met: "quorum met",
   st_screen: "Presenter screen",
   st_screen_welcome: "QR welcome screen",

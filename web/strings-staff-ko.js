@@ -162,6 +162,7 @@ export const STAFF_KO = {
   st_q_inputs: "조합원 {n} · 직접 출석 {d} · 출석(서면·사전 포함) {a}",
   st_q_needs_direct: "직접 출석 {n}명 더 필요",
   st_q_needs_attendance: "출석 {n}명 더 필요",
+  st_q_votes: "투표: 사전 {early} · 서면 {written} · 총회 {live}",
   st_q_met: "정족수 충족",
   st_screen: "발표 화면",
   st_screen_welcome: "QR 환영 화면",
