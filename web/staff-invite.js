@@ -10,6 +10,7 @@ export class Invite {
   constructor(ctx) {
     this.ctx = ctx;
     $("send").addEventListener("click", () => this.send());
+    $("tab-invite").addEventListener("click", () => { this.shownTab = ""; });
   }
 
   start() {
@@ -31,8 +32,15 @@ export class Invite {
     });
   }
 
+  /** The board is read on entering the tab, after sending and every 15 s (not every poll). */
   async render(force = false) {
-    if (this.ctx.tab !== "invite" && !force) return;
+    if (!force && (this.ctx.tab !== "invite" || (this.shownTab === "invite"
+      && Date.now() - this.at < 15000))) {
+      this.shownTab = this.ctx.tab;
+      return;
+    }
+    this.shownTab = this.ctx.tab;
+    this.at = Date.now();
     const data = await this.ctx.call("GET", "/invites");
     for (const option of $("send-channel").options) {
       option.disabled = !data.channels.includes(option.value);
