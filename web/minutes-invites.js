@@ -1,11 +1,14 @@
 // The invitation sheet: one printable card per person on the roster, with a QR code of
-// the personal invite link (drawn here, no server round trip) and the link spelled out.
+// the personal short link (drawn here, no server round trip), the link spelled out and
+// the personal code, which an older member can type at /m or read over the phone.
 import { t } from "./i18n.js";
 import { h } from "./ui.js";
 import { qrSvg } from "./minutes-qr.js";
 
 function inviteCard(room, person) {
-  const qr = qrSvg(person.invite_url, { label: person.invite_url });
+  // The short link: a smaller QR that scans from paper, and an address that can be typed.
+  const link = person.short_url || person.invite_url;
+  const qr = qrSvg(link, { label: link });
   qr.setAttribute("class", "invite-qr");
   qr.setAttribute("data-testid", "invite-qr");
   return h("article", { class: "invite-card", "data-testid": "invite-card",
@@ -19,7 +22,9 @@ function inviteCard(room, person) {
     h("figure", { class: "invite-figure" }, qr, h("figcaption", {}, t("inv_scan"))),
     h("div", { class: "invite-text" },
       h("p", {}, t("inv_or_type")),
-      h("p", { class: "invite-url", "data-testid": "invite-url", lang: "en" }, person.invite_url),
+      h("p", { class: "invite-url", "data-testid": "invite-url", lang: "en" }, link),
+      person.code ? h("p", { class: "invite-code" }, `${t("inv_code")} `,
+        h("strong", { "data-testid": "invite-code" }, person.code)) : null,
       h("ol", { class: "invite-steps" },
         h("li", {}, t("inv_step1")), h("li", {}, t("inv_step2")), h("li", {}, t("inv_step3"))),
       h("p", { class: "invite-personal" }, t("inv_personal")))));

@@ -152,6 +152,7 @@ export const MEETING_EN = {
   inv_dear: "Dear {name}",
   inv_member_no: "Member number",
   inv_scan: "Scan this code with your phone camera",
+  inv_code: "Personal code (read it out if you call the union):",
   inv_or_type: "Or type this address into your browser:",
   inv_step1: "Open your personal link.",
   inv_step2: "Enter the mobile number you gave the union, then the 6-digit code we text you.",

@@ -152,6 +152,7 @@ export const MEETING_KO = {
   inv_dear: "{name} 님께",
   inv_member_no: "조합원 번호",
   inv_scan: "휴대폰 카메라로 이 그림을 찍으세요",
+  inv_code: "개인 코드 (전화 문의 시 불러 주세요):",
   inv_or_type: "또는 인터넷 주소창에 아래 주소를 입력하세요:",
   inv_step1: "개인 링크를 엽니다.",
   inv_step2: "조합에 알려 주신 휴대폰 번호를 넣고, 문자로 받은 인증번호 6자리를 넣습니다.",
