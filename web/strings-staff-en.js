@@ -5,6 +5,7 @@ export const STAFF_EN = {
   st_title: "Meeting console",
   st_meeting_elsewhere: "Running a union's general meeting? Create it in the meeting console.",
   st_open_console: "Open the meeting console",
+  st_run_in_console: "Run it in the meeting console (advance and meeting-day voting)",
   st_create: "New general meeting",
   st_create_hint: "Manage the roster, agenda items, invitations, attendance, voting and minutes here.",
   st_meeting_title: "Meeting name",

@@ -5,6 +5,7 @@ export const STAFF_KO = {
   st_title: "총회 운영",
   st_meeting_elsewhere: "조합 총회를 여시나요? 총회 운영 화면에서 만드세요.",
   st_open_console: "총회 운영 화면 열기",
+  st_run_in_console: "총회 운영 화면에서 진행 (사전투표·총회 투표)",
   st_create: "새 총회 만들기",
   st_create_hint: "조합원 명부, 안건, 초대, 출석, 투표와 의사록을 이 화면에서 관리합니다.",
   st_meeting_title: "총회 이름",
