@@ -12,9 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from live import qr, transport
+from live import exports, qr, transport
 from live.bodylimit import MAX_BODY, MAX_CSV
-from live import minutes as minutes_file
 from live import meeting
 from live.commands import COMMANDS
 from live.hub import Hub, now_ms
@@ -22,7 +21,6 @@ from rooms.errors import (BadPayload, BadRequest, LiveVoteError, MethodNotAllowe
                           OperatorRequired, ResultNotReady, StoreUnavailable)
 from rooms.model import Visibility
 from rooms.quorum import AGENDA_TYPES
-from rooms.result import to_csv
 
 log = logging.getLogger("livevote.http")
 
@@ -141,17 +139,14 @@ def build_routes(hub: Hub) -> list[Route]:
 
     @answered
     async def result(request: Request) -> Response:
+        fmt = request.path_params.get("fmt", "json")
+        exports.check_format(fmt, also=("json",))
         ballot = await public_ballot(request)
         stored = await hub.rooms.result(ballot.id)
         if stored is None:
             raise ResultNotReady(ballot.id)
-        fmt = request.path_params.get("fmt", "json")
-        if fmt == "csv":
-            return Response(to_csv(stored["record"]), media_type="text/csv; charset=utf-8",
-                            headers={"content-disposition":
-                                     f'attachment; filename="result-{ballot.id}.csv"'})
         if fmt != "json":
-            raise NotFound(f"no export format {fmt!r}; use json or csv")
+            return await exports.result_file(stored, fmt, hub.settings.zone, now_ms())
         return json_response({"ok": True, "data": stored})
 
     @answered
@@ -192,13 +187,13 @@ def build_routes(hub: Hub) -> list[Route]:
         return json_response({"ok": True, "data": {"ed25519": hub.signer.public_key}})
 
     @answered
-    async def minutes_csv(request: Request) -> Response:
+    async def minutes_export(request: Request) -> Response:
+        fmt = request.path_params["fmt"]
+        exports.check_format(fmt)
         room = await hub.rooms.as_host(request.path_params["room_id"], host_key(request))
-        lang = request.query_params.get("lang", "ko")
-        text = minutes_file.minutes_csv(await meeting.minutes(hub, room, {}), lang)
-        return Response(text, media_type="text/csv; charset=utf-8", headers={
-            "content-disposition": f'attachment; filename="minutes-{room.id}'
-                                   f'{"" if lang == "ko" else "-" + lang}.csv"'})
+        return await exports.minutes_file(await meeting.minutes(hub, room, {}), fmt,
+                                          request.query_params.get("lang", "ko"),
+                                          hub.settings.zone, now_ms())
 
     async def health(request: Request) -> Response:
         await hub.rooms.ping()
@@ -250,7 +245,7 @@ def build_routes(hub: Hub) -> list[Route]:
               methods=["POST"]),
         Route("/api/rooms/{room_id}/early", command("early:open"), methods=["POST"]),
         Route("/api/rooms/{room_id}/minutes", command("minutes:get")),
-        Route("/api/rooms/{room_id}/minutes.csv", minutes_csv),
+        Route("/api/rooms/{room_id}/minutes.{fmt}", minutes_export),
         Route(f"{ballot}/live", command("item:live"), methods=["POST"]),
         Route(f"{ballot}/quorum", command("item:quorum")),
         Route(f"{ballot}/runoff", command("item:runoff", 201), methods=["POST"]),

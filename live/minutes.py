@@ -7,6 +7,9 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from rooms.result import local_time, sheet_safe
 
 COLUMNS = {
     "ko": ("안건", "안건 내용", "의결 요건", "투표 방식", "조합원 수(N)", "직접 출석(D)",
@@ -73,24 +76,70 @@ def reason_ko(item: dict[str, Any]) -> str:
     return f"찬성 {votes[0]}명 / {base} 기준"
 
 
-def cell(value: Any) -> Any:
-    """A text a spreadsheet would run as a formula (= + - @, or a tab or CR
-    first) is written with a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 class SafeWriter:
     def __init__(self, out: io.StringIO) -> None:
         self._writer = csv.writer(out)
 
     def writerow(self, row: Any) -> None:
-        self._writer.writerow([cell(v) for v in row])
+        self._writer.writerow([sheet_safe(v) for v in row])
 
 
 def _votes(item: dict[str, Any]) -> str:
     return " / ".join(f"{o}: {v}" for o, v in zip(item["options"], item["votes"]))
+
+
+Table = list[list[Any]]
+
+
+def item_table(data: dict[str, Any], lang: str, zone: ZoneInfo | None = None) -> Table:
+    """Headers, then one row per agenda item; times in milliseconds, or on the
+    clock of `zone`."""
+    heads = list(COLUMNS[lang])
+    if zone is not None:
+        heads[-3:-1] = [f"{h.split('(')[0].strip()} ({zone.key})" for h in heads[-3:-1]]
+    rows: Table = [heads]
+    for n, item in enumerate(data["items"], start=1):
+        modes, split = item.get("by_mode", {}), item.get("d_by_mode", {})
+        outcome = item.get("outcome")
+        shown = OUTCOME[lang].get(outcome, outcome) if outcome else \
+            ("진행 중" if lang == "ko" else "OPEN")
+        reason = reason_ko(item) if lang == "ko" and outcome else " | ".join(
+            item.get("reasons", []))
+        times = [item["opened_at"], item["closed_at"]]
+        rows.append([
+            n, item["question"], rule_text(item["rule"], lang),
+            ("비밀" if item["secret"] else "기명") if lang == "ko"
+            else ("secret" if item["secret"] else "named"),
+            item["n"], item["d"], split.get("in_person", 0), split.get("proxy", 0),
+            split.get("online", 0), item["d_in_person"], modes.get("written", 0),
+            modes.get("early", 0), item["a"], _votes(item), shown, reason,
+            *(times if zone is None else [local_time(t, zone) for t in times]),
+            item.get("sha256", "")])
+    return rows
+
+
+def attendance_table(data: dict[str, Any], lang: str) -> Table:
+    """Headers, then who attended the meeting, by how."""
+    heads = {"ko": ["출석 명부", "조합원 번호", "성명", "출석 방식", "대리인"],
+             "en": ["attendance", "member_no", "name", "how", "proxy"]}[lang]
+    how = {"ko": {"in_person": "현장", "proxy": "대리인", "online": "온라인"},
+           "en": {"in_person": "in person", "proxy": "by proxy", "online": "online"}}[lang]
+    attendance = data.get("attendance", {})
+    return [heads] + [["", entry["member_no"], entry["name"], how[mode],
+                       entry.get("proxy_name", "")]
+                      for mode in ("in_person", "proxy", "online")
+                      for entry in attendance.get(mode, [])]
+
+
+def named_table(data: dict[str, Any], lang: str) -> Table:
+    """Headers, then the votes by name on closed named items; empty without any."""
+    heads = {"ko": ["기명 투표", "안건", "조합원 번호", "성명", "선택", "방식"],
+             "en": ["named votes", "item", "member_no", "name", "choice", "mode"]}[lang]
+    rows = [["", n, vote["member_no"], vote["name"],
+             ", ".join(item["options"][c] for c in vote["choices"]), vote["mode"]]
+            for n, item in enumerate(data["items"], start=1)
+            for vote in item.get("named_votes") or []]
+    return [heads] + rows if rows else []
 
 
 def minutes_csv(data: dict[str, Any], lang: str = "ko") -> str:
@@ -99,51 +148,10 @@ def minutes_csv(data: dict[str, Any], lang: str = "ko") -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = SafeWriter(out)
-    writer.writerow(COLUMNS[lang])
-    for n, item in enumerate(data["items"], start=1):
-        modes, split = item.get("by_mode", {}), item.get("d_by_mode", {})
-        outcome = item.get("outcome")
-        shown = OUTCOME[lang].get(outcome, outcome) if outcome else \
-            ("진행 중" if lang == "ko" else "OPEN")
-        reason = reason_ko(item) if lang == "ko" and outcome else " | ".join(
-            item.get("reasons", []))
-        writer.writerow([
-            n, item["question"], rule_text(item["rule"], lang),
-            ("비밀" if item["secret"] else "기명") if lang == "ko"
-            else ("secret" if item["secret"] else "named"),
-            item["n"], item["d"], split.get("in_person", 0), split.get("proxy", 0),
-            split.get("online", 0), item["d_in_person"], modes.get("written", 0),
-            modes.get("early", 0), item["a"], _votes(item), shown, reason,
-            item["opened_at"], item["closed_at"], item.get("sha256", "")])
-    _attendance_rows(writer, data.get("attendance", {}), lang)
-    _named_rows(writer, data["items"], lang)
+    tables = (item_table(data, lang), attendance_table(data, lang), named_table(data, lang))
+    for i, table in enumerate(t for t in tables if t):
+        if i:
+            writer.writerow([])
+        for row in table:
+            writer.writerow(row)
     return out.getvalue()
-
-
-def _attendance_rows(writer: Any, attendance: dict[str, list[dict[str, Any]]],
-                     lang: str) -> None:
-    heads = {"ko": ("출석 명부", "조합원 번호", "성명", "출석 방식", "대리인"),
-             "en": ("attendance", "member_no", "name", "how", "proxy")}[lang]
-    how = {"ko": {"in_person": "현장", "proxy": "대리인", "online": "온라인"},
-           "en": {"in_person": "in person", "proxy": "by proxy", "online": "online"}}[lang]
-    writer.writerow([])
-    writer.writerow(heads)
-    for mode in ("in_person", "proxy", "online"):
-        for entry in attendance.get(mode, []):
-            writer.writerow(["", entry["member_no"], entry["name"], how[mode],
-                             entry.get("proxy_name", "")])
-
-
-def _named_rows(writer: Any, items: list[dict[str, Any]], lang: str) -> None:
-    heads = {"ko": ("기명 투표", "안건", "조합원 번호", "성명", "선택", "방식"),
-             "en": ("named votes", "item", "member_no", "name", "choice", "mode")}[lang]
-    named = [(n, item) for n, item in enumerate(items, start=1) if item.get("named_votes")]
-    if not named:
-        return
-    writer.writerow([])
-    writer.writerow(heads)
-    for n, item in named:
-        for vote in item["named_votes"]:
-            writer.writerow(["", n, vote["member_no"], vote["name"],
-                             ", ".join(item["options"][c] for c in vote["choices"]),
-                             vote["mode"]])

@@ -8,6 +8,7 @@ import socket
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Settings:
     rooms_per_hour: int = 30
     wrong_codes_per_minute: int = 30
     code_idle_days: float = 7.0
+    timezone: str = "Asia/Seoul"  # the venue's clock, for times in exported files
 
     def __post_init__(self) -> None:
         if self.fsync not in ("always", "everysec"):
@@ -52,6 +54,15 @@ class Settings:
             raise ValueError("LIVE_CODE_IDLE_DAYS must be between 0 and 365")
         if any(c in self.frame_ancestors for c in ";,\r\n"):
             raise ValueError("LIVE_FRAME_ANCESTORS is a space-separated list of origins")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"LIVE_TIMEZONE {self.timezone!r} is not an IANA time zone "
+                             "such as Asia/Seoul") from None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def base_url(self) -> str:
@@ -108,6 +119,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         rooms_per_hour=int(env.get("LIVE_ROOMS_PER_HOUR", "30")),
         wrong_codes_per_minute=int(env.get("LIVE_WRONG_CODES_PER_MINUTE", "30")),
         code_idle_days=float(env.get("LIVE_CODE_IDLE_DAYS", "7")),
+        timezone=env.get("LIVE_TIMEZONE", "Asia/Seoul"),
     )
 
 

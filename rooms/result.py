@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
-from typing import Any
 
 from rooms.model import Ballot, Tally
 
@@ -58,18 +60,71 @@ def sealed(record: dict[str, Any]) -> dict[str, Any]:
     return {"record": record, "sha256": record_hash(record)}
 
 
-def to_csv(record: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["ballot", "question", "option_no", "option", "votes", "percent"])
+# An agenda item's legal outcome, Korean first.
+OUTCOME_WORDS = {"PASSED": ("가결", "PASSED"), "FAILED": ("부결", "FAILED"),
+                 "QUORUM_NOT_MET": ("정족수 미달", "QUORUM NOT MET"), "TIE": ("동수", "TIE")}
+
+
+def local_time(ms: int | None, zone: ZoneInfo) -> str:
+    """Milliseconds since the epoch as the venue's wall clock: 2026-12-02 14:05:09 KST."""
+    if not ms:
+        return ""
+    return datetime.fromtimestamp(ms / 1000, zone).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def outcome_words(record: dict[str, Any]) -> tuple[str, str]:
+    """What a closed ballot decided, in Korean and English: an agenda item's
+    outcome, else the poll's leader, or a tie between the options sharing the
+    top count."""
+    meeting = record.get("meeting")
+    if meeting:
+        return OUTCOME_WORDS.get(meeting["outcome"], (meeting["outcome"],) * 2)
+    counts, options = record["counts"], record["options"]
+    top = max(counts, default=0)
+    if top == 0:
+        return "표 없음", "no votes"
+    leaders = ", ".join(o for o, c in zip(options, counts) if c == top)
+    if list(counts).count(top) > 1:
+        return f"동수: {leaders}", f"TIE: {leaders}"
+    return f"최다 득표: {leaders}", f"most votes: {leaders}"
+
+
+def sheet_safe(value: Any) -> Any:
+    """A text a spreadsheet would run as a formula (= + - @, or a tab or CR
+    first) is written with a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def option_rows(record: dict[str, Any]) -> list[tuple[int, str, int, str]]:
+    """(number, option, votes, percent of all choices) per option."""
     total = sum(record["counts"])
-    for i, (option, count) in enumerate(zip(record["options"], record["counts"])):
-        percent = f"{100 * count / total:.1f}" if total else "0.0"
-        writer.writerow([record["ballot"], record["question"], i, option, count, percent])
+    return [(i, option, count, f"{100 * count / total:.1f}" if total else "0.0")
+            for i, (option, count) in enumerate(zip(record["options"], record["counts"]))]
+
+
+def to_csv(record: dict[str, Any], zone: ZoneInfo) -> str:
+    """Korean headers with the English name beside each (one row of headers, so
+    it stays machine-readable), times on the venue's clock, and a byte-order
+    mark so a spreadsheet set to Korean reads it as UTF-8."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(["투표 ballot", "질문 question", "번호 option_no", "선택지 option",
+                     "표 votes", "비율 percent"])
+    for i, option, count, percent in option_rows(record):
+        writer.writerow([sheet_safe(v) for v in (record["ballot"], record["question"], i,
+                                                 option, count, percent)])
     writer.writerow([])
-    writer.writerow(["voters", record["voters"]])
-    writer.writerow(["opened_at_ms", record["opened_at"]])
-    writer.writerow(["closed_at_ms", record["closed_at"]])
-    writer.writerow(["receipts_sha256", record["receipts_sha256"]])
-    writer.writerow(["record_sha256", record_hash(record)])
+    ko, en = outcome_words(record)
+    for row in (["투표자 voters", record["voters"]],
+                ["결과 outcome", f"{ko} / {en}"],
+                [f"시작 opened_at ({zone.key})", local_time(record["opened_at"], zone)],
+                [f"마감 closed_at ({zone.key})", local_time(record["closed_at"], zone)],
+                ["시작 opened_at_ms", record["opened_at"]],
+                ["마감 closed_at_ms", record["closed_at"]],
+                ["영수증 해시 receipts_sha256", record["receipts_sha256"]],
+                ["결과 지문 record_sha256", record_hash(record)]):
+        writer.writerow([sheet_safe(v) for v in row])
     return out.getvalue()

@@ -103,7 +103,9 @@ function actionsFor(ballot, ctx) {
 
 function exports(ballot, ctx) {
   const base = `/api/rooms/${encodeURIComponent(ctx.room)}/ballots/${encodeURIComponent(ballot.id)}`;
-  return [["json", "export_json"], ["csv", "export_csv"]].map(([fmt, label]) => {
+  const formats = [["json", "export_json"], ["csv", "export_csv"], ["xlsx", "export_xlsx"],
+    ["pdf", "export_pdf"]];
+  return formats.map(([fmt, label]) => {
     const url = `${base}/result.${fmt}`;
     const filename = `result-${ballot.id}.${fmt}`;
     if (ballot.visibility !== "never") {

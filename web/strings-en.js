@@ -104,6 +104,8 @@ export const EN = {
   export: "Export",
   export_json: "Result JSON",
   export_csv: "Result CSV",
+  export_xlsx: "Result as Excel (XLSX)",
+  export_pdf: "Result as PDF (to print)",
   allow_change_on: "changes allowed",
   gates_title: "Before you vote",
   gates_intro: "This room asks for the checks below before you vote.",

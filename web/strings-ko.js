@@ -107,6 +107,8 @@ export const KO = {
   export: "내보내기",
   export_json: "결과 JSON",
   export_csv: "결과 CSV",
+  export_xlsx: "결과 엑셀 (XLSX)",
+  export_pdf: "결과 PDF (인쇄용)",
   allow_change_on: "변경 허용",
   // entry checks (phones)
   gates_title: "투표 전에 확인해 주세요",

@@ -250,7 +250,7 @@ async def test_result_exports_as_csv(live: LiveServer, host: Host) -> None:
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.splitlines()
     assert lines[1].endswith(",0,Yes / 찬성,1,100.0")
-    assert lines[-1] == f"record_sha256,{sealed['sha256']}"
+    assert lines[-1] == f"결과 지문 record_sha256,{sealed['sha256']}"
     await phone.disconnect()
 
 

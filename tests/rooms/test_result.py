@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -35,7 +36,9 @@ def test_receipt_digest_does_not_depend_on_order(receipts: list[str]) -> None:
 
 
 def test_csv_lists_every_option_with_percentages_and_the_hash() -> None:
-    lines = to_csv(record()).splitlines()
-    assert lines[0] == "ballot,question,option_no,option,votes,percent"
+    lines = to_csv(record(), ZoneInfo("Asia/Seoul")).splitlines()
+    assert lines[0] == "\ufeff투표 ballot,질문 question,번호 option_no,선택지 option,표 votes,비율 percent"
     assert lines[1:3] == ["b1,점심 메뉴는?,0,비빔밥,3,75.0", "b1,점심 메뉴는?,1,냉면,1,25.0"]
-    assert lines[-1] == f"record_sha256,{record_hash(record())}"
+    assert "결과 outcome,최다 득표: 비빔밥 / most votes: 비빔밥" in lines
+    assert "마감 closed_at (Asia/Seoul),1970-01-01 09:00:05 KST" in lines
+    assert lines[-1] == f"결과 지문 record_sha256,{record_hash(record())}"

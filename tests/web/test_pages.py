@@ -317,5 +317,11 @@ async def test_host_downloads_a_hidden_result_with_the_key(
     download = await started.value
 
     assert download.suggested_filename == f"result-{ballot['id']}.csv"
-    text = Path(await download.path()).read_text(encoding="utf-8")
-    assert "Secret matter?" in text and "voters,0" in text
+    text = Path(await download.path()).read_text(encoding="utf-8-sig")
+    assert "Secret matter?" in text and "투표자 voters,0" in text
+    async with console.expect_download() as started:
+        await card.get_by_test_id("export-pdf").click()
+    printed = await started.value
+    assert printed.suggested_filename == f"result-{ballot['id']}.pdf"
+    assert Path(await printed.path()).read_bytes().startswith(b"%PDF-")
+    await expect(card.get_by_test_id("export-xlsx")).to_have_text("Result as Excel (XLSX)")
