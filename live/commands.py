@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any, Awaitable, Callable
 
+from live import projector
 from live.hub import Hub, now_ms
 from rooms import payloads
 from rooms.errors import ResultNotReady
@@ -14,17 +15,15 @@ from rooms.model import Room
 log = logging.getLogger("livevote.host")
 
 
-async def snapshot(hub: Hub, room_id: str) -> dict[str, Any]:
+async def snapshot(hub: Hub, room_id: str, for_screen: bool = False) -> dict[str, Any]:
+    """The whole picture of a room; a screen's without the counts it may not show."""
     rooms = hub.rooms
     room = await rooms.room(room_id)
-    ballots = []
-    for ballot in await rooms.ballots(room_id):
-        view = ballot.public()
-        view["tally"] = (await rooms.tally(ballot.id)).public()
-        view["result"] = await rooms.result(ballot.id)
-        ballots.append(view)
+    ballots = await rooms.ballots(room_id)
+    shown = await projector.directive(hub, room_id, ballots)
     return {"room": room.public(), "links": hub.links(room.id, room.code),
-            "ballots": ballots, "phones": await rooms.phones(room_id, now_ms())}
+            "ballots": [await projector.entry(hub, b, shown, for_screen) for b in ballots],
+            "phones": await rooms.phones(room_id, now_ms()), "screen": shown.public()}
 
 
 Command = Callable[[Hub, Room, dict[str, Any]], Awaitable[Any]]
@@ -93,6 +92,14 @@ async def result_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     return stored
 
 
+async def screen_show(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    """Steer every screen of the room: a ballot, an item's quorum, the welcome."""
+    chosen = await hub.rooms.show_on_screen(room, body, now_ms())
+    shown = chosen or await projector.directive(hub, room.id)
+    await hub.screen_show(room.id, shown)
+    return shown.public()
+
+
 async def gates_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     return (await hub.rooms.admission.gates(room.id)).for_host()
 
@@ -138,4 +145,5 @@ COMMANDS: dict[str, Command] = {
     "ballot:reset": ballot_reset,
     "tally:get": tally_get,
     "result:get": result_get,
+    "screen:show": screen_show,
 }

@@ -15,6 +15,8 @@ from rooms import payloads
 
 
 class HostNamespace(ScreenNamespace):
+    for_screen = False  # staff see every count
+
     def __init__(self, hub: Hub) -> None:
         super().__init__(hub, HOST_NS)
 

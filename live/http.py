@@ -224,6 +224,7 @@ def build_routes(hub: Hub) -> list[Route]:
         Route("/api/rooms/{room_id}/gates", command("gates:set"), methods=["PUT", "POST"]),
         Route("/api/rooms/{room_id}/outbox", command("outbox:get")),
         Route("/api/rooms/{room_id}/limits/reset", command("limits:reset"), methods=["POST"]),
+        Route("/api/rooms/{room_id}/screen", command("screen:show"), methods=["POST"]),
         Route("/api/rooms/{room_id}/ballots", command("ballot:create", 201), methods=["POST"]),
         Route(f"{ballot}/open", command("ballot:open"), methods=["POST"]),
         Route(f"{ballot}/close", command("ballot:close"), methods=["POST"]),

@@ -12,13 +12,14 @@ from typing import Any
 
 import socketio
 
-from live import ledgerfile, witness
+from live import ledgerfile, projector, witness
 from live.settings import Settings
 from live.signing import Signer
 from live.sms import Sender
 from rooms.meeting import Meetings
 from rooms.model import Ballot, State, Visibility
 from rooms.closing import Closed
+from rooms.screen import Directive, sees_counts
 from rooms.service import Rooms
 
 log = logging.getLogger("livevote.hub")
@@ -84,6 +85,24 @@ class Hub:
         await self.sio.emit("ballot:update", data, to=channel, namespace=SCREEN_NS)
         await self.sio.emit("ballot:update", data, to=channel, namespace=HOST_NS)
         await self.sio.emit("ballot:update", data, to=channel, namespace=MEETING_NS)
+        await self.screen_follows(ballot.room_id)
+
+    async def screen_show(self, room_id: str, shown: Directive) -> None:
+        """Every worker's screens in the room: what to show now, with that ballot
+        as far as they may see it; the hosts hear the directive alone."""
+        channel = room_channel(room_id)
+        data: dict[str, Any] = {"screen": shown.public()}
+        ballot = await self.rooms.ballot(shown.ballot) if shown.ballot else None
+        seen = await projector.entry(self, ballot, shown, for_screen=True) if ballot else None
+        await self.sio.emit("screen:show", data | {"ballot": seen}, to=channel,
+                            namespace=SCREEN_NS)
+        await self.sio.emit("screen:show", data, to=channel, namespace=HOST_NS)
+
+    async def screen_follows(self, room_id: str) -> None:
+        """A ballot changed: screens the host does not steer follow the floor."""
+        shown = await projector.directive(self, room_id)
+        if shown.auto:
+            await self.screen_show(room_id, shown)
 
     async def keep_ledger(self, ledger_id: str, final: bool = False, room: bool = False) -> None:
         """Hash new events into a ballot's (or a room's) chain, copy it to disk,
@@ -111,13 +130,16 @@ class Hub:
         ballot = await self.rooms.ballot(record["ballot"])
         channel = room_channel(ballot.room_id)
         full: dict[str, Any] = {"ballot": ballot.public(), "result": closed.sealed}
-        for ns in (SCREEN_NS, HOST_NS):
-            await self.sio.emit("ballot:closed", full, to=channel, namespace=ns)
-        shown = ballot.visibility is not Visibility.NEVER
         hidden = {"ballot": ballot.public(), "result": None}
+        projected = sees_counts(ballot, await self.rooms.screen(ballot.room_id))
+        await self.sio.emit("ballot:closed", full if projected else hidden, to=channel,
+                            namespace=SCREEN_NS)
+        await self.sio.emit("ballot:closed", full, to=channel, namespace=HOST_NS)
+        shown = ballot.visibility is not Visibility.NEVER
         for ns in (VOTER_NS, MEETING_NS):
             await self.sio.emit("ballot:closed", full if shown else hidden, to=channel,
                                 namespace=ns)
+        await self.screen_follows(ballot.room_id)
 
     async def after_close(self, ballot_id: str) -> None:
         """The signed bundle, then the final chain head to disk and the witnesses."""

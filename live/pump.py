@@ -18,6 +18,7 @@ from live.hub import SCREEN_NS, VOTER_NS, HOST_NS, Hub, now_ms, room_channel, vo
 from live.collector import Collector
 from rooms.errors import LiveVoteError
 from rooms.model import Ballot, State, Visibility
+from rooms.screen import Directive, sees_counts, without_counts
 
 log = logging.getLogger("livevote.pump")
 PRESENCE_EVERY_MS = 1000
@@ -151,14 +152,20 @@ class TallyPump:
                 await self.hub.sio.emit("room:presence", {"room": room_id, "phones": phones},
                                         to=room_channel(room_id), namespace=ns,
                                         ignore_queue=True)
+        shown: list[Directive | None] = []  # the screens' directive, read once if needed
         for ballot_id in moved:
             tally = await store.tally(ballot_id)
             ballot = self._ballots.get(ballot_id) or await store.ballot(ballot_id)
             self._ballots[ballot_id] = ballot  # only the visibility is used: it never changes
             data = tally.public() | {"phones": phones}
             if self._sent.get(ballot_id) != tally.seq:
-                for ns in (SCREEN_NS, HOST_NS):  # the screen first: it is what people watch
-                    await self.hub.sio.emit("tally", data, to=room_channel(room_id),
+                if ballot.visibility is not Visibility.LIVE and not shown:
+                    shown.append(await store.screen(room_id))
+                seen = sees_counts(ballot, shown[0] if shown else None, tally.state)
+                # The screen first: it is what people watch; it gets no counts it may not show.
+                for ns, sent in ((SCREEN_NS, data if seen else without_counts(data)),
+                                 (HOST_NS, data)):
+                    await self.hub.sio.emit("tally", sent, to=room_channel(room_id),
                                             namespace=ns, ignore_queue=True)
                 self._sent[ballot_id] = tally.seq
             await self._to_phones(room_id, ballot, tally.seq, tally.state, data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rooms.model import Ballot, Room
+from rooms.screen import Directive
 from rooms.store import Store
 
 
@@ -68,6 +69,11 @@ class RoomReads:
 
     async def log_since(self, ledger_id: str, start: int, room: bool = False) -> list[str]:
         return await self.store.log_since(ledger_id, start, room)
+
+    async def screen(self, room_id: str) -> Directive | None:
+        """The host's directive to the room's screens, or None (they follow the floor)."""
+        raw = await self.store.screen(room_id)
+        return None if raw is None else Directive.loads(raw)
 
     async def ping(self) -> None:
         await self.store.redis.ping()

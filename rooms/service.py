@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 from rooms import ledger, payloads, tokens
 from rooms.admission import OTP_GAP_S, Admission
-from rooms.errors import BallotNotFound, CodesExhausted, MeetingError, NotHost, RoomNotFound
+from rooms.errors import (BadPayload, BallotNotFound, CodesExhausted, MeetingError, NotHost,
+                          RoomNotFound)
 from rooms.gates import Gates, read_pass
 from rooms.limits import Limits
 from rooms.reads import RoomReads
@@ -21,6 +22,8 @@ from rooms.bundle import Signer
 from rooms.closing import Closed, Closer, Decorate
 from rooms.entropy import POOL
 from rooms.result import canonical
+from rooms.screen import AUTO, Directive
+from rooms.screen import request as screen_request
 from rooms.store import Store
 
 DEVICE = "device"
@@ -148,6 +151,19 @@ class Rooms(RoomReads):
         discarded = await self.store.reset(ballot.id, reason)
         await self.store.drop_deadline(ballot.id)
         return discarded
+
+    async def show_on_screen(self, room: Room, payload: Any, now_ms: int) -> Directive | None:
+        """Store what the room's screens show from now on (None: they follow the
+        floor again); a ballot or agenda item must be the room's own."""
+        asked = screen_request(payload)
+        shown = None
+        if asked.view != AUTO:
+            ballot = None if asked.view == "welcome" else await self.ballot_in(room, asked.ballot)
+            if asked.view == "quorum" and not (ballot and ballot.rule):
+                raise BadPayload("ballot", "the quorum gauge is shown for agenda items only")
+            shown = Directive(asked.view, ballot.id if ballot else None, asked.reveal, now_ms)
+        await self.store.save_screen(room.id, shown.dumps() if shown else None)
+        return shown
 
     async def close(self, ballot_id: str) -> Closed:
         """Close once and seal the result once; safe to call from every worker."""

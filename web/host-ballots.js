@@ -1,6 +1,7 @@
 // One ballot in the host console: state, live counts, actions, exports.
 import { errorText, t } from "./i18n.js";
 import { LiveError } from "./net.js";
+import { outcomeOf } from "./outcome.js";
 import { h, optionLabels, percentOf, stateLabel, updateBars } from "./ui.js";
 
 const VISIBILITY = {
@@ -10,7 +11,7 @@ const VISIBILITY = {
 
 /**
  * ctx: {tally, error, busy, room, key, actions: {open(id, seconds), countdown(id, seconds),
- *       close(id), reset(id)}}
+ *       close(id), reset(id)}, screen?: the card's presenter-screen buttons (host-screen.js)}
  */
 export function hostBallotCard(ballot, ctx) {
   const qid = `hq-${ballot.id}`;
@@ -28,6 +29,7 @@ export function hostBallotCard(ballot, ctx) {
   ballot.state === "open" && ballot.closes_at
     ? h("p", { class: "countdown", "data-closes-at": ballot.closes_at }) : null,
   actionsFor(ballot, ctx),
+  ctx.screen ?? null,
   ctx.error ? h("p", { class: "error", role: "alert" }, errorText(ctx.error, { detail: true })) : null);
   fillCounts(card, ballot, ctx.tally);
   return card;
@@ -48,7 +50,7 @@ export function fillCounts(card, ballot, tally) {
   const percent = record ? percentOf(counts) : tally?.percent ?? percentOf(counts);
   const voters = record?.voters ?? tally?.voters ?? 0;
   updateBars(card.querySelector(".bars"), optionLabels(ballot), counts, percent,
-    { winners: ballot.state === "closed" });
+    { winners: ballot.state === "closed" && outcomeOf(ballot, counts).winners });
   card.querySelector(".voters").textContent = t("votes_n", { n: voters });
 }
 

@@ -4,10 +4,12 @@ import { api, Conn, readFragment } from "./net.js";
 import { connectionBanner, copyText, noteServerTime, tickCountdowns } from "./ui.js";
 import { confirmDialog, fillCounts, hostBallotCard } from "./host-ballots.js";
 import { GatesPanel } from "./host-gates.js";
+import { roomScreenControls, screenControls } from "./host-screen.js";
 
 const $ = (id) => document.getElementById(id);
 const state = {
   room: "", key: "", ballots: new Map(), tallies: new Map(), errors: new Map(), busy: new Set(),
+  screen: null, // what the room's presenter screens show (screen:show)
 };
 let conn = null;
 let gates = null;
@@ -82,6 +84,7 @@ async function watch(c) {
   $("screen-link").value = screen;
   $("screen-open").href = screen;
   $("host-phones").textContent = String(snap.phones);
+  state.screen = snap.screen;
   for (const ballot of snap.ballots) {
     const { tally, ...rest } = ballot;
     upsert(rest);
@@ -135,6 +138,21 @@ function listen(c) {
     upsert(ballot, { result });
     renderCard(ballot.id);
   });
+  c.on("screen:show", ({ screen }) => onScreen(screen));
+}
+
+/** The screens show something else: the room's panel and each card's buttons follow. */
+function onScreen(directive) {
+  state.screen = directive;
+  renderScreenPanel();
+  for (const id of state.ballots.keys()) renderCard(id);
+}
+
+function renderScreenPanel() {
+  $("screen-panel").replaceChildren(roomScreenControls({
+    call: hostCall, directive: state.screen, ballots: state.ballots, onShown: onScreen,
+    onError: (error) => status(errorText(error, { detail: true })),
+  }));
 }
 
 // actions ---------------------------------------------------------------------
@@ -227,10 +245,15 @@ function cardFor(ballot) {
     room: state.room,
     key: state.key,
     actions,
+    screen: screenControls({
+      call: hostCall, ballot, directive: state.screen, onShown: onScreen,
+      onError: (error) => actions.failed(ballot.id, error),
+    }),
   });
 }
 
 function renderAll() {
+  renderScreenPanel();
   const cards = [...state.ballots.values()].map(cardFor);
   $("host-ballots").replaceChildren(...cards);
   $("no-ballots").hidden = cards.length > 0;

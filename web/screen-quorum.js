@@ -63,9 +63,11 @@ export function showQuorum(box, ballot, gauge) {
   const line = document.createElement("p");
   line.className = "quorum-gauge";
   line.dataset.testid = "quorum-gauge";
+  // A gauge without counts (the projector may not show them yet) has no provisional outcome.
+  const sofar = outcome ? ` — ${say("provisional")}: ${say(outcome)}` : "";
   line.textContent = frozen ? say(outcome)
-    : `${needs.length ? needs.join(" · ") : say("met")} — ${say("provisional")}: ${say(outcome)}`;
-  line.dataset.outcome = outcome;
+    : `${needs.length ? needs.join(" · ") : say("met")}${sofar}`;
+  line.dataset.outcome = outcome ?? "";
   box.append(line);
 }
 

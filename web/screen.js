@@ -1,17 +1,18 @@
-// The presenter screen: join QR and code, the current question, live bars, the reveal.
-import { adoptRoomLang, errorText, initLang, onLangChange, t } from "./i18n.js";
+// The presenter screen: what the host puts on it (a ballot, an item's quorum gauge or
+// the welcome QR), the join QR and code, the countdown, and counts only as allowed.
+import { adoptRoomLang, errorText, initLang, lang, onLangChange, t } from "./i18n.js";
 import { Conn, readFragment } from "./net.js";
-import { fetchQuorum, showQuorum } from "./screen-quorum.js";
-import {
-  connectionBanner, noteServerTime, optionLabels, percentOf, stateLabel, tickCountdowns,
-  updateBars,
-} from "./ui.js";
+import { fitBoard, renderBoard } from "./screen-board.js";
+import { connectionBanner, noteServerTime, optionLabels, tickCountdowns } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { room: null, ballots: new Map(), tallies: new Map(), phones: 0, quorum: null };
+const state = {
+  room: null, ballots: new Map(), tallies: new Map(), phones: 0, quorum: null, screen: null,
+};
 const QUORUM_EVERY_MS = 2000;
 const fragment = readFragment();
 
+/** A tally as new as the one held; a snapshot or a directive's may take counts away. */
 function takeTally(tally) {
   if (!tally) return;
   const seen = state.tallies.get(tally.ballot);
@@ -25,19 +26,18 @@ function upsert(ballot, extra = {}) {
   state.ballots.set(ballot.id, { ...old, ...ballot, ...extra });
 }
 
-/** The open ballot (latest opened), else the latest closed one. */
-function currentBallot() {
-  const all = [...state.ballots.values()];
-  const open = all.filter((b) => b.state === "open").sort((a, b) => b.opened_at - a.opened_at);
-  if (open.length) return open[0];
-  const closed = all.filter((b) => b.state === "closed").sort((a, b) => b.closed_at - a.closed_at);
-  return closed[0] || null;
+/** A ballot as a snapshot or a directive lists it: with its tally and result. */
+function take(entry) {
+  const { tally, ...ballot } = entry;
+  upsert(ballot);
+  takeTally(tally);
 }
 
 function showRoom(room, links) {
   state.room = room;
   adoptRoomLang(room.lang);
   $("room-title").textContent = room.title;
+  $("welcome-title").textContent = room.title;
   document.title = `${room.title} · LiveVote`;
   const qr = $("qr");
   qr.src = `/api/rooms/${encodeURIComponent(room.id)}/qr.svg`;
@@ -48,60 +48,41 @@ function showRoom(room, links) {
   $("join-code").dataset.code = room.code;
 }
 
-/** The manifest hash published when voting opened: phones show the same digits. */
-function showManifest(ballot) {
-  const hash = ballot?.manifest_sha256 || "";
-  $("manifest").hidden = !hash;
-  $("manifest").textContent = hash ? `${t("manifest_label")}: ${hash.slice(0, 16)}` : "";
+/** The ballot the screen shows, or null (the welcome view, or nothing yet). */
+function shownBallot() {
+  const id = state.screen?.view === "welcome" ? null : state.screen?.ballot;
+  return id ? state.ballots.get(id) ?? null : null;
 }
 
 function render() {
   $("phones").textContent = String(state.phones);
-  const ballot = currentBallot();
-  const badge = $("state");
-  const bars = $("bars");
-  $("countdown").removeAttribute("data-closes-at");
-  $("countdown").textContent = "";
-  $("fingerprint").hidden = true;
-  $("result-title").hidden = true;
-  showManifest(ballot);
-  showQuorum($("quorum"), ballot, state.quorum?.ballot === ballot?.id ? state.quorum : null);
-  if (!ballot) {
-    badge.hidden = true;
-    $("question").textContent = state.room ? t("no_ballot") : "";
-    bars.replaceChildren();
-    delete bars.dataset.labels;
-    $("votes").textContent = "0";
-    return;
-  }
-  badge.hidden = false;
-  badge.textContent = stateLabel(ballot.state);
-  badge.dataset.state = ballot.state;
-  $("question").textContent = ballot.question;
-  const tally = state.tallies.get(ballot.id);
-  const labels = optionLabels(ballot);
-  const record = ballot.state === "closed" ? ballot.result?.record : null;
-  if (record) {
-    $("result-title").hidden = false;
-    updateBars(bars, labels, record.counts, percentOf(record.counts),
-      { testids: true, winners: true });
-    $("votes").textContent = String(record.voters);
-    $("fingerprint").hidden = false;
-    $("fingerprint").textContent = `${t("fingerprint")}: ${ballot.result.sha256.slice(0, 16)}…`;
-    return;
-  }
-  const counts = tally?.counts ?? labels.map(() => 0);
-  updateBars(bars, labels, counts, tally?.percent ?? percentOf(counts),
-    { testids: true, winners: ballot.state === "closed" });
-  $("votes").textContent = String(tally?.voters ?? 0);
-  const closesAt = ballot.closes_at || tally?.closes_at || 0;
-  if (ballot.state === "open" && closesAt) $("countdown").dataset.closesAt = String(closesAt);
+  if (!state.screen) return;
+  const view = state.screen.view;
+  $("stage").dataset.view = view;
+  const ballot = shownBallot();
+  const quorum = state.quorum?.ballot === ballot?.id ? state.quorum : null;
+  const voters = view === "welcome" ? 0 : renderBoard(ballot, {
+    tally: ballot && state.tallies.get(ballot.id), directive: state.screen, quorum, view,
+  });
+  $("votes").textContent = String(voters);
+  if (view === "welcome") return;
+  fitBoard($("board"), JSON.stringify([view, lang(), ballot?.id, ballot?.state,
+    ballot && optionLabels(ballot), Boolean(ballot?.result), $("counts-note").hidden,
+    $("quorum").textContent.length]));
 }
 
 /** render() reuses the bar rows, so a tally only moves numbers and widths. */
 function onTally(tally) {
   if (typeof tally.phones === "number") state.phones = tally.phones;
   takeTally(tally);
+  render();
+}
+
+/** The host's directive (or the automatic choice), with the ballot it shows. */
+function onShow({ screen, ballot }) {
+  if (ballot) take(ballot);
+  if (screen.ballot !== state.screen?.ballot) state.quorum = null;
+  state.screen = screen;
   render();
 }
 
@@ -132,12 +113,9 @@ async function watch(conn) {
     { early: true });
   $("notice").hidden = true;
   showRoom(snap.room, snap.links);
-  for (const ballot of snap.ballots) {
-    const { tally, ...rest } = ballot;
-    upsert(rest);
-    takeTally(tally);
-  }
+  for (const ballot of snap.ballots) take(ballot);
   state.phones = snap.phones;
+  state.screen = snap.screen;
   render();
   refreshQr(conn);
 }
@@ -155,18 +133,20 @@ function watchFailed(conn, error) {
   }, 2000);
 }
 
-/** Meeting items: the gauge moves with attendance, not only with votes, so poll it. */
-async function pollQuorum() {
-  const ballot = currentBallot();
-  if (ballot?.rule && ballot.state === "open" && fragment.key) {
+/** Meeting items: the gauge moves with attendance, not only with votes, so poll it
+ * (over this socket: its votes come only when the projector may show them). */
+async function pollQuorum(conn) {
+  const ballot = shownBallot();
+  if (ballot?.rule && ballot.state === "open" && conn.ready) {
     try {
-      state.quorum = await fetchQuorum(fragment.room, fragment.key, ballot.id);
+      state.quorum = await conn.call("item:quorum",
+        { room: fragment.room, key: fragment.key, ballot: ballot.id });
       render();
     } catch {
       // offline for a moment: the banner says so, and the next poll catches up
     }
   }
-  setTimeout(pollQuorum, QUORUM_EVERY_MS);
+  setTimeout(() => pollQuorum(conn), QUORUM_EVERY_MS);
 }
 
 function boot() {
@@ -177,6 +157,7 @@ function boot() {
     if (document.fullscreenElement) document.exitFullscreen();
     else document.documentElement.requestFullscreen?.().catch(() => {});
   });
+  window.addEventListener("resize", () => fitBoard($("board"), "", true));
   if (!fragment.room || !fragment.key) {
     showNotice(t("need_key"));
     onLangChange(() => showNotice(t("need_key")));
@@ -188,7 +169,8 @@ function boot() {
     onError: (error) => watchFailed(conn, error),
   });
   conn.on("tally", onTally);
-  pollQuorum();
+  conn.on("screen:show", onShow);
+  pollQuorum(conn);
   conn.on("room:presence", ({ phones }) => {
     state.phones = phones;
     $("phones").textContent = String(phones);

@@ -36,6 +36,7 @@ function formatPercent(p) {
 /**
  * Horizontal bars in `container`, reusing rows so widths animate.
  * Rows carry data-testid count-i / percent-i when `testids` is set.
+ * `winners`: true marks every option with the top count, a list marks those options.
  */
 export function updateBars(container, labels, counts, percent = percentOf(counts),
   { testids = false, winners = false } = {}) {
@@ -47,6 +48,7 @@ export function updateBars(container, labels, counts, percent = percentOf(counts
     container.setAttribute("role", "list");
   }
   const top = Math.max(0, ...counts);
+  const chosen = Array.isArray(winners) ? new Set(winners) : null;
   const rows = container.children;
   labels.forEach((_, i) => {
     const row = rows[i];
@@ -55,7 +57,7 @@ export function updateBars(container, labels, counts, percent = percentOf(counts
     row.querySelector(".bar-fill").style.width = `${Math.min(100, pct)}%`;
     row.querySelector(".bar-count").textContent = String(count);
     row.querySelector(".bar-percent").textContent = formatPercent(pct);
-    row.classList.toggle("winner", winners && top > 0 && count === top);
+    row.classList.toggle("winner", chosen ? chosen.has(i) : winners && top > 0 && count === top);
     row.setAttribute("aria-label", `${labels[i]}: ${count} (${formatPercent(pct)})`);
   });
 }

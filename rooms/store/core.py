@@ -19,6 +19,7 @@ from rooms.store.base import _s, lua, script
 from rooms.store.batch import ScriptBatcher
 from rooms.store.gates import GatesStore
 from rooms.store.ledger import LedgerStore
+from rooms.store.screen import ScreenStore
 
 VOTE_ARGS = 13  # arguments of one vote in vote.lua
 REWRITE_TRIES, REWRITE_WAIT_S = 50, 0.2
@@ -26,9 +27,10 @@ ROOM_CACHE_S = 30.0
 ROOM_CACHE_SIZE = 10_000
 
 
-class Store(LedgerStore, GatesStore):
-    """Rooms, ballots, votes, deadlines and results; ledgers and gates come from
-    the two bases (rooms/store/ledger.py, rooms/store/gates.py)."""
+class Store(LedgerStore, GatesStore, ScreenStore):
+    """Rooms, ballots, votes, deadlines and results; ledgers, gates and the
+    screens' directive come from the bases (rooms/store/ledger.py, gates.py,
+    screen.py)."""
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
