@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from dataclasses import asdict
@@ -16,6 +17,8 @@ from live import exports, qr, transport
 from live.bodylimit import MAX_BODY, MAX_CSV
 from live import meeting
 from live.commands import COMMANDS
+from live.invites import personal_routes
+from live.rosterfile import XLSX_TYPE, xlsx_to_csv
 from live.hub import Hub, now_ms
 from rooms.errors import (BadPayload, BadRequest, LiveVoteError, MethodNotAllowed, NotFound,
                           OperatorRequired, ResultNotReady, StoreUnavailable)
@@ -35,12 +38,14 @@ def error_response(error: LiveVoteError) -> Response:
 
 async def read_json(request: Request) -> dict[str, Any]:
     raw = await request.body()
-    limit = MAX_CSV if request.headers.get("content-type", "").startswith("text/csv") \
-        else MAX_BODY
+    kind = request.headers.get("content-type", "")
+    limit = MAX_CSV if kind.startswith(("text/csv", XLSX_TYPE)) else MAX_BODY
     if len(raw) > limit:
         raise BadPayload("body", f"must be at most {limit} bytes")
     if not raw:
         return {}
+    if kind.startswith(XLSX_TYPE):
+        return {"csv": await asyncio.to_thread(xlsx_to_csv, raw)}
     if limit == MAX_CSV:
         try:
             return {"csv": raw.decode("utf-8-sig")}
@@ -102,7 +107,8 @@ def build_routes(hub: Hub) -> list[Route]:
     def command(name: str, status: int = 200) -> Endpoint:
         @answered
         async def endpoint(request: Request) -> Response:
-            body = await read_json(request) if request.method in ("POST", "PUT") else {}
+            body = await read_json(request) if request.method in ("POST", "PUT") \
+                else dict(request.query_params)
             if "ballot_id" in request.path_params:
                 body["ballot"] = request.path_params["ballot_id"]
             room = await hub.rooms.as_host(request.path_params["room_id"], host_key(request))
@@ -209,8 +215,17 @@ def build_routes(hub: Hub) -> list[Route]:
                 f'livevote_lean_transport{{worker="{hub.worker}"}} {lean}\n')
         return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
+    personal = personal_routes(hub, client_address)
     ballot = "/api/rooms/{room_id}/ballots/{ballot_id}"
     return [
+        Route("/m", personal["form"]),
+        Route("/m/go", personal["typed"]),
+        Route("/m/{code}", personal["direct"]),
+        Route("/api/rooms/{room_id}/invites", command("invite:list")),
+        Route("/api/rooms/{room_id}/invites", command("invite:send"), methods=["POST"]),
+        Route("/api/rooms/{room_id}/desk", command("desk:find")),
+        Route("/api/rooms/{room_id}/attendance", command("attendance:get")),
+        Route("/api/rooms/{room_id}/early/close", command("early:close"), methods=["POST"]),
         Route("/healthz", health),
         Route("/metrics", metrics),
         Route("/api/keys", keys),

@@ -15,6 +15,7 @@ import socketio
 from live import ledgerfile, projector, witness
 from live.settings import Settings
 from live.signing import Signer
+from live.sealing import PhoneSeal
 from live.sms import Sender
 from rooms.meeting import Meetings
 from rooms.model import Ballot, State, Visibility
@@ -44,13 +45,17 @@ def now_ms() -> int:
 @dataclass
 class Hub:
     """What every namespace and route of a worker shares, all given at
-    construction: the domain (`rooms`, `meetings`), the SMS sender, the signer."""
+    construction: the domain (`rooms`, `meetings`), the SMS sender, the signer,
+    the invitation senders."""
     settings: Settings
     rooms: Rooms
     sio: socketio.AsyncServer
     meetings: Meetings
     sms: Sender
     signer: Signer
+    # Invitations by channel ("sms", "kakao"); a channel not set up is absent.
+    messengers: dict[str, Sender] = field(default_factory=dict)
+    phone_seal: PhoneSeal | None = None  # opens the roster's numbers to send invitations
     worker: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     phones: Counter[str] = field(default_factory=Counter)
     screens: Counter[str] = field(default_factory=Counter)
