@@ -14,6 +14,10 @@ export class Records {
       await ctx.call("POST", "/screen", { view: "welcome" });
       await ctx.refresh();
     }));
+    $("screen-auto").addEventListener("click", (e) => ctx.act(e.currentTarget, null, async () => {
+      await ctx.call("POST", "/screen", { view: "auto" });
+      await ctx.refresh();
+    }));
     for (const button of document.querySelectorAll("[data-download]")) {
       button.addEventListener("click", () => this.download(button, button.dataset.download));
     }
@@ -41,7 +45,7 @@ export class Records {
   render() {
     const screen = this.ctx.info?.screen;
     $("screen-state").textContent = screen ? t("st_screen_now", {
-      what: screen.view === "welcome" ? t("st_screen_welcome")
+      what: screen.auto ? t("st_screen_auto_text") : screen.view === "welcome" ? t("st_screen_welcome")
         : `${t(screen.view === "quorum" ? "st_show_quorum" : "st_show_item")}: ${
           this.ctx.items.find((b) => b.id === screen.ballot)?.question ?? ""}` }) : "";
     const closed = this.ctx.items.filter((b) => b.state === "closed");

@@ -167,6 +167,8 @@ export const STAFF_EN = {
   st_q_met: "quorum met",
   st_screen: "Presenter screen",
   st_screen_welcome: "QR welcome screen",
+  st_screen_auto: "Automatic",
+  st_screen_auto_text: "automatic (the item being voted on, else the last result)",
   st_screen_hint: "Each item's 'Show on screen' and 'Quorum on screen' are on the Meeting day tab.",
   st_screen_now: "On screen now: {what}",
   st_records: "Records",

@@ -167,6 +167,8 @@ export const STAFF_KO = {
   st_q_met: "정족수 충족",
   st_screen: "발표 화면",
   st_screen_welcome: "QR 환영 화면",
+  st_screen_auto: "자동 선택",
+  st_screen_auto_text: "자동 (진행 중인 안건, 없으면 마지막 결과)",
   st_screen_hint: "안건의 '화면에 표시'와 '정족수 화면'은 총회 당일 탭에 있습니다.",
   st_screen_now: "지금 화면: {what}",
   st_records: "기록",
