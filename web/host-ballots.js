@@ -40,6 +40,7 @@ function meta(ballot) {
     ? `${t("kind_multiple")} (≤ ${ballot.max_choices})` : t(`kind_${ballot.kind}`);
   const parts = [kind, `${t("visibility_label")}: ${t(VISIBILITY[ballot.visibility])}`];
   if (ballot.allow_change) parts.push(t("allow_change_on"));
+  if (ballot.confirm) parts.push(t("confirm_on"));
   return parts.join(" · ");
 }
 

@@ -212,6 +212,7 @@ async function createBallot(event) {
     kind,
     visibility: $("b-visibility").value,
     allow_change: $("b-change").checked,
+    confirm: $("b-confirm").checked,
   };
   if (kind !== "yesno") {
     body.options = $("b-options").value.split("\n").map((s) => s.trim()).filter(Boolean);

@@ -1,5 +1,6 @@
 // One agenda item as a member sees it: its state, the choices, "counted" with the
 // receipt, how the member is counted, and the outcome once it closes.
+import { castCheck } from "./cast-check.js";
 import { errorText, t } from "./i18n.js";
 import { h, optionLabels } from "./ui.js";
 
@@ -18,8 +19,9 @@ function chosenText(item, choices) {
 }
 
 /**
- * ctx: {pending, changing, error, selection: Set, outcome: {status, meeting}, actions:
- *       {select(id, i, max), cast(id), retry(id), change(id), keep(id)}}
+ * ctx: {pending, changing, error, selection: Set, checking: choices | undefined,
+ *       outcome: {status, meeting}, actions: {select(id, i, max), cast(id), confirm(id),
+ *       back(id), retry(id), change(id), keep(id)}}
  */
 export function itemCard(item, number, ctx) {
   const phase = itemPhase(item);
@@ -48,6 +50,7 @@ function body(item, phase, ctx) {
   if (phase === "closed") return closedBody(item, ctx);
   if (ctx.pending) return sendingBody(item, ctx.pending, ctx);
   if (item.my_vote && !ctx.changing) return confirmation(item, ctx);
+  if (ctx.checking) return castCheck(item, ctx.checking, ctx.actions);
   return choicesBody(item, ctx);
 }
 

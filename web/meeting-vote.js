@@ -1,6 +1,7 @@
 // Casting a member's vote: one client key and one nonce per intended vote, reused on
 // every retry. Secret items keep no link from member to choice on the server, so this
 // device keeps {choices, nonce} of its ballot: to show it, and to replace it later.
+import { castChecking } from "./cast-check.js";
 import { t } from "./i18n.js";
 import { load, save } from "./keep.js";
 import { newClientKey, sleep } from "./net.js";
@@ -50,7 +51,7 @@ function sameChoices(a, b) {
 }
 
 /**
- * state: {items, pending, changing, errors, selections, memberNo};
+ * state: {items, pending, changing, errors, selections, confirming, memberNo};
  * hooks: {conn(), renderItem(id), focus(id, selector), announce(text), refresh()}
  */
 export function memberVoting(state, hooks) {
@@ -60,9 +61,8 @@ export function memberVoting(state, hooks) {
     return kept ? { choices: kept.choices, nonce: kept.nonce } : null;
   }
 
-  async function cast(ballotId, given = null) {
+  async function cast(ballotId, choices) {
     const item = state.items.get(ballotId);
-    const choices = given ?? [...(state.selections.get(ballotId) ?? [])].sort((a, b) => a - b);
     if (!item || !choices.length) return;
     let pending = state.pending.get(ballotId);
     if (!pending || !sameChoices(pending.choices, choices)) {
@@ -146,8 +146,15 @@ export function memberVoting(state, hooks) {
     send(item, { ...pending });
   }
 
+  const checking = castChecking(state, { render: hooks.renderItem, focus: hooks.focus }, cast);
   return {
-    cast,
+    ...checking,
+    /** "Send my vote": the selection, confirmed first when the item asks for it. */
+    cast: (id) => {
+      const item = state.items.get(id);
+      const choices = [...(state.selections.get(id) ?? [])].sort((a, b) => a - b);
+      if (item && choices.length) checking.review(item, choices);
+    },
     resume,
     retry: (id) => {
       const pending = state.pending.get(id);

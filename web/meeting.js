@@ -20,6 +20,7 @@ const state = {
   signin: { phone: "", code: "", sentTo: "", busy: "", error: null },
   items: new Map(), order: [], outcomes: new Map(), fetching: new Set(),
   pending: new Map(), changing: new Set(), errors: new Map(), selections: new Map(),
+  confirming: new Map(), // item -> choices waiting for "Cast vote"
 };
 let conn = null;
 
@@ -218,6 +219,7 @@ function cardFor(item, number) {
     changing: state.changing.has(item.id),
     error: state.errors.get(item.id),
     selection: state.selections.get(item.id) ?? new Set(),
+    checking: item.state === "open" ? state.confirming.get(item.id) : undefined,
     outcome: state.outcomes.get(item.id),
     actions,
   });

@@ -1,4 +1,5 @@
 // One ballot as a phone shows it: choices, sending, the "counted" receipt, results.
+import { castCheck } from "./cast-check.js";
 import { errorText, t } from "./i18n.js";
 import { h, optionLabels, percentOf, updateBars } from "./ui.js";
 import { manifestLine, trackerBlock, verifyLink } from "./voter-trust.js";
@@ -6,8 +7,9 @@ import { manifestLine, trackerBlock, verifyLink } from "./voter-trust.js";
 const YESNO_CLASSES = ["choice-yes", "choice-no", "choice-abstain"];
 
 /**
- * ctx: {tally, pending, changing, error, selection: Set, locked, actions:
- *       {cast(id, choices), retry(id), change(id), keep(id)}}
+ * ctx: {tally, pending, changing, error, selection: Set, locked, checking: choices | undefined,
+ *       actions: {review(ballot, choices), confirm(id), back(id), retry(id), change(id),
+ *       keep(id)}}
  */
 export function ballotCard(ballot, ctx) {
   const qid = `q-${ballot.id}`;
@@ -37,6 +39,7 @@ function body(ballot, ctx) {
   if (ctx.pending) return sendingBody(ballot, ctx);
   if (ballot.my_vote && !ctx.changing) return confirmation(ballot, ctx);
   if (ctx.locked) return h("p", { class: "locked", "data-testid": "locked" }, t("locked_note"));
+  if (ctx.checking) return castCheck(ballot, ctx.checking, ctx.actions);
   return choicesBody(ballot, ctx);
 }
 
@@ -47,7 +50,8 @@ function chosenText(ballot, choices) {
 
 function hint(ballot) {
   if (ballot.kind === "multiple") return t("choose_up_to", { n: ballot.max_choices });
-  return ballot.kind === "yesno" ? t("choose_yesno") : t("choose_one");
+  const key = ballot.kind === "yesno" ? "choose_yesno" : "choose_one";
+  return t(ballot.confirm ? `${key}_confirm` : key);
 }
 
 function choicesBody(ballot, ctx) {
@@ -64,7 +68,7 @@ function choicesBody(ballot, ctx) {
   const submit = multiple
     ? h("button", {
       type: "button", class: "big primary", "data-key": "submit", "data-testid": "submit-vote",
-      onclick: () => ctx.actions.cast(ballot.id, [...ctx.selection].sort((a, b) => a - b)),
+      onclick: () => ctx.actions.review(ballot, [...ctx.selection].sort((a, b) => a - b)),
     }, t("submit_vote"))
     : null;
   const refresh = () => {
@@ -83,7 +87,7 @@ function choicesBody(ballot, ctx) {
     }, h("span", { class: "choice-text" }, label),
     current.has(i) ? h("span", { class: "choice-note" }, t("current_choice")) : null);
     button.addEventListener("click", () => {
-      if (!multiple) return ctx.actions.cast(ballot.id, [i]);
+      if (!multiple) return ctx.actions.review(ballot, [i]);
       if (ctx.selection.has(i)) ctx.selection.delete(i);
       else if (ctx.selection.size < ballot.max_choices) ctx.selection.add(i);
       else {

@@ -1,4 +1,5 @@
 // Casting a vote from a phone: one client key per intended vote, reused on every retry.
+import { castChecking } from "./cast-check.js";
 import { t } from "./i18n.js";
 import { newClientKey, sleep } from "./net.js";
 import { expectedTracker, keepVote, newNonce } from "./voter-trust.js";
@@ -15,7 +16,7 @@ function sameChoices(a, b) {
 }
 
 /**
- * state: the page state (ballots, pending, changing, errors, selections);
+ * state: the page state (ballots, pending, changing, errors, selections, confirming);
  * hooks: {conn(), renderCard(id), focus(id, selector), announce(text), refreshList(),
  *         refreshTally(id), pass(), readmit()}
  */
@@ -78,6 +79,7 @@ export function votingActions(state, hooks) {
 
   return {
     cast,
+    ...castChecking(state, { render: hooks.renderCard, focus: hooks.focus }, cast),
     retry: (id) => cast(id, state.pending.get(id)?.choices ?? []),
     change: (id) => {
       state.changing.add(id);

@@ -7,6 +7,7 @@ import { cardOf, connectionBanner, keepingFocus, noteServerTime, tickCountdowns 
 import { AdmissionDesk } from "./voter-admission.js";
 import { ballotCard, fillResults } from "./voter-ballot.js";
 import { votingActions } from "./voter-cast.js";
+import { showMeetingDoor } from "./voter-meeting.js";
 
 const DEVICE = "lv.device";
 
@@ -21,6 +22,7 @@ const state = {
   changing: new Set(),
   errors: new Map(),
   selections: new Map(),
+  confirming: new Map(), // ballot -> choices waiting for "Cast vote"
 };
 let conn = null;
 const desk = new AdmissionDesk({
@@ -86,12 +88,18 @@ async function join(c) {
   const data = await c.call("room:join", payload, { early: true });
   save(DEVICE, data.device);
   Object.assign(state, { roomId: data.room.id, code: data.room.code, qr: "" });
+  // A general meeting: members vote through their personal link, not here.
+  state.meeting = data.room.kind === "meeting";
   desk.take(data.room.code, data);
   adoptRoomLang(data.room.lang);
   state.ballots = new Map(data.ballots.map((b) => [b.id, b]));
   // A clean address: a reload re-joins by code, and the used QR token is gone.
   if (location.pathname + location.search !== `/j/${data.room.code}`) {
     history.replaceState(null, "", `/j/${data.room.code}`);
+  }
+  if (state.meeting) {
+    showMeetingDoor(data.room);
+    return;
   }
   $("join-view").hidden = true;
   $("room-view").hidden = false;
@@ -130,7 +138,8 @@ function listen(c) {
     const merged = { ...ballot, my_vote: old?.my_vote ?? null, result: old?.result ?? null };
     if (old && old.resets !== ballot.resets) {
       merged.my_vote = null;
-      for (const map of [state.tallies, state.pending, state.errors, state.selections]) {
+      for (const map of [state.tallies, state.pending, state.errors, state.selections,
+        state.confirming]) {
         map.delete(ballot.id);
       }
       state.changing.delete(ballot.id);
@@ -205,13 +214,14 @@ function cardFor(ballot) {
     changing: state.changing.has(ballot.id),
     error: state.errors.get(ballot.id),
     selection: state.selections.get(ballot.id),
+    checking: ballot.state === "open" ? state.confirming.get(ballot.id) : undefined,
     locked: desk.locked,
     actions,
   });
 }
 
 function renderAll() {
-  if (!state.roomId) return;
+  if (!state.roomId || state.meeting) return;
   desk.render();
   const shown = visibleBallots();
   keepingFocus(() => $("ballots").replaceChildren(...shown.map(cardFor)));

@@ -82,6 +82,7 @@ def agenda_item(page: Page, question: str) -> Locator:
 async def vote(item: Locator, choice: str) -> None:
     await item.get_by_role("button", name=choice, exact=True).click()
     await item.get_by_test_id("send-vote").click()
+    await item.get_by_test_id("confirm-cast").click()  # agenda items ask before casting
     await expect(item.get_by_test_id("confirmation")).to_contain_text("Counted")
 
 
@@ -182,6 +183,7 @@ async def test_member_secret_vote_whose_answer_was_lost_is_confirmed_after_a_rel
     item = agenda_item(page, "Select the contractor?")
     await item.get_by_role("button", name="No", exact=True).click()
     await item.get_by_test_id("send-vote").click()
+    await item.get_by_test_id("confirm-cast").click()
     await expect(item.get_by_test_id("sending")).to_be_visible()
     assert await eventually(lambda: _held(lost)), "the answer to the vote is held back"
     assert (await host.tally(contractor))["voters"] == 1, "an answer means a counted vote"
