@@ -183,8 +183,9 @@ class Host:
         self.room: dict[str, Any] = {}
         self.key = ""
 
-    async def create_room(self, title: str = "Test room", lang: str = "en") -> dict[str, Any]:
-        r = await self.http.post("/api/rooms", json={"title": title, "lang": lang})
+    async def create_room(self, title: str = "Test room", lang: str = "en",
+                          kind: str = "event") -> dict[str, Any]:
+        r = await self.http.post("/api/rooms", json={"title": title, "lang": lang, "kind": kind})
         assert r.status_code == 201, r.text
         data = r.json()["data"]
         self.room, self.key = data["room"], data["host_key"]

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.support import Host, LiveServer
-from tests.web.test_meeting_pages import LAPTOP, agenda_item, invite_link, meeting, sign_in
+from tests.web.test_meeting_pages import (LAPTOP, agenda_item, invite_link, meeting, roster,
+                                          sign_in)
 from tests.web.test_pages import PHONE, RECEIPT, open_page
 
 pytestmark = pytest.mark.browser
@@ -250,32 +250,28 @@ async def test_member_page_fits_a_phone_at_200_percent_text(
 
 # a general meeting's QR on the event phone page ---------------------------------------
 
-async def meeting_room(live: LiveServer) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=live.url) as http:
-        r = await http.post("/api/rooms", json={"title": "Union general meeting", "lang": "en",
-                                                "kind": "meeting"})
-    assert r.status_code == 201, r.text
-    return dict(r.json()["data"]["room"])
-
-
 async def test_member_scanning_the_meeting_screen_is_led_to_the_personal_link(
         live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
-    room = await meeting_room(live)
-    phone = await zoomed_phone(browser, contexts, f"{live.url}/j/{room['code']}")
+    room = await host.create_room("Union general meeting", kind="meeting")
+    await meeting(host, {"question": "Approve the 2027 budget?", "agenda": "budget"})
+    printed = next(p["code"] for p in await roster(host) if p["member_no"] == "M001")
+    phone = await zoomed_phone(browser, contexts, f"{live.url}/j/{room['room']['code']}")
 
     door = phone.get_by_test_id("meeting-door")
     await expect(door.get_by_role("heading")).to_have_text("조합원 총회입니다")
     await expect(door).to_contain_text("문자로 받은 개인 링크를 여세요")
     await expect(door).to_contain_text("open the personal link from your invitation text")
     await expect(phone.get_by_test_id("room-title")).to_have_text("Union general meeting")
+    await expect(phone.get_by_text("Approve the 2027 budget?")).to_have_count(0)
     await expect(phone.get_by_test_id("join-error")).to_be_hidden()
     await fits(phone, "meeting room")
     await phone.get_by_test_id("meeting-code-go").click()
     await expect(door.get_by_role("alert")).to_have_text("초대장에 적힌 코드 8자리를 입력해 주세요.")
 
-    await phone.get_by_test_id("meeting-code").fill(" abcd-2345 ")
-    async with phone.expect_request(f"{live.url}/m/ABCD2345"):
+    await phone.get_by_test_id("meeting-code").fill(f" {printed.lower().replace('-', ' - ')} ")
+    async with phone.expect_request(f"{live.url}/m/{printed.replace('-', '')}"):
         await phone.get_by_test_id("meeting-code").press("Enter")
+    await expect(phone.get_by_test_id("member-name")).to_have_text("Hello, Kim Young-hee")
 
 
 async def test_agenda_item_in_an_event_room_is_refused_in_korean(
