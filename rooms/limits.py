@@ -77,7 +77,8 @@ class Limits:
         address = address_key(address)
         until = self._blocked.get(address, 0.0)
         if until > time.monotonic():
-            raise RateLimited(f"too many wrong codes; wait {_seconds(until)} seconds")
+            raise RateLimited(f"too many wrong codes; wait {_seconds(until)} seconds",
+                              _seconds(until))
         if wrong:
             await self._wrong(address)
 

@@ -86,7 +86,8 @@ class Meetings:
             who = named["name"] if named else rep
             raise MeetingError("not_representative", f"{who} ({rep}) votes for this holding "
                                                      f"(대표 조합원: {who}); staff can name "
-                                                     "another representative", 403)
+                                                     "another representative", 403,
+                               representative=who, representative_no=rep)
         return member
 
     async def freeze(self, room: Room, body: dict[str, Any]) -> dict[str, Any]:

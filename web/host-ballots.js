@@ -82,6 +82,14 @@ function actionsFor(ballot, ctx) {
   const wrap = h("div", { class: "actions" });
   const busy = Boolean(ctx.busy);
   const seconds = () => readSeconds(wrap.closest(".host-ballot"));
+  if (ballot.rule && ballot.state !== "closed") {
+    // An agenda item is opened for advance voting or voted on at the meeting, and
+    // those are told apart in the meeting console, not here.
+    wrap.append(h("a", { class: "btn primary", "data-testid": "item-in-staff",
+      href: `/staff#room=${encodeURIComponent(ctx.room)}&key=${encodeURIComponent(ctx.key)}&tab=day` },
+    t("st_run_in_console")));
+    return wrap;
+  }
   if (ballot.state === "draft") {
     wrap.append(secondsField(ballot, "countdown_optional"),
       button("open", () => ctx.actions.open(id, seconds()),

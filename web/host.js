@@ -84,6 +84,8 @@ async function watch(c) {
   $("screen-link").value = screen;
   $("screen-open").href = screen;
   $("host-phones").textContent = String(snap.phones);
+  $("staff-link").hidden = snap.room.kind !== "meeting";
+  $("staff-link").href = `/staff#room=${encodeURIComponent(state.room)}&key=${encodeURIComponent(state.key)}`;
   state.screen = snap.screen;
   for (const ballot of snap.ballots) {
     const { tally, ...rest } = ballot;

@@ -159,6 +159,9 @@ export const MEETING_EN = {
   inv_step3: "Vote on each agenda item: Yes, No or Abstain. Advance voting opens before the meeting.",
   inv_personal: "This invitation is for you only. Please do not share it.",
   inv_empty: "The roster is empty. Import it first.",
+  error_details: {
+    not_representative: "{representative} ({representative_no}) votes for this holding as its representative. To change who, please call the union office.",
+  },
   errors: {
     invite_invalid: "This invitation link is not valid. Please check the link or call the union office.",
     member_token_invalid: "Please confirm your phone number again.",

@@ -159,6 +159,9 @@ export const MEETING_KO = {
   inv_step3: "안건마다 찬성, 반대, 기권 중 하나를 고릅니다. 총회 전에 사전투표를 할 수 있습니다.",
   inv_personal: "이 초대장은 본인만 사용하세요. 다른 사람에게 주지 마세요.",
   inv_empty: "조합원 명부가 비어 있습니다. 먼저 명부를 올려 주세요.",
+  error_details: {
+    not_representative: "이 지분은 대표 조합원 {representative}({representative_no}) 님이 투표합니다. 대표를 바꾸려면 조합 사무실에 문의해 주세요.",
+  },
   errors: {
     invite_invalid: "초대 링크가 올바르지 않습니다. 링크를 다시 확인하시거나 조합 사무실로 전화해 주세요.",
     member_token_invalid: "휴대폰 번호를 다시 확인해 주세요.",
