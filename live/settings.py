@@ -40,6 +40,12 @@ class Settings:
     wrong_codes_per_minute: int = 30
     code_idle_days: float = 7.0
     timezone: str = "Asia/Seoul"  # the venue's clock, for times in exported files
+    tsa_url: str = ""  # an RFC 3161 time-stamping authority for consents; empty: none
+    # a mobile identity verification provider (live/identity.py); empty: the OTP fallback
+    idv_auth_url: str = ""
+    idv_result_url: str = ""
+    idv_client_id: str = ""
+    idv_client_secret: str = ""
 
     def __post_init__(self) -> None:
         if self.fsync not in ("always", "everysec"):
@@ -59,6 +65,10 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"LIVE_TIMEZONE {self.timezone!r} is not an IANA time zone "
                              "such as Asia/Seoul") from None
+        idv = (self.idv_auth_url, self.idv_result_url, self.idv_client_id, self.idv_client_secret)
+        if any(idv) and not all(idv):
+            raise ValueError("LIVE_IDV_AUTH_URL, LIVE_IDV_RESULT_URL, LIVE_IDV_CLIENT_ID and "
+                             "LIVE_IDV_CLIENT_SECRET are set together, or none of them")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -120,6 +130,11 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         wrong_codes_per_minute=int(env.get("LIVE_WRONG_CODES_PER_MINUTE", "30")),
         code_idle_days=float(env.get("LIVE_CODE_IDLE_DAYS", "7")),
         timezone=env.get("LIVE_TIMEZONE", "Asia/Seoul"),
+        tsa_url=env.get("LIVE_TSA_URL", "").strip(),
+        idv_auth_url=env.get("LIVE_IDV_AUTH_URL", "").strip(),
+        idv_result_url=env.get("LIVE_IDV_RESULT_URL", "").strip(),
+        idv_client_id=env.get("LIVE_IDV_CLIENT_ID", "").strip(),
+        idv_client_secret=env.get("LIVE_IDV_CLIENT_SECRET", ""),
     )
 
 

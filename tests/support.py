@@ -238,12 +238,15 @@ async def eventually(check: Any, timeout: float = 5.0) -> Any:
 @contextlib.asynccontextmanager
 async def stand_in(routes: dict[str, Any]) -> AsyncIterator[str]:
     """A real local HTTP service standing in for an outside one (an SMS or
-    message gateway): POST handlers by path; yields its base URL."""
+    message gateway, a time-stamping authority, an identity provider): handlers
+    by path, POST unless the key names the method ("GET /auth"); yields its
+    base URL."""
     from aiohttp import web
 
     app = web.Application()
-    for path, handler in routes.items():
-        app.router.add_post(path, handler)
+    for route, handler in routes.items():
+        method, _, path = route.rpartition(" ")
+        app.router.add_route(method or "POST", path, handler)
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()
