@@ -40,10 +40,9 @@ from live.settings import Settings, from_env, server_secret
 from live.transport import LeanManager, LeanRedisManager
 from live.video import VideoNamespace
 from live.voter import VoterNamespace
-from rooms.counting import ItemCount
-from rooms.limits import Limits
-from rooms.service import Rooms
-from rooms.meeting import Meetings
+from rooms.meetings import ItemCount, Meetings
+from rooms.gates import Limits
+from rooms.polls import Rooms
 from rooms.store import MeetingStore, Store
 from stream import Relay
 

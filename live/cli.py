@@ -25,7 +25,7 @@ from live.embedded import EmbeddedRedis, RedisUnavailable, make_private
 from live.serverinfo import UnsupportedServer, require_supported
 from live.hub import now_ms
 from live.settings import Settings, from_env, server_secret
-from rooms.service import Rooms
+from rooms.polls import Rooms
 from rooms.store import Store
 
 log = logging.getLogger("livevote")

@@ -8,9 +8,8 @@ from typing import Any, Awaitable, Callable
 
 from live import projector
 from live.hub import Hub, now_ms
-from rooms import payloads
+from rooms.polls import payloads, Room
 from rooms.errors import ResultNotReady
-from rooms.model import Room
 
 log = logging.getLogger("livevote.host")
 

@@ -15,7 +15,7 @@ from live import printout, workbook
 from live.minutes import (attendance_table, item_table, minutes_csv, named_table, reason_ko,
                           rule_text)
 from rooms.errors import NotFound
-from rooms.result import local_time, option_rows, outcome_words, to_csv
+from rooms.polls import local_time, option_rows, outcome_words, to_csv
 
 FORMATS = ("csv", "xlsx", "pdf")
 MEDIA = {"csv": "text/csv; charset=utf-8",

@@ -11,7 +11,7 @@ from live.commands import COMMANDS, Command
 from live.hub import HOST_NS, Hub
 from live.meeting import MEETING_COMMANDS
 from live.screen import ScreenNamespace
-from rooms import payloads
+from rooms.polls import payloads
 
 
 class HostNamespace(ScreenNamespace):

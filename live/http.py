@@ -22,8 +22,8 @@ from live.rosterfile import XLSX_TYPE, xlsx_to_csv
 from live.hub import Hub, now_ms
 from rooms.errors import (BadPayload, BadRequest, LiveVoteError, MethodNotAllowed, NotFound,
                           OperatorRequired, ResultNotReady, StoreUnavailable)
-from rooms.model import Visibility
-from rooms.quorum import AGENDA_TYPES
+from rooms.polls import Visibility
+from rooms.meetings import AGENDA_TYPES
 
 log = logging.getLogger("livevote.http")
 

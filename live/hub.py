@@ -17,11 +17,8 @@ from live.settings import Settings
 from live.signing import Signer
 from live.sealing import PhoneSeal
 from live.sms import Sender
-from rooms.meeting import Meetings
-from rooms.model import Ballot, State, Visibility
-from rooms.closing import Closed
-from rooms.screen import Directive, sees_counts
-from rooms.service import Rooms
+from rooms.meetings import Meetings
+from rooms.polls import Ballot, Closed, Directive, Rooms, sees_counts, State, Visibility
 
 log = logging.getLogger("livevote.hub")
 VOTER_NS = "/voter"

@@ -15,10 +15,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from live.commands import Command
 from live.hub import Hub
 from live.sms import SmsUnavailable
-from rooms import desk, payloads
+from rooms.meetings import desk, spaced
+from rooms.polls import payloads, Room
 from rooms.errors import LiveVoteError, MeetingError, RateLimited
-from rooms.invites import spaced
-from rooms.model import Room
 
 SENDING_AT_ONCE = 8
 NOTE_LIMIT = 200

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 import orjson
 
-from rooms.reads import RoomReads
+from rooms.polls import RoomReads
 
 _locks: dict[Path, asyncio.Lock] = {}
 _lines_at_size: dict[Path, tuple[int, int]] = {}  # path -> (size, lines)

@@ -11,13 +11,11 @@ from live.hub import MEETING_NS, Hub, now_ms, room_channel
 from live.invites import INVITE_COMMANDS
 from live.sms import message
 from live.voter import address
-from rooms import payloads, phone
+from rooms.polls import payloads, Room
+from rooms.gates import phone
 from rooms.errors import GateError, MeetingError, NotJoined
-from rooms.counting import member_of
-from rooms.invites import spaced
-from rooms.meeting import Meetings
-from rooms.minutes import minutes as build_minutes
-from rooms.model import Room
+from rooms.meetings import Meetings, member_of, spaced
+from rooms.meetings.minutes import minutes as build_minutes
 
 
 

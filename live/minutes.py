@@ -9,7 +9,7 @@ import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rooms.result import local_time, sheet_safe
+from rooms.polls import local_time, sheet_safe
 
 COLUMNS = {
     "ko": ("안건", "안건 내용", "의결 요건", "투표 방식", "조합원 수(N)", "직접 출석(D)",

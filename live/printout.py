@@ -23,7 +23,7 @@ from reportlab.platypus import (Flowable, KeepTogether, Paragraph, SimpleDocTemp
                                 Table, TableStyle)
 
 from live.minutes import OUTCOME, attendance_table, named_table, reason_ko, rule_text
-from rooms.result import local_time
+from rooms.polls import local_time
 
 FONT = "HYGothic-Medium"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))

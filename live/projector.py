@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rooms.model import Ballot, Room
-from rooms.screen import Directive, automatic, sees_counts, without_counts
+from rooms.polls import automatic, Ballot, Directive, Room, sees_counts, without_counts
 
 if TYPE_CHECKING:
     from live.hub import Hub

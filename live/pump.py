@@ -17,8 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from live.hub import SCREEN_NS, VOTER_NS, HOST_NS, Hub, now_ms, room_channel, voted_channel
 from live.collector import Collector
 from rooms.errors import LiveVoteError
-from rooms.model import Ballot, State, Visibility
-from rooms.screen import Directive, sees_counts, without_counts
+from rooms.polls import Ballot, Directive, sees_counts, State, Visibility, without_counts
 
 log = logging.getLogger("livevote.pump")
 PRESENCE_EVERY_MS = 1000

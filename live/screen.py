@@ -8,7 +8,7 @@ from live import projector
 from live.acked import AckedNamespace, Handler
 from live.commands import qr_get, snapshot
 from live.hub import SCREEN_NS, Hub, room_channel
-from rooms import payloads
+from rooms.polls import payloads
 
 
 class ScreenNamespace(AckedNamespace):

@@ -16,8 +16,8 @@ import urllib.request
 from typing import Protocol
 
 from rooms.errors import LiveVoteError
-from rooms.phone import masked
-from rooms.reads import RoomReads
+from rooms.gates import masked
+from rooms.polls import RoomReads
 
 log = logging.getLogger("livevote.sms")
 WEBHOOK_TIMEOUT_S = 10

@@ -20,11 +20,10 @@ from typing import Any, AsyncIterator
 
 from live.acked import AckedNamespace, Handler
 from live.hub import Hub, now_ms
-from rooms import payloads, tokens
+from rooms.polls import payloads, Room
+from rooms.gates import read_pass, tokens
 from rooms.errors import (BadSdp, LiveVoteError, NotSpeaker, PassRequired, VideoNotLive,
                           VideoOff, VideoPeerNotFound, VideoUnavailable)
-from rooms.gates import read_pass
-from rooms.model import Room
 from stream import BadOffer, NotLive, Relay, RelayClosed, Session, StreamError, UnknownPeer
 
 VIDEO_NS = "/video"

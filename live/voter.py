@@ -7,10 +7,9 @@ from typing import Any
 from live.acked import AckedNamespace, Handler
 from live.hub import VOTER_NS, Hub, now_ms, room_channel, voted_channel
 from live.sms import message
-from rooms import payloads
+from rooms.polls import payloads
 from rooms.errors import GateError, NotJoined
-from rooms.gates import read_pass
-from rooms.phone import masked
+from rooms.gates import masked, read_pass
 
 
 def address(environ: dict[str, Any]) -> str:

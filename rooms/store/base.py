@@ -10,7 +10,7 @@ from redis.commands.core import AsyncScript
 
 
 def lua(name: str) -> str:
-    return resources.files("rooms").joinpath("lua", f"{name}.lua").read_text()
+    return resources.files("rooms.store").joinpath("lua", f"{name}.lua").read_text()
 
 
 def script(redis: Redis, name: str) -> AsyncScript:

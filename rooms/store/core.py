@@ -12,9 +12,9 @@ import orjson
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from rooms import keys
+from rooms.store import keys
 from rooms.errors import BallotNotFound, RoomNotFound, refusal
-from rooms.model import Ballot, Cast, Kind, Room, State, Tally, Visibility
+from rooms.polls.model import Ballot, Cast, Kind, Room, State, Tally, Visibility
 from rooms.store.base import _s, lua, script
 from rooms.store.batch import ScriptBatcher
 from rooms.store.gates import GatesStore

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from redis.exceptions import WatchError
 from redis.commands.core import AsyncScript
 
-from rooms import keys
+from rooms.store import keys
 from rooms.store.base import _s
 
 PRESENCE_FRESH_MS = 5000

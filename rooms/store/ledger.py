@@ -9,7 +9,7 @@ import orjson
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
-from rooms import keys
+from rooms.store import keys
 from rooms.store.base import _s
 
 

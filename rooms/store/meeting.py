@@ -8,7 +8,7 @@ from typing import Any, cast
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
-from rooms import keys
+from rooms.store import keys
 from rooms.store.base import _s, script
 
 

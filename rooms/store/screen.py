@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from rooms import keys
+from rooms.store import keys
 from rooms.store.base import _s
 
 

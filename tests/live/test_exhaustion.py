@@ -13,7 +13,7 @@ import httpx
 import pytest
 import redis
 
-from rooms import keys
+from rooms.store import keys
 from tests.support import Host, LiveServer, call, eventually, voter
 
 

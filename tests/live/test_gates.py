@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import socketio
 
-from rooms import qrtoken
+from rooms.gates import qrtoken
 from tests.support import Host, LiveServer, call, voter
 
 SECRET = b"test-secret"  # LIVE_SECRET of the test server

@@ -17,7 +17,7 @@ import pytest
 import socketio
 
 from live.verify import verify
-from rooms.ledger import entry, entry_hash
+from rooms.ledger.chain import entry, entry_hash
 from tests.support import Host, LiveServer, call, voter
 
 NOT_FOUND = {"ballot_not_found", "item_not_found", "member_not_found"}

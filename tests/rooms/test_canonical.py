@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rooms.result import canonical
+from rooms.polls.result import canonical
 
 # What records, events and chain entries hold: text (any Unicode a question or a
 # name may carry, control characters included), 64-bit integers, booleans, null.

@@ -8,7 +8,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from rooms.errors import BadPayload, LocationImprecise, OutsideFence
-from rooms.fence import Fence, Point, distance_m, fix_of, inside_fence
+from rooms.gates.fence import Fence, Point, distance_m, fix_of, inside_fence
 
 lats = st.floats(min_value=-89.9, max_value=89.9)
 lons = st.floats(min_value=-180, max_value=180)

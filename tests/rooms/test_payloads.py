@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rooms import payloads
+from rooms.polls import payloads
 from rooms.errors import BadPayload
-from rooms.model import YESNO_OPTIONS, Kind, Visibility
+from rooms.polls.model import YESNO_OPTIONS, Kind, Visibility
 
 
 def test_yesno_ballot_gets_the_fixed_bilingual_options() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from rooms.errors import GateError
-from rooms.qrtoken import GRACE_S, PERIOD_S, check, issue
+from rooms.gates.qrtoken import GRACE_S, PERIOD_S, check, issue
 
 SECRET = b"s" * 32
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rooms.errors import BadPayload
-from rooms.quorum import (PRESETS, Count, Member, Mode, Outcome, count, decide, needed_direct,
+from rooms.meetings.quorum import (PRESETS, Count, Member, Mode, Outcome, count, decide, needed_direct,
                           rule_of)
 
 YES, NO, ABSTAIN = (0,), (1,), (2,)
@@ -147,7 +147,7 @@ def test_a_member_listed_twice_is_an_error() -> None:
 
 def test_the_rule_follows_the_agenda_type_and_overrides_are_named() -> None:
     from rooms.errors import BadPayload
-    from rooms.quorum import AGENDA_TYPES, agenda_rule
+    from rooms.meetings.quorum import AGENDA_TYPES, agenda_rule
 
     twenty = {n for n, r in AGENDA_TYPES.items() if r.direct_min_pct == 20}
     all_members = {n for n, r in AGENDA_TYPES.items() if r.pass_rule == "all"}
@@ -169,7 +169,7 @@ def test_the_rule_follows_the_agenda_type_and_overrides_are_named() -> None:
 def test_the_verifier_elects_as_the_server_does(votes: list[int], seats: int,
                                                 threshold: int) -> None:
     from live.verify import elect
-    from rooms.quorum import election
+    from rooms.meetings.quorum import election
 
     elected, tied = election(votes, seats, lambda v: v > threshold)
     assert (list(elected), list(tied)) == elect(votes, seats, lambda v: v > threshold)

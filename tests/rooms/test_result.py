@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rooms.model import Ballot, State, Tally
-from rooms.result import build_record, canonical, record_hash, receipts_digest, to_csv
+from rooms.polls.model import Ballot, State, Tally
+from rooms.polls.result import build_record, canonical, record_hash, receipts_digest, to_csv
 
 BALLOT = Ballot("b1", "r1", "점심 메뉴는?", ("비빔밥", "냉면"), state=State.CLOSED,
                 opened_at=1000, closed_at=5000)

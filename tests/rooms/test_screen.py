@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rooms.errors import BadPayload
-from rooms.model import Ballot, State, Visibility
-from rooms.screen import Directive, automatic, request, sees_counts, without_counts
+from rooms.polls.model import Ballot, State, Visibility
+from rooms.polls.screen import Directive, automatic, request, sees_counts, without_counts
 
 
 def ballot(id: str, state: State = State.OPEN, visibility: Visibility = Visibility.LIVE,

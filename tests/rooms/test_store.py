@@ -9,12 +9,11 @@ import pytest
 from redis.asyncio import Redis
 from redis.crc import key_slot
 
-from rooms import keys
-from rooms.ledger import tracker
+from rooms.store import keys, Store
+from rooms.ledger.chain import tracker
 from rooms.errors import AlreadyVoted, BallotClosed, BallotNotFound, InvalidOption
-from rooms.model import Ballot
-from rooms.service import Rooms
-from rooms.store import Store
+from rooms.polls.model import Ballot
+from rooms.polls.service import Rooms
 
 
 @pytest.fixture

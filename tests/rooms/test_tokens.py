@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rooms.tokens import sign, unsign
+from rooms.gates.tokens import sign, unsign
 
 SECRET = b"k" * 32
 

@@ -308,13 +308,14 @@ async def test_invitation_sheet_lists_every_member_with_a_scannable_link(
         card = cards.filter(has=page.get_by_test_id("invite-no").get_by_text(
             person["member_no"], exact=True))
         await expect(card.get_by_test_id("invite-name")).to_have_text(f"Dear {person['name']}")
-        await expect(card.get_by_test_id("invite-url")).to_have_text(person["invite_url"])
+        await expect(card.get_by_test_id("invite-url")).to_have_text(person["short_url"])
+        await expect(card.get_by_test_id("invite-code")).to_have_text(person["code"])
         qr = card.get_by_test_id("invite-qr")
         version = int(await qr.get_attribute("data-version") or 0)
         mask = int(await qr.get_attribute("data-mask") or -1)
         path = await qr.locator("path").get_attribute("d") or ""
-        assert drawn_modules(path) == reference_modules(person["invite_url"], version, mask), \
-            f"the QR of {person['member_no']} does not encode its invite link"
+        assert drawn_modules(path) == reference_modules(person["short_url"], version, mask), \
+            f"the QR of {person['member_no']} does not encode its personal short link"
 
     await page.get_by_test_id("switch-view").click()
     await expect(page.get_by_test_id("minutes-item")).to_have_count(1)

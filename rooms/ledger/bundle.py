@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from rooms.ledger import sha256_hex
-from rooms.result import canonical, record_hash
+from rooms.ledger.chain import sha256_hex
+from rooms.polls.result import canonical, record_hash
 
 BUNDLE_VERSION = 1
 Signer = Callable[[bytes], dict[str, str]]

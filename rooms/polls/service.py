@@ -10,20 +10,21 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from rooms import ledger, payloads, tokens
-from rooms.admission import OTP_GAP_S, Admission
+from rooms.ledger import chain as ledger
+from rooms.polls import payloads
+from rooms.gates import tokens
+from rooms.gates.admission import Admission, OTP_GAP_S
 from rooms.errors import (BadPayload, BallotNotFound, CodesExhausted, MeetingError, NotHost,
                           RoomNotFound)
-from rooms.gates import Gates, read_pass
-from rooms.limits import Limits
-from rooms.reads import RoomReads
-from rooms.model import Ballot, Cast, Room, State, Tally, Visibility
-from rooms.bundle import Signer
-from rooms.closing import Closed, Closer, Decorate
-from rooms.entropy import POOL
-from rooms.result import canonical
-from rooms.screen import AUTO, Directive
-from rooms.screen import request as screen_request
+from rooms.gates.checks import Gates, read_pass
+from rooms.gates.limits import Limits
+from rooms.polls.reads import RoomReads
+from rooms.polls.model import Ballot, Cast, Room, State, Tally, Visibility
+from rooms.ledger.bundle import Signer
+from rooms.polls.closing import Closed, Closer, Decorate
+from rooms.ledger.entropy import POOL
+from rooms.polls.result import canonical
+from rooms.polls.screen import AUTO, Directive, request as screen_request
 from rooms.store import Store
 
 DEVICE = "device"

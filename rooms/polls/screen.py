@@ -14,9 +14,9 @@ from typing import Any
 
 import orjson
 
-from rooms import payloads
+from rooms.polls import payloads
 from rooms.errors import BadPayload
-from rooms.model import Ballot, State, Visibility
+from rooms.polls.model import Ballot, State, Visibility
 
 VIEWS = ("ballot", "quorum", "welcome")
 AUTO = "auto"  # asked for: forget the directive, follow the floor again

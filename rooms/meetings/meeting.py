@@ -7,14 +7,16 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from rooms import payloads, roster, tokens
-from rooms.invites import Invitations
+from rooms.polls import payloads
+from rooms.meetings import roster
+from rooms.gates import tokens
+from rooms.meetings.invites import Invitations
 from rooms.errors import BadPayload, BallotNotFound, MeetingError
-from rooms.ledger import pseudonym
-from rooms.model import Ballot, Room, State
-from rooms.counting import ItemCount, presence, seats, member_of
-from rooms.quorum import Member, Mode, counted_as
-from rooms.service import Rooms
+from rooms.ledger.chain import pseudonym
+from rooms.polls.model import Ballot, Room, State
+from rooms.meetings.counting import ItemCount, presence, seats, member_of
+from rooms.meetings.quorum import Member, Mode, counted_as
+from rooms.polls.service import Rooms
 from rooms.store import MeetingStore
 
 GRACE_MS = 60_000
@@ -385,7 +387,7 @@ def _left_before(record: dict[str, Any] | None, meta: dict[str, str], start: int
 def _replaced(ballot: Ballot, body: dict[str, Any]) -> str:
     """Secret items: the tracker of the ballot being replaced, from the receipt
     (choices and nonce) that only the voter's phone or paper slip holds."""
-    from rooms.ledger import tracker
+    from rooms.ledger.chain import tracker
     prev = body.get("replaces")
     if not ballot.secret or prev is None:
         return ""

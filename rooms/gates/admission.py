@@ -9,12 +9,13 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from rooms import payloads, phone, qrtoken
+from rooms.polls import payloads
+from rooms.gates import phone, qrtoken
 from rooms.errors import BadPayload, GateError, RateLimited
-from rooms.fence import fix_of, inside_fence
-from rooms.ledger import pseudonym
-from rooms.limits import address_key
-from rooms.gates import PASS_TTL_MS, Gates, Pass, gates_spec, issue_pass, pin_hash
+from rooms.gates.fence import fix_of, inside_fence
+from rooms.ledger.chain import pseudonym
+from rooms.gates.limits import address_key
+from rooms.gates.checks import Gates, gates_spec, issue_pass, Pass, PASS_TTL_MS, pin_hash
 from rooms.store import Store
 
 # Guesses at a PIN or the staff code, counted before each is checked (a right

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rooms.model import Ballot, Room
-from rooms.screen import Directive
+from rooms.polls.model import Ballot, Room
+from rooms.polls.screen import Directive
 from rooms.store import Store
 
 

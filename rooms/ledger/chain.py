@@ -17,8 +17,8 @@ from typing import Any
 
 import orjson
 
-from rooms.model import Ballot
-from rooms.result import canonical
+from rooms.polls.model import Ballot
+from rooms.polls.result import canonical
 
 GENESIS = "0" * 64
 

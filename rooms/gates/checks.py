@@ -9,9 +9,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from rooms import payloads, tokens
+from rooms.polls import payloads
+from rooms.gates import tokens
 from rooms.errors import BadPayload, GateError
-from rooms.fence import Fence, fence_of
+from rooms.gates.fence import Fence, fence_of
 
 GATES = ("qr", "fence", "pin", "phone")
 PASS_TTL_MS = 12 * 3600 * 1000

@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-from rooms import phone
+from rooms.gates import phone
 from rooms.errors import BadPayload, PhoneInvalid
 
 COLUMNS = ("member_no", "name", "phone", "holding", "weight")

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rooms.counting import member_of
-from rooms.meeting import Meetings
-from rooms.model import Room
+from rooms.meetings.counting import member_of
+from rooms.meetings.meeting import Meetings
+from rooms.polls.model import Room
 
 MODES = ("in_person", "proxy", "online")
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from rooms.model import Ballot, Tally
+from rooms.polls.model import Ballot, Tally
 
 RECORD_VERSION = 1
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from rooms.errors import MeetingError
-from rooms.model import Ballot
-from rooms.quorum import Count, Member, Mode, Rule, count, decide, needed_direct
+from rooms.polls.model import Ballot
+from rooms.meetings.quorum import Count, Member, Mode, Rule, count, decide, needed_direct
 from rooms.store import MeetingStore, Store
 
 

@@ -7,7 +7,7 @@ import ipaddress
 import time
 from dataclasses import dataclass, field
 
-from rooms import payloads
+from rooms.polls import payloads
 from rooms.errors import RateLimited, RoomNotFound
 from rooms.store import Store
 

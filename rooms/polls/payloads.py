@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from rooms.errors import BadPayload
-from rooms.quorum import agenda_rule, rule_of
-from rooms.model import LANGUAGES, MAX_OPTIONS, ROOM_KINDS, MAX_TEXT, YESNO_OPTIONS, Kind, Visibility
+from rooms.meetings.quorum import agenda_rule, rule_of
+from rooms.polls.model import LANGUAGES, MAX_OPTIONS, ROOM_KINDS, MAX_TEXT, YESNO_OPTIONS, Kind, Visibility
 
 MAX_COUNTDOWN_S = 24 * 3600
 MAX_CLIENT_KEY = 64

@@ -12,9 +12,9 @@ from typing import Any, Awaitable, Callable
 
 import orjson
 
-from rooms import bundle, ledger
-from rooms.model import Ballot
-from rooms.result import build_record, record_hash, sealed
+from rooms.ledger import bundle, chain as ledger
+from rooms.polls.model import Ballot
+from rooms.polls.result import build_record, record_hash, sealed
 from rooms.store import Store
 
 CHAIN_RETRIES = 20
@@ -38,7 +38,7 @@ class Closer:
         self.store = store
         self.sign = sign
         # Agenda items add the legal decision and its inputs to the record here
-        # (rooms.counting.ItemCount.freeze_item).
+        # (rooms.meetings.counting.ItemCount.freeze_item).
         self.decorate = decorate
 
     async def sync_chain(self, ledger_id: str, room: bool = False) -> int:
