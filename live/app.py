@@ -33,7 +33,10 @@ from live.packets import AnsweringPacket
 from live.pump import TallyPump
 from live.screen import ScreenNamespace
 from live.serverinfo import require_supported_async
+from live.consent import hasher, stamp_with
+from live.identity import identity_provider
 from live.sealing import PhoneSeal
+from live.tsa import time_stamper
 from live.sms import OutboxSender, Sender, WebhookSender
 from live.signing import Signer, load_or_create
 from live.settings import Settings, from_env, server_secret
@@ -41,9 +44,10 @@ from live.transport import LeanManager, LeanRedisManager
 from live.video import VideoNamespace
 from live.voter import VoterNamespace
 from rooms.meetings import ItemCount, Meetings
-from rooms.gates import Limits
+from rooms.gates import Limits, normalise
 from rooms.polls import Rooms
-from rooms.store import MeetingStore, Store
+from rooms.consent.drive import Drives
+from rooms.store import ConsentStore, MeetingStore, Store
 from stream import Relay
 
 SHUTDOWN_STEP_S = 5.0
@@ -106,7 +110,12 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
     phone_seal = PhoneSeal(server_secret(settings))
     meetings = Meetings(rooms, meeting_store, counting, settings.member_grace_ms,
                         phone_seal.seal)
-    hub = Hub(settings, rooms, sio, meetings, sms, signer, messengers, phone_seal)
+    drives = Drives(ConsentStore(redis), server_secret(settings), signer,
+                    stamp_with(time_stamper(settings)))
+    hub = Hub(settings, rooms, sio, meetings, sms, signer, messengers, phone_seal, drives)
+    provider = identity_provider(settings, state_secret=server_secret(settings),
+                                 hasher=hasher(server_secret(settings)),
+                                 normalise=normalise)
     for namespace in (VoterNamespace(hub), ScreenNamespace(hub), HostNamespace(hub),
                       MeetingNamespace(hub)):
         sio.register_namespace(namespace)
@@ -131,7 +140,7 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
             log.info("worker %s stopped in %.0f ms", hub.worker,
                      1000 * (time.monotonic() - started))
 
-    routes = build_routes(hub) + [
+    routes = build_routes(hub, provider) + [
         Route("/", page("voter")),
         Route("/j/{code}", page("voter")),
         Route("/screen", page("screen")),
@@ -140,6 +149,9 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
         Route("/meeting", page("meeting")),
         Route("/minutes", page("minutes")),
         Route("/staff", page("staff")),
+        Route("/consent", page("consent")),
+        Route("/drive", page("drive")),
+        Route("/drive-progress", page("drive-progress")),
         Route("/video", page("video")),
         Mount("/static", StaticFiles(directory=WEB), name="static"),
     ]

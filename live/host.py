@@ -9,6 +9,7 @@ from typing import Any
 from live.acked import Handler
 from live.commands import COMMANDS, Command
 from live.hub import HOST_NS, Hub
+from live.consent import DRIVE_COMMANDS
 from live.meeting import MEETING_COMMANDS
 from live.screen import ScreenNamespace
 from rooms.polls import payloads
@@ -22,7 +23,7 @@ class HostNamespace(ScreenNamespace):
 
     def handlers(self) -> dict[str, Handler]:
         table: dict[str, Handler] = {"host:watch": self.watch}
-        for event, command in (COMMANDS | MEETING_COMMANDS).items():
+        for event, command in (COMMANDS | MEETING_COMMANDS | DRIVE_COMMANDS).items():
             table[event] = partial(self.run, command)
         return table
 

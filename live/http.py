@@ -17,6 +17,8 @@ from live import exports, qr, transport
 from live.bodylimit import MAX_BODY, MAX_CSV
 from live import meeting
 from live.commands import COMMANDS
+from live.consent import DRIVE_COMMANDS, OwnerSteps, public_progress
+from live.identity import IdentityProvider
 from live.invites import personal_routes
 from live.rosterfile import XLSX_TYPE, xlsx_to_csv
 from live.hub import Hub, now_ms
@@ -73,7 +75,7 @@ def host_key(request: Request) -> str | None:
     return request.headers.get("x-host-key")
 
 
-ALL_COMMANDS = COMMANDS | meeting.MEETING_COMMANDS
+ALL_COMMANDS = COMMANDS | meeting.MEETING_COMMANDS | DRIVE_COMMANDS
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -87,7 +89,7 @@ def answered(endpoint: Endpoint) -> Endpoint:
     return run
 
 
-def build_routes(hub: Hub) -> list[Route]:
+def build_routes(hub: Hub, provider: IdentityProvider | None = None) -> list[Route]:
     @answered
     async def create_room(request: Request) -> Response:
         body = await read_json(request)
@@ -216,8 +218,40 @@ def build_routes(hub: Hub) -> list[Route]:
         return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     personal = personal_routes(hub, client_address)
+    owner = OwnerSteps(hub, read_json, client_address, provider)
+
+    def owner_step(step: Callable[[Request], Awaitable[Any]]) -> Endpoint:
+        @answered
+        async def endpoint(request: Request) -> Response:
+            answer = await step(request)
+            if isinstance(answer, Response):
+                return answer
+            return json_response({"ok": True, "data": answer})
+        return endpoint
+
+    @answered
+    async def drive_public(request: Request) -> Response:
+        return json_response({"ok": True, "data": await public_progress(
+            hub, request.path_params["room_id"])})
+
+    async def provider_start(request: Request) -> Response:
+        return owner.provider_start(request)
     ballot = "/api/rooms/{room_id}/ballots/{ballot_id}"
     return [
+        Route("/api/consent/open", owner_step(owner.open), methods=["POST"]),
+        Route("/api/consent/otp", owner_step(owner.otp), methods=["POST"]),
+        Route("/api/consent/verify", owner_step(owner.verify), methods=["POST"]),
+        Route("/api/consent/sign", owner_step(owner.sign), methods=["POST"]),
+        Route("/api/consent/idv/start", owner_step(provider_start)),
+        Route("/api/consent/idv/callback", owner_step(owner.provider_back)),
+        Route("/api/drives/{room_id}/progress", drive_public),
+        Route("/api/rooms/{room_id}/drive", command("drive:get")),
+        Route("/api/rooms/{room_id}/drive", command("drive:setup"), methods=["POST", "PUT"]),
+        Route("/api/rooms/{room_id}/drive/open", command("drive:open"), methods=["POST"]),
+        Route("/api/rooms/{room_id}/drive/progress", command("drive:progress")),
+        Route("/api/rooms/{room_id}/drive/send", command("drive:send"), methods=["POST"]),
+        Route("/api/rooms/{room_id}/owners", command("owners:import"), methods=["POST"]),
+        Route("/api/rooms/{room_id}/owners", command("owners:get")),
         Route("/m", personal["form"]),
         Route("/m/go", personal["typed"]),
         Route("/m/{code}", personal["direct"]),

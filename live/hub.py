@@ -17,6 +17,7 @@ from live.settings import Settings
 from live.signing import Signer
 from live.sealing import PhoneSeal
 from live.sms import Sender
+from rooms.consent.drive import Drives
 from rooms.meetings import Meetings
 from rooms.polls import Ballot, Closed, Directive, Rooms, sees_counts, State, Visibility
 
@@ -53,6 +54,7 @@ class Hub:
     # Invitations by channel ("sms", "kakao"); a channel not set up is absent.
     messengers: dict[str, Sender] = field(default_factory=dict)
     phone_seal: PhoneSeal | None = None  # opens the roster's numbers to send invitations
+    drives: Drives | None = None  # consent drives (rooms of kind "drive")
     worker: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     phones: Counter[str] = field(default_factory=Counter)
     screens: Counter[str] = field(default_factory=Counter)

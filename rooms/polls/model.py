@@ -33,7 +33,8 @@ class State(str, enum.Enum):
 
 YESNO_OPTIONS = ("Yes / 찬성", "No / 반대", "Abstain / 기권")
 LANGUAGES = ("ko", "en")
-ROOM_KINDS = ("event", "meeting")  # a meeting's phones are members with personal links
+# A meeting's phones are members with personal links; a drive collects owners' consents.
+ROOM_KINDS = ("event", "meeting", "drive")
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,31 @@ def signed_in(room_id: str) -> str:
     return f"mtg:{{r:{room_id}}}:signed"
 
 
+def drive(room_id: str) -> str:
+    """A consent drive's settings: state, threshold, form, deadline, manifest."""
+    return f"drv:{{r:{room_id}}}:meta"
+
+
+def drive_owners(room_id: str) -> str:
+    """owner id -> the owner (rows, parcels, area, buildings, masked name)."""
+    return f"drv:{{r:{room_id}}}:owners"
+
+
+def drive_rows(room_id: str) -> str:
+    """owner_no -> the row's owner and keyed hashes (name, phone, birth), sealed phone."""
+    return f"drv:{{r:{room_id}}}:rows"
+
+
+def drive_acts(room_id: str) -> str:
+    """owner id -> the owner's last signed act (consent or withdrawal)."""
+    return f"drv:{{r:{room_id}}}:acts"
+
+
+def drive_sent(room_id: str) -> str:
+    """owner_no -> the last link texted to that row's person."""
+    return f"drv:{{r:{room_id}}}:sent"
+
+
 def room_chain(room_id: str) -> str:
     return f"mtg:{{r:{room_id}}}:chain"
 
