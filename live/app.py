@@ -115,7 +115,7 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
     hub = Hub(settings, rooms, sio, meetings, sms, signer, messengers, phone_seal, drives)
     provider = identity_provider(settings, state_secret=server_secret(settings),
                                  hasher=hasher(server_secret(settings)),
-                                 normalise=normalise)
+                                 normalise=normalise, once=drives)
     for namespace in (VoterNamespace(hub), ScreenNamespace(hub), HostNamespace(hub),
                       MeetingNamespace(hub)):
         sio.register_namespace(namespace)

@@ -101,7 +101,7 @@ class Drives:
             "threshold": json.dumps(threshold.public(), ensure_ascii=False),
             "form": json.dumps(form, ensure_ascii=False),
             "form_sha256": sha256_hex(canonical(form)),
-            "deadline": payloads.integer(body, "deadline", now + 60_000,
+            "deadline": payloads.integer(body, "deadline", now + 1000,
                                          now + MAX_DAYS * 86_400_000),
             "public": int(payloads.boolean(body, "public_progress", False))}
         if not await self.store.set_meta(room.id, fields):
@@ -202,6 +202,10 @@ class Drives:
                                                  if self.stamp and not a.get("timestamp"))}
 
     # the owner -----------------------------------------------------------------
+
+    async def first(self, key: str, ttl_s: int) -> bool:
+        """An identity provider's state is used once, whichever worker sees it."""
+        return await self.store.first(hashlib.sha256(key.encode()).hexdigest(), ttl_s)
 
     def who(self, room_id: str, owner_id: str) -> str:
         """An owner in the published record: a per-drive pseudonym."""

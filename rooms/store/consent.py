@@ -111,6 +111,10 @@ class ConsentStore:
         raw = await self.redis.hgetall(keys.drive_sent(room_id))
         return {_s(k): json.loads(v) for k, v in raw.items()}
 
+    async def first(self, key: str, ttl_s: int) -> bool:
+        """True the first time `key` is seen within ttl_s, on every worker."""
+        return bool(await self.redis.set(keys.used_once(key), 1, nx=True, ex=ttl_s))
+
     async def now_ms(self) -> int:
         seconds, micros = await self.redis.time()
         return int(seconds) * 1000 + int(micros) // 1000

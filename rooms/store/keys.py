@@ -169,6 +169,11 @@ def drive_sent(room_id: str) -> str:
     return f"drv:{{r:{room_id}}}:sent"
 
 
+def used_once(key: str) -> str:
+    """A single-use value (an identity provider's state) already spent."""
+    return f"live:once:{key}"
+
+
 def room_chain(room_id: str) -> str:
     return f"mtg:{{r:{room_id}}}:chain"
 
