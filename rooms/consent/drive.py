@@ -86,6 +86,7 @@ class Drives:
         self.secret = secret
         self.sign = sign
         self.stamp = stamp
+        self._kept: dict[str, tuple[str, dict[str, Owner]]] = {}
 
     # the organiser ---------------------------------------------------------------
 
@@ -184,22 +185,35 @@ class Drives:
                 "manifest_sha256": meta.get("manifest_sha256")}
 
     async def progress(self, room_id: str) -> dict[str, Any]:
+        """How far the drive is from its threshold, from each owner's last act."""
         meta = await self.store.meta(room_id)
         if "threshold" not in meta:
             raise ConsentError("drive_not_ready", "set the drive's threshold first")
-        owners = {oid: owner_from(oid, o) for oid, o in (await self.store.owners(room_id)).items()}
-        acts = await self.store.acts(room_id)
-        consenting = [oid for oid, act in acts.items()
-                      if act["record"]["choice"] == "consent" and oid in owners]
+        owners = await self._owners(room_id, meta)
+        choices = await self.store.choices(room_id)
+        consenting = [oid for oid, choice in choices.items()
+                      if choice == "consent" and oid in owners]
         made: Progress = progress(Threshold.from_dict(json.loads(meta["threshold"])),
                                   owners.values(), consenting)
         return made.public() | {"missing": {"ko": made.missing_text("ko"),
                                             "en": made.missing_text("en")},
-                                "acts": len(acts), "consenting": len(consenting),
-                                "withdrawn": sum(1 for a in acts.values()
-                                                 if a["record"]["choice"] == "withdraw"),
-                                "unstamped": sum(1 for a in acts.values()
-                                                 if self.stamp and not a.get("timestamp"))}
+                                "acts": len(choices), "consenting": len(consenting),
+                                "withdrawn": sum(1 for c in choices.values() if c == "withdraw"),
+                                "unstamped": int(meta.get("unstamped", 0)) if self.stamp else 0}
+
+    async def _owners(self, room_id: str, meta: dict[str, str]) -> dict[str, Owner]:
+        """The owners, read once per worker after the drive opened (the roster is
+        frozen then): a dashboard polling a 5,000-owner drive reads only choices."""
+        kept = self._kept.get(room_id)
+        version = meta.get("roster_version", "")
+        if kept is not None and kept[0] == version and meta.get("state") == "open":
+            return kept[1]
+        owners = {oid: owner_from(oid, o) for oid, o in (await self.store.owners(room_id)).items()}
+        if meta.get("state") == "open":
+            if len(self._kept) > 100:
+                self._kept.clear()
+            self._kept[room_id] = (version, owners)
+        return owners
 
     # the owner -----------------------------------------------------------------
 

@@ -90,14 +90,25 @@ class ConsentStore:
                   event: dict[str, Any], ts: int) -> str | None:
         """Store the owner's act; None, or the refusal's code."""
         reply = await self._act(
-            keys=[keys.drive(room_id), keys.drive_acts(room_id), keys.meeting_log(room_id)],
+            keys=[keys.drive(room_id), keys.drive_acts(room_id), keys.meeting_log(room_id),
+                  keys.drive_history(room_id), keys.drive_choices(room_id)],
             args=[owner_id, json.dumps(act, ensure_ascii=False), form_sha256,
-                  json.dumps(event, ensure_ascii=False), ts])
+                  json.dumps(event, ensure_ascii=False), ts, act["record"]["choice"],
+                  "0" if act.get("timestamp") else "1"])
         return None if _s(reply[0]) == "ok" else _s(reply[1])
 
     async def acts(self, room_id: str) -> dict[str, dict[str, Any]]:
         raw = await self.redis.hgetall(keys.drive_acts(room_id))
         return {_s(k): json.loads(v) for k, v in raw.items()}
+
+    async def history(self, room_id: str) -> list[dict[str, Any]]:
+        """Every act stored, in order: the n-th is the n-th act event in the log."""
+        raw = await self.redis.lrange(keys.drive_history(room_id), 0, -1)
+        return [json.loads(a) for a in raw]
+
+    async def choices(self, room_id: str) -> dict[str, str]:
+        raw = await self.redis.hgetall(keys.drive_choices(room_id))
+        return {_s(k): _s(v) for k, v in raw.items()}
 
     async def last_act(self, room_id: str, owner_id: str) -> dict[str, Any] | None:
         raw = await self.redis.hget(keys.drive_acts(room_id), owner_id)

@@ -164,6 +164,16 @@ def drive_acts(room_id: str) -> str:
     return f"drv:{{r:{room_id}}}:acts"
 
 
+def drive_history(room_id: str) -> str:
+    """Every signed act of the drive, in the order stored (JSON, as in drive_acts)."""
+    return f"drv:{{r:{room_id}}}:history"
+
+
+def drive_choices(room_id: str) -> str:
+    """owner id -> "consent" or "withdraw": the owner's last act, for counting."""
+    return f"drv:{{r:{room_id}}}:choices"
+
+
 def drive_sent(room_id: str) -> str:
     """owner_no -> the last link texted to that row's person."""
     return f"drv:{{r:{room_id}}}:sent"
