@@ -50,6 +50,11 @@ class VoterNamespace(AckedNamespace):
         session = await self.get_session(sid)
         joined = await self.hub.rooms.join(data, session.get("address", ""))
         room_id, voter = joined.room.id, joined.voter
+        if joined.room.kind != "event":
+            # Members and owners take part through their personal links: this
+            # phone learns where to go, and is neither counted nor sent the room's pushes.
+            return {"room": joined.room.public(), "device": joined.device, "ballots": [],
+                    "pass": None, "needs": [], "gates": {"preview": False}}
         if session.get("room") != room_id:
             if session.get("room"):
                 self.hub.phones[session["room"]] -= 1
