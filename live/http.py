@@ -18,6 +18,7 @@ from live.bodylimit import MAX_BODY, MAX_CSV
 from live import meeting
 from live.commands import COMMANDS
 from live.consent import DRIVE_COMMANDS, OwnerSteps, public_progress
+from live.consentevidence import endpoints as drive_evidence
 from live.identity import IdentityProvider
 from live.invites import personal_routes
 from live.rosterfile import XLSX_TYPE, xlsx_to_csv
@@ -236,6 +237,7 @@ def build_routes(hub: Hub, provider: IdentityProvider | None = None) -> list[Rou
 
     async def provider_start(request: Request) -> Response:
         return owner.provider_start(request)
+    evidence = drive_evidence(hub, host_key)
     ballot = "/api/rooms/{room_id}/ballots/{ballot_id}"
     return [
         Route("/api/consent/open", owner_step(owner.open), methods=["POST"]),
@@ -250,6 +252,7 @@ def build_routes(hub: Hub, provider: IdentityProvider | None = None) -> list[Rou
         Route("/api/rooms/{room_id}/drive/open", command("drive:open"), methods=["POST"]),
         Route("/api/rooms/{room_id}/drive/progress", command("drive:progress")),
         Route("/api/rooms/{room_id}/drive/send", command("drive:send"), methods=["POST"]),
+        Route("/api/rooms/{room_id}/drive/bundle", answered(evidence["bundle"])),
         Route("/api/rooms/{room_id}/owners", command("owners:import"), methods=["POST"]),
         Route("/api/rooms/{room_id}/owners", command("owners:get")),
         Route("/m", personal["form"]),
