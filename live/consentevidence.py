@@ -1,5 +1,6 @@
 """A consent drive's evidence over HTTP: the signed campaign bundle (for the
-organiser, and for anyone when the drive's progress is public)."""
+organiser, and for anyone when the drive's progress is public) and the files
+for the permit application (the organiser's)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from live import consentsheet, exports
 from live.consent import as_drive, drives
 from live.hub import Hub, now_ms
 from rooms.consent import evidence
@@ -35,7 +37,7 @@ async def taken(hub: Hub, room: Room) -> tuple[evidence.Snapshot, list[dict[str,
 
 
 def endpoints(hub: Hub, key_of: KeyOf) -> dict[str, Endpoint]:
-    """`bundle`; refusals are raised."""
+    """`bundle` and `export` (path parameter `fmt`); refusals are raised."""
 
     async def bundle(request: Request) -> Response:
         room = await as_drive(await hub.rooms.room(request.path_params["room_id"]))
@@ -49,4 +51,12 @@ def endpoints(hub: Hub, key_of: KeyOf) -> dict[str, Endpoint]:
             "content-disposition": f'inline; filename="drive-{room.id}.json"',
             "cache-control": "no-store"})
 
-    return {"bundle": bundle}
+    async def export(request: Request) -> Response:
+        fmt = request.path_params["fmt"]
+        exports.check_format(fmt)
+        room = await hub.rooms.as_host(request.path_params["room_id"], key_of(request))
+        snap, _ = await taken(hub, await as_drive(room))
+        made = await asyncio.to_thread(consentsheet.make, snap, fmt, hub.settings.zone, now_ms())
+        return exports.attachment(made, fmt, f"consents-{room.id}")
+
+    return {"bundle": bundle, "export": export}

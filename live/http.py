@@ -253,6 +253,7 @@ def build_routes(hub: Hub, provider: IdentityProvider | None = None) -> list[Rou
         Route("/api/rooms/{room_id}/drive/progress", command("drive:progress")),
         Route("/api/rooms/{room_id}/drive/send", command("drive:send"), methods=["POST"]),
         Route("/api/rooms/{room_id}/drive/bundle", answered(evidence["bundle"])),
+        Route("/api/rooms/{room_id}/drive/export.{fmt}", answered(evidence["export"])),
         Route("/api/rooms/{room_id}/owners", command("owners:import"), methods=["POST"]),
         Route("/api/rooms/{room_id}/owners", command("owners:get")),
         Route("/m", personal["form"]),
