@@ -40,8 +40,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", type=Path, help="folder for the private Redis and keys")
     serve.add_argument("--workers", type=int, default=None, help="uvicorn worker processes")
     serve.add_argument("--demo", action="store_true", help="create a sample room and print it")
-    check = sub.add_parser("verify", help="check a signed result bundle, trusting nothing",
-                           add_help=False)
+    check = sub.add_parser("verify", add_help=False,
+                           help="check a signed result or drive bundle, trusting nothing")
     check.add_argument("args", nargs=argparse.REMAINDER)
     return p
 
