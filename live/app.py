@@ -8,6 +8,7 @@ import logging
 import time
 from pathlib import Path
 from typing import Any, AsyncIterator
+from urllib.parse import urlsplit
 
 import socketio
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -42,6 +43,7 @@ from live.signing import Signer, load_or_create
 from live.settings import Settings, from_env, server_secret
 from live.transport import LeanManager, LeanRedisManager
 from live.video import VideoNamespace
+from live.videojanus import JanusVideoNamespace, janus_grants
 from live.voter import VoterNamespace
 from rooms.meetings import ItemCount, Meetings
 from rooms.gates import Limits, normalise
@@ -59,6 +61,13 @@ def page(name: str) -> Any:
     async def endpoint(request: Any) -> FileResponse:
         return FileResponse(WEB / f"{name}.html", headers={"cache-control": "no-cache"})
     return endpoint
+
+
+def origin(url: str) -> str:
+    """scheme://host:port of an absolute URL (the video page connects there);
+    empty for a path on this origin."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def store_retry() -> dict[str, Any]:
@@ -112,15 +121,18 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
                         phone_seal.seal)
     drives = Drives(ConsentStore(redis), server_secret(settings), signer,
                     stamp_with(time_stamper(settings)))
-    hub = Hub(settings, rooms, sio, meetings, sms, signer, messengers, phone_seal, drives)
+    grants = janus_grants(settings)  # None: the built-in relay carries video
+    hub = Hub(settings, rooms, sio, meetings, sms, signer, messengers, phone_seal, drives,
+              video=grants)
     provider = identity_provider(settings, state_secret=server_secret(settings),
                                  hasher=hasher(server_secret(settings)),
                                  normalise=normalise, once=drives)
     for namespace in (VoterNamespace(hub), ScreenNamespace(hub), HostNamespace(hub),
                       MeetingNamespace(hub)):
         sio.register_namespace(namespace)
-    relay = Relay()  # holds nothing until a room's video starts
-    sio.register_namespace(VideoNamespace(hub, relay))
+    # the relay holds nothing until a room's video starts; Janus holds it all
+    video = JanusVideoNamespace(hub, grants) if grants else VideoNamespace(hub, Relay())
+    sio.register_namespace(video)
     pump = TallyPump(hub)
 
     @contextlib.asynccontextmanager
@@ -128,12 +140,12 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
         await require_supported_async(redis)
         collector.tune()
         pump.start()
-        relay.start()
+        video.start()
         try:
             yield
         finally:
             started = time.monotonic()
-            await asyncio.wait_for(relay.close(), SHUTDOWN_STEP_S)
+            await asyncio.wait_for(video.close(), SHUTDOWN_STEP_S)
             await asyncio.wait_for(pump.stop(), SHUTDOWN_STEP_S)
             await hub.settle(SHUTDOWN_STEP_S)
             await asyncio.wait_for(redis.aclose(), SHUTDOWN_STEP_S)
@@ -160,4 +172,4 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
         RedisTimeoutError: store_error, Exception: internal_error})
     web.state.hub = hub
     return SecurityHeaders(BodyLimit(socketio.ASGIApp(sio, other_asgi_app=web)),
-                           settings.frame_ancestors)
+                           settings.frame_ancestors, origin(settings.janus_url) if grants else "")

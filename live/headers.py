@@ -2,7 +2,8 @@
 long-polling), as one ASGI middleware around the whole application.
 
 - Content-Security-Policy: scripts, styles and connections from this origin
-  only (no inline script anywhere in web/), no plugins, no <base> tricks;
+  only (no inline script anywhere in web/; the video page may also reach the
+  Janus of LIVE_VIDEO=janus), no plugins, no <base> tricks;
   `frame-ancestors 'none'` except that the presenter screen may be embedded by
   the origins an operator lists in LIVE_FRAME_ANCESTORS.
 - Referrer-Policy: no-referrer (join links and fragments carry room keys).
@@ -51,13 +52,21 @@ def permissions_for(path: str) -> str:
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, frame_ancestors: str = "") -> None:
+    def __init__(self, app: ASGIApp, frame_ancestors: str = "", media_server: str = "") -> None:
         self.app = app
         self.screen_ancestors = frame_ancestors.strip() or "'none'"
+        self.media_server = media_server.strip()  # the video page talks to Janus there
+
+    def csp_for(self, page: str) -> str:
+        ancestors = self.screen_ancestors if page == "screen" else "'none'"
+        csp = CSP.format(ancestors=ancestors)
+        if page == "video" and self.media_server:
+            csp = csp.replace("connect-src 'self'", f"connect-src 'self' {self.media_server}")
+        return csp
 
     def headers_for(self, path: str) -> list[tuple[bytes, bytes]]:
         ancestors = self.screen_ancestors if page_of(path) == "screen" else "'none'"
-        found = [(b"content-security-policy", CSP.format(ancestors=ancestors).encode()),
+        found = [(b"content-security-policy", self.csp_for(page_of(path)).encode()),
                  (b"referrer-policy", b"no-referrer"),
                  (b"x-content-type-options", b"nosniff"),
                  (b"permissions-policy", permissions_for(path).encode())]

@@ -7,8 +7,9 @@ import logging
 import time
 import uuid
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import socketio
 
@@ -20,6 +21,7 @@ from live.sms import Sender
 from rooms.consent.drive import Drives
 from rooms.meetings import Meetings
 from rooms.polls import Ballot, Closed, Directive, Rooms, sees_counts, State, Visibility
+from stream.errors import StreamError
 
 log = logging.getLogger("livevote.hub")
 VOTER_NS = "/voter"
@@ -40,6 +42,12 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+class VideoGrants(Protocol):
+    """Grants of a media server that outlive a connection (Janus tokens)."""
+
+    async def revoke_members(self, room_id: str, member_nos: Collection[str]) -> int: ...
+
+
 @dataclass
 class Hub:
     """What every namespace and route of a worker shares, all given at
@@ -55,6 +63,7 @@ class Hub:
     messengers: dict[str, Sender] = field(default_factory=dict)
     phone_seal: PhoneSeal | None = None  # opens the roster's numbers to send invitations
     drives: Drives | None = None  # consent drives (rooms of kind "drive")
+    video: VideoGrants | None = None  # LIVE_VIDEO=janus: members' video tokens
     worker: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     phones: Counter[str] = field(default_factory=Counter)
     screens: Counter[str] = field(default_factory=Counter)
@@ -71,6 +80,17 @@ class Hub:
     def watched_rooms(self) -> list[str]:
         return [r for r in set(self.phones) | set(self.screens)
                 if self.phones[r] > 0 or self.screens[r] > 0]
+
+    async def members_removed(self, room_id: str, member_nos: Collection[str]) -> None:
+        """Members left out of a corrected roster: their video grants end. The
+        roster stands even if the media server does not answer (logged)."""
+        if self.video is None or not member_nos:
+            return
+        try:
+            await self.video.revoke_members(room_id, sorted(member_nos))
+        except StreamError as error:
+            log.error("room %s: video tokens of %d removed members not revoked: %s", room_id,
+                      len(member_nos), error.message)
 
     async def gates_changed(self, room_id: str, public: dict[str, Any]) -> None:
         """A check changed: every phone's pass ended. Phones hear it (and pass the

@@ -24,7 +24,10 @@ def meetings(hub: Hub) -> Meetings:
 
 
 async def roster_import(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
-    return await meetings(hub).import_roster(room, body)
+    before = set(await meetings(hub).people(room.id))
+    imported = await meetings(hub).import_roster(room, body)
+    await hub.members_removed(room.id, before - set(await meetings(hub).people(room.id)))
+    return imported
 
 
 async def roster_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:

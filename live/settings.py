@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -46,6 +47,14 @@ class Settings:
     idv_result_url: str = ""
     idv_client_id: str = ""
     idv_client_secret: str = ""
+    # video (docs/video-performance.md): the built-in relay, or Janus for large
+    # meetings; STUN/TURN servers for every browser
+    video: str = "relay"
+    janus_url: str = ""  # the Janus API as browsers reach it
+    janus_admin_url: str = ""  # the Admin API, reached by LiveVote only
+    janus_admin_secret: str = ""
+    janus_room_key: str = ""  # the VideoRoom plugin's admin_key, if it has one
+    ice_servers: str = ""  # a JSON list of RTCIceServer objects
 
     def __post_init__(self) -> None:
         if self.fsync not in ("always", "everysec"):
@@ -69,6 +78,17 @@ class Settings:
         if any(idv) and not all(idv):
             raise ValueError("LIVE_IDV_AUTH_URL, LIVE_IDV_RESULT_URL, LIVE_IDV_CLIENT_ID and "
                              "LIVE_IDV_CLIENT_SECRET are set together, or none of them")
+        if self.video not in ("relay", "janus"):
+            raise ValueError("LIVE_VIDEO must be 'relay' (built in) or 'janus'")
+        if self.video == "janus" and not (self.janus_url and self.janus_admin_url
+                                          and self.janus_admin_secret):
+            raise ValueError("LIVE_VIDEO=janus needs LIVE_JANUS_URL, LIVE_JANUS_ADMIN_URL and "
+                             "LIVE_JANUS_ADMIN_SECRET")
+        ice_server_list(self.ice_servers)
+
+    @property
+    def ice_server_list(self) -> list[dict[str, Any]]:
+        return ice_server_list(self.ice_servers)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -87,6 +107,35 @@ class Settings:
 
     def with_(self, **changes: object) -> "Settings":
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+ICE_FIELDS = {"urls", "username", "credential"}
+
+
+def ice_server_list(text: str) -> list[dict[str, Any]]:
+    """LIVE_ICE_SERVERS: `[{"urls": "stun:stun.example.org"}, {"urls":
+    ["turn:turn.example.org"], "username": "u", "credential": "p"}]`, as a
+    browser's RTCPeerConnection takes it."""
+    if not text.strip():
+        return []
+    try:
+        servers = json.loads(text)
+    except ValueError:
+        raise ValueError("LIVE_ICE_SERVERS is not JSON") from None
+    if not isinstance(servers, list):
+        raise ValueError("LIVE_ICE_SERVERS is a JSON list of {\"urls\", \"username\"?, "
+                         "\"credential\"?} objects")
+    for server in servers:
+        urls = server.get("urls") if isinstance(server, dict) else None
+        listed = [urls] if isinstance(urls, str) else urls
+        if (not isinstance(listed, list) or not listed
+                or not all(isinstance(u, str) and u.split(":", 1)[0] in ("stun", "turn", "turns")
+                           for u in listed)
+                or set(server) - ICE_FIELDS
+                or not all(isinstance(server.get(k, ""), str) for k in ("username", "credential"))):
+            raise ValueError(f"LIVE_ICE_SERVERS: {server!r} is not an RTCIceServer with stun:, "
+                             "turn: or turns: urls")
+    return servers
 
 
 def lan_address() -> str:
@@ -135,6 +184,12 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         idv_result_url=env.get("LIVE_IDV_RESULT_URL", "").strip(),
         idv_client_id=env.get("LIVE_IDV_CLIENT_ID", "").strip(),
         idv_client_secret=env.get("LIVE_IDV_CLIENT_SECRET", ""),
+        video=env.get("LIVE_VIDEO", "relay").strip() or "relay",
+        janus_url=env.get("LIVE_JANUS_URL", "").strip(),
+        janus_admin_url=env.get("LIVE_JANUS_ADMIN_URL", "").strip(),
+        janus_admin_secret=env.get("LIVE_JANUS_ADMIN_SECRET", ""),
+        janus_room_key=env.get("LIVE_JANUS_ROOM_KEY", ""),
+        ice_servers=env.get("LIVE_ICE_SERVERS", ""),
     )
 
 

@@ -20,18 +20,15 @@ from typing import Any, AsyncIterator
 
 from live.acked import AckedNamespace, Handler
 from live.hub import Hub, now_ms
+from live.videoauth import VIDEO_NS, any_room, host_room, member_no, speaker_url, video_channel
 from rooms.polls import payloads, Room
 from rooms.gates import read_pass, tokens
 from rooms.errors import (BadSdp, LiveVoteError, NotSpeaker, PassRequired, VideoNotLive,
                           VideoOff, VideoPeerNotFound, VideoUnavailable)
 from stream import BadOffer, NotLive, Relay, RelayClosed, Session, StreamError, UnknownPeer
 
-VIDEO_NS = "/video"
+__all__ = ["VIDEO_NS", "VideoNamespace", "video_channel"]
 PUBLISHER, VIEWER = "publisher", "viewer"
-
-
-def video_channel(room_id: str) -> str:
-    return f"video:{room_id}"
 
 
 def _speaker_hash(room_id: str, key: str) -> str:
@@ -79,6 +76,12 @@ class VideoNamespace(AckedNamespace):
             "video:leave": self.leave,
         }
 
+    def start(self) -> None:
+        self.relay.start()
+
+    async def close(self) -> None:
+        await self.relay.close()
+
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         await self.save_session(sid, {"peers": {}})
 
@@ -92,17 +95,17 @@ class VideoNamespace(AckedNamespace):
 
     def state(self, room_id: str) -> dict[str, Any]:
         return {"room": room_id, "enabled": room_id in self.enabled,
-                "live": self.relay.live(room_id), "worker": self.hub.worker}
+                "live": self.relay.live(room_id), "worker": self.hub.worker, "mode": "relay",
+                "ice_servers": self.hub.settings.ice_server_list}
 
     async def announce(self, room_id: str, live: bool) -> None:
         await self.emit("video:state", self.state(room_id), to=video_channel(room_id))
 
     async def _room(self, body: dict[str, Any]) -> Room:
-        room = await self.hub.rooms.room(payloads.text(body, "room", limit=64))
-        return room
+        return await any_room(self.hub, body)
 
     async def _host(self, body: dict[str, Any]) -> Room:
-        return await self.hub.rooms.as_host(body.get("room"), body.get("key"))
+        return await host_room(self.hub, body)
 
     # host --------------------------------------------------------------------
 
@@ -129,8 +132,7 @@ class VideoNamespace(AckedNamespace):
             return {"room": room.id, "speaker": None, "url": None}
         key = secrets.token_urlsafe(18)
         self.speakers[room.id] = _speaker_hash(room.id, key)
-        url = f"{self.hub.settings.base_url}/static/video.html#room={room.id}&speaker={key}"
-        return {"room": room.id, "speaker": key, "url": url}
+        return {"room": room.id, "speaker": key, "url": speaker_url(self.hub, room.id, key)}
 
     # everyone ----------------------------------------------------------------
 
@@ -175,10 +177,14 @@ class VideoNamespace(AckedNamespace):
 
     async def _viewer(self, body: dict[str, Any]) -> Room:
         """Members watch with the device and admission pass of `/voter`, when
-        the room asks phones for checks; the host's key also lets one in."""
+        the room asks phones for checks, or with the member token of the
+        `/meeting` sign-in; the host's key also lets one in."""
         if body.get("key") is not None:
             return await self._host(body)
         room = await self._room(body)
+        if body.get("member") is not None:
+            await member_no(self.hub, room, body.get("member"))
+            return room
         rooms = self.hub.rooms
         gates = await rooms.gates(room.id, now_ms())
         needs = gates.required()

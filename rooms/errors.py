@@ -322,3 +322,12 @@ class VideoUnavailable(LiveVoteError):
     def __init__(self) -> None:
         super().__init__("video is not available on this server right now; voting works "
                          "without it")
+
+
+class VideoForbidden(LiveVoteError):
+    code = "video_forbidden"
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__("only a member of this meeting who signed in on the member page, or "
+                         "its staff, may watch its video")

@@ -37,3 +37,14 @@ class RelayClosed(StreamError):
     """The relay is shutting down or was never started."""
 
     reason = "relay_closed"
+
+
+class MediaServerError(StreamError):
+    """The media server refused a request (`code` is its own error code) or
+    could not be reached (`code` 0)."""
+
+    reason = "media_server"
+
+    def __init__(self, message: str, code: int = 0) -> None:
+        super().__init__(message)
+        self.code = code

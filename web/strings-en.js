@@ -325,6 +325,7 @@ export const EN = {
     video_peer_not_found: "This video connection no longer exists. Please connect again.",
     not_speaker: "Only the host, or the speaker the host chose, may broadcast here.",
     bad_sdp: "This browser could not set up the video connection. Reload the page or try another browser.",
+    video_forbidden: "Only members who signed in on the meeting page, and the union's staff, can watch this meeting's video.",
     timestamp_unavailable: "The time-stamping authority did not answer. Try again in a moment.",
     timestamp_invalid: "The time stamp does not match this consent.",
     identity_failed: "Identity verification failed. Please start the verification again.",

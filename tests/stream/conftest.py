@@ -7,6 +7,7 @@ import aioice.ice
 import hypothesis  # noqa: F401  see below
 import pytest
 
+from tests.stream.janus_server import JANUS, JanusProcess, missing_message
 from tests.support import ROOT, LiveServer
 
 # hypothesis' pytest plugin imports hypothesis lazily, at the terminal
@@ -36,5 +37,29 @@ def live(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
     path = os.pathsep.join([str(site), str(ROOT), os.environ.get("PYTHONPATH", "")])
     server = LiveServer(tmp_path_factory.mktemp("live-video") / "data", redis_url=redis_url,
                         env={"PYTHONPATH": path.rstrip(os.pathsep)})
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def janus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JanusProcess]:
+    """A real Janus for the session (Debian's binary, a generated config)."""
+    if not JANUS.exists():
+        pytest.fail(missing_message(), pytrace=False)
+    server = JanusProcess(tmp_path_factory.mktemp("janus"))
+    yield server
+    server.stop()
+
+
+ICE_SERVERS = '[{"urls": "stun:stun.example.org:3478"}]'
+
+
+@pytest.fixture(scope="session")
+def janus_live(redis_url: str, janus: JanusProcess,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """`live serve` with LIVE_VIDEO=janus: it signals and authorises, Janus
+    carries the media."""
+    server = LiveServer(tmp_path_factory.mktemp("live-janus") / "data", redis_url=redis_url,
+                        env=janus.env() | {"LIVE_ICE_SERVERS": ICE_SERVERS})
     yield server
     server.stop()
