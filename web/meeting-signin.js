@@ -53,7 +53,7 @@ function submitButton(id, busy, label, busyLabel, secondary = false) {
   }, busy ? busyLabel : label);
 }
 
-function phoneForm(ctx) {
+export function phoneForm(ctx) {
   const busy = ctx.busy === "otp";
   const form = h("form", { class: "gate-form", novalidate: true },
     ...field("phone", t("mtg_phone_label"), t("mtg_phone_hint"), {
@@ -68,7 +68,7 @@ function phoneForm(ctx) {
   return form;
 }
 
-function codeForm(ctx) {
+export function codeForm(ctx) {
   const busy = ctx.busy === "verify";
   const form = h("form", { class: "gate-form", novalidate: true },
     ...field("otp", t("mtg_code_label"), "", {

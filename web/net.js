@@ -102,17 +102,21 @@ export class Conn {
   }
 }
 
-/** The JSON HTTP API; `key` is sent as a Bearer token. */
-export async function api(method, path, body = null, key = null) {
+/**
+ * The JSON HTTP API; `key` is sent as a Bearer token. A Blob or File body (a
+ * roster) goes as it is, as `type`.
+ */
+export async function api(method, path, body = null, key = null, type = "") {
   const headers = { accept: "application/json" };
-  if (body !== null) headers["content-type"] = "application/json";
+  const raw = body instanceof Blob;
+  if (body !== null) headers["content-type"] = raw ? type || body.type : "application/json";
   if (key) headers.authorization = `Bearer ${key}`;
   let response;
   try {
     response = await fetch(path, {
       method,
       headers,
-      body: body === null ? undefined : JSON.stringify(body),
+      body: body === null ? undefined : raw ? body : JSON.stringify(body),
     });
   } catch {
     throw new LiveError("network", "the server cannot be reached");

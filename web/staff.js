@@ -5,6 +5,7 @@
 import { adoptRoomLang, applyStatic, errorText, initLang, onLangChange, t } from "./i18n.js";
 import { api, LiveError, readFragment } from "./net.js";
 import { noteServerTime, tickCountdowns } from "./ui.js";
+import { busy, confirmDialog, createRoom } from "./console-kit.js";
 import { Prepare } from "./staff-prepare.js";
 import { Invite } from "./staff-invite.js";
 import { Day } from "./staff-day.js";
@@ -38,29 +39,9 @@ export const ctx = {
     }
     return response;
   },
-  confirm(text) {
-    const dialog = $("confirm-dialog");
-    $("confirm-text").textContent = text;
-    dialog.returnValue = "";
-    dialog.showModal();
-    return new Promise((resolve) => dialog.addEventListener(
-      "close", () => resolve(dialog.returnValue === "ok"), { once: true }));
-  },
+  confirm: confirmDialog,
   /** Run a staff action: disable its button, show its refusal next to it. */
-  async act(button, errorEl, work) {
-    if (button) button.disabled = true;
-    if (errorEl) errorEl.textContent = "";
-    try {
-      return await work();
-    } catch (error) {
-      const text = errorText(error, { detail: true });
-      if (errorEl) errorEl.textContent = text;
-      else ctx.status(text);
-      return null;
-    } finally {
-      if (button) button.disabled = false;
-    }
-  },
+  act: (button, errorEl, work) => busy(button, errorEl, work, ctx.status),
   refresh: () => refresh(),
   link(page, extra = "") {
     return `${location.origin}/${page}#room=${encodeURIComponent(ctx.room)}`
@@ -71,20 +52,7 @@ export const ctx = {
 const panels = {};
 
 async function createMeeting(event) {
-  event.preventDefault();
-  const button = event.submitter;
-  await ctx.act(button, $("create-error"), async () => {
-    const body = { title: $("new-title").value.trim(), kind: "meeting", lang: "ko" };
-    if (!$("operator-field").hidden) body.operator_token = $("operator-token").value;
-    try {
-      const data = await api("POST", "/api/rooms", body);
-      ctx.created = data.host_key;
-      location.hash = `room=${encodeURIComponent(data.room.id)}&key=${encodeURIComponent(data.host_key)}`;
-    } catch (error) {
-      if (error.code === "operator_required") $("operator-field").hidden = false;
-      throw error;
-    }
-  });
+  ctx.created = await createRoom(event, "meeting");
 }
 
 function showTab(name) {

@@ -152,3 +152,13 @@ export function keepingFocus(replace) {
   if (key) (ballot ? cardOf(ballot) : document)?.querySelector(`[data-key="${key}"]`)?.focus();
   return result;
 }
+
+/** Save `blob` as a file named `name` (a download the browser asks about or keeps). */
+export function saveBlob(blob, name) {
+  const href = URL.createObjectURL(blob);
+  const link = h("a", { href, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 60_000);
+}
