@@ -21,6 +21,7 @@ from live.hub import Hub, now_ms
 from live.identity import IdentityProvider, normal_birth, normal_name
 from live.sms import message
 from live.tsa import TimeStamper
+from rooms.consent import PRESETS
 from rooms.consent.drive import ConsentError, Drives, Stamp
 from rooms.errors import BadPayload, GateError, LiveVoteError
 from rooms.gates import phone
@@ -112,7 +113,8 @@ async def drive_setup(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
 async def drive_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     await as_drive(room)
     settings = await drives(hub).settings(room.id)
-    shown = settings | {"links": {"public": f"{hub.settings.base_url}/drive-progress#drive={room.id}"}}
+    shown = settings | {"links": {"public": f"{hub.settings.base_url}/drive-progress#drive={room.id}"},
+                        "presets": {name: t.public() for name, t in PRESETS.items()}}
     if settings["threshold"]:
         shown["progress"] = await drives(hub).progress(room.id)
     return shown
