@@ -1,4 +1,6 @@
 // The pages' languages; i18n.js picks one and fills in `{name}` placeholders.
+import { CONSENT_EN } from "./strings-consent-en.js";
+import { CONSENT_KO } from "./strings-consent-ko.js";
 import { EN } from "./strings-en.js";
 import { KO } from "./strings-ko.js";
 import { MEETING_EN } from "./strings-meeting-en.js";
@@ -13,6 +15,6 @@ function merged(base, extra) {
 }
 
 export const STRINGS = {
-  ko: merged(merged(KO, MEETING_KO), STAFF_KO),
-  en: merged(merged(EN, MEETING_EN), STAFF_EN),
+  ko: merged(merged(merged(KO, MEETING_KO), STAFF_KO), CONSENT_KO),
+  en: merged(merged(merged(EN, MEETING_EN), STAFF_EN), CONSENT_EN),
 };
