@@ -355,3 +355,6 @@ async def test_owner_page_fits_a_390_px_phone_at_200_percent_text(
     await phone.get_by_role("button", name="서명하기").click()
     await expect(phone.get_by_test_id("receipt")).to_be_visible()
     await fits(phone, "the receipt")
+    await phone.get_by_role("button", name="English").click()
+    await expect(phone.get_by_role("button", name="Withdraw my consent")).to_be_visible()
+    await fits(phone, "the receipt in English")
