@@ -257,15 +257,19 @@ class OwnerSteps:
         """Back from the provider: the verified person must be the roster's."""
         if self.provider is None:
             raise ConsentError("identity_unavailable", "no identity provider is set up", 503)
-        verified = await self.provider.finish(dict(request.query_params))
+        try:
+            verified = await self.provider.finish(dict(request.query_params))
+        except LiveVoteError as refused:  # a browser came back: the page says why
+            return RedirectResponse(f"/consent#error={refused.code}", 303)
         room_id, owner_no, row = await drives(self.hub).from_invite(verified.session_id)
         same = hmac.compare_digest(verified.name_hash, row["name_hash"]) and (
             not row["phone_hash"] or hmac.compare_digest(verified.phone_hash, row["phone_hash"]))
         if row["birth_hash"]:
             same = same and hmac.compare_digest(verified.birth_hash, row["birth_hash"])
-        if not same:
-            raise ConsentError("identity_mismatch", "the verified person is not the owner on "
-                                                    "the roster for this link", 403)
+        if not same:  # the person verified is not this link's owner: the page says so
+            return RedirectResponse(f"/consent#invite={verified.session_id}"
+                                    "&error=identity_mismatch", 303,
+                                    headers={"cache-control": "no-store"})
         session = drives(self.hub).session(room_id, owner_no, "provider", verified.reference,
                                            now_ms())
         return RedirectResponse(f"/consent#invite={verified.session_id}&session={session}", 303,

@@ -208,8 +208,9 @@ const actions = {
 async function start() {
   const fragment = fragmentParams();
   state.invite = fragment.get("invite") || "";
-  if (!state.invite) {
-    notice("cs_no_invite_title");
+  if (!state.invite) {  // back from a failed identity check whose link we cannot know
+    const failed = fragment.get("error");
+    notice("cs_no_invite_title", failed ? { code: failed } : null);
     return;
   }
   const back = fragment.get("session");

@@ -264,9 +264,11 @@ async def test_an_owner_verified_by_the_identity_provider_signs(
                 async with httpx.AsyncClient(follow_redirects=False) as browser:
                     back = (await browser.get(away.headers["location"])).headers["location"]
                 mismatch = await owner.get(back.replace(server.url, ""))
-                assert mismatch.json()["error"]["code"] == "identity_mismatch"
+                assert mismatch.status_code == 303
+                assert mismatch.headers["location"].endswith("&error=identity_mismatch")
+                assert "session=" not in mismatch.headers["location"]
                 replay = await owner.get(back.replace(server.url, ""))
-                assert replay.json()["error"]["code"] == "identity_failed"
+                assert replay.headers["location"] == "/consent#error=identity_failed"
             assert PERSON["phone"] not in (tmp_path / f"server-{server.port}.log").read_text()
         finally:
             await host.aclose()
