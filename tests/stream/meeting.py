@@ -39,6 +39,11 @@ async def import_roster(host: Host, csv: str) -> Any:
 
 async def member_token(url: str, host: Host, i: int, prefix: str = "M") -> str:
     """Sign member i in with the texted code; the member token it gets."""
+    return (await sign_in(url, host, i, prefix))[1]
+
+
+async def sign_in(url: str, host: Host, i: int, prefix: str = "M") -> tuple[str, str]:
+    """Member i's invite and the member token of signing in with it."""
     people = (await host.get("/roster")).json()["data"]["people"]
     invite = next(p for p in people if p["member_no"] == f"{prefix}{i:03d}")["invite_url"]
     invite = invite.split("invite=")[1]
@@ -52,7 +57,7 @@ async def member_token(url: str, host: Host, i: int, prefix: str = "M") -> str:
         ok = await call(client, "member:verify", {"invite": invite, "phone": phone(i),
                                                   "otp": code}, "/meeting")
         assert ok["ok"], ok
-        return str(ok["data"]["token"])
+        return invite, str(ok["data"]["token"])
     finally:
         await client.disconnect()
 

@@ -1,0 +1,82 @@
+"""The video page with LIVE_VIDEO=janus in real headless Chromium: the chair's
+fake camera publishes into Janus from the browser, and a member who signed in
+on the meeting page watches it through Janus; a page without that sign-in is
+refused."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.stream.meeting import sign_in, union
+from tests.stream.test_video_page import FRAMES, WAIT_MS, browser, open_page  # noqa: F401
+from tests.support import Host, LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+async def chair(janus_live: LiveServer, redis_client: Any) -> AsyncIterator[Host]:
+    host = await union(janus_live.url)
+    yield host
+    await host.aclose()
+
+
+async def on_air(browser: Browser, live: LiveServer, chair: Host) -> Page:
+    studio = await open_page(browser, f"{live.url}/video#room={chair.room['id']}&key={chair.key}",
+                             chosen="en")
+    await studio.get_by_role("button", name="Turn video on").click()
+    await studio.get_by_role("button", name="Start broadcast (camera and microphone)").click()
+    await expect(studio.get_by_test_id("status")).to_have_text("You are on air.")
+    return studio
+
+
+async def signed_in_page(browser: Browser, url: str, invite: str, token: str) -> Page:
+    """A member's browser that signed in on the meeting page before (its
+    localStorage holds the invite and the member token), opening the video."""
+    context = await browser.new_context(locale="ko-KR", viewport={"width": 1024, "height": 800})
+    context.set_default_timeout(WAIT_MS)
+    await context.add_init_script(f"localStorage.setItem('lv.mtg.last', '{invite}');"
+                                  f"localStorage.setItem('lv.mtg.token.{invite}', '{token}')")
+    page = await context.new_page()
+    await page.goto(url)
+    return page
+
+
+async def test_a_member_watches_the_chair_through_janus(
+        janus_live: LiveServer, chair: Host, browser: Browser) -> None:  # noqa: F811
+    room = chair.room["id"]
+    invite, token = await sign_in(janus_live.url, chair, 1)
+    member = await signed_in_page(browser, f"{janus_live.url}/video#room={room}", invite, token)
+    await expect(member.get_by_test_id("status")).to_have_text("이 총회는 영상이 꺼져 있습니다.")
+    studio = await on_air(browser, janus_live, chair)
+    await member.wait_for_function(FRAMES, arg=10, timeout=WAIT_MS)
+    await expect(member.get_by_test_id("status")).to_have_text("방송을 보고 있습니다.")
+    await studio.get_by_role("button", name="End broadcast").click()
+    await expect(member.get_by_test_id("status")).to_have_text("방송이 끝났습니다.")
+    await studio.get_by_role("button", name="Start broadcast (camera and microphone)").click()
+    await expect(studio.get_by_test_id("status")).to_have_text("You are on air.")
+    before = int(await member.get_by_test_id("frames").text_content() or 0)
+    await member.wait_for_function(FRAMES, arg=before + 10, timeout=WAIT_MS)
+    await studio.get_by_role("button", name="Turn video off").click()
+    await expect(member.get_by_test_id("status")).to_have_text("이 총회는 영상이 꺼져 있습니다.")
+    for page in (member, studio):
+        await page.context.close()
+
+
+async def test_a_page_without_the_member_sign_in_is_refused(
+        janus_live: LiveServer, chair: Host, browser: Browser) -> None:  # noqa: F811
+    studio = await on_air(browser, janus_live, chair)
+    stranger = await open_page(browser, f"{janus_live.url}/video#room={chair.room['id']}")
+    await expect(stranger.get_by_test_id("error")).to_have_text(
+        "총회 페이지에서 본인 확인을 마친 조합원과 조합 직원만 이 총회 영상을 볼 수 있습니다.")
+    await stranger.get_by_role("button", name="English").click()
+    await expect(stranger.get_by_test_id("error")).to_have_text(
+        "Only members who signed in on the meeting page, and the union's staff, can watch "
+        "this meeting's video.")
+    await expect(stranger.get_by_test_id("frames")).to_have_text("0")
+    for page in (stranger, studio):
+        await page.context.close()
