@@ -9,6 +9,7 @@ from live.acked import AckedNamespace, Handler
 from live.commands import Command
 from live.hub import MEETING_NS, Hub, now_ms, room_channel
 from live.invites import INVITE_COMMANDS
+from live.speaking import SPEAK_COMMANDS, member_asks, member_cancels, speaking
 from live.sms import message
 from live.voter import address
 from rooms.polls import payloads, Room
@@ -122,7 +123,7 @@ MEETING_COMMANDS: dict[str, Command] = {
     "item:runoff": item_runoff,
     "item:quorum": item_quorum,
     "minutes:get": minutes,
-} | INVITE_COMMANDS
+} | INVITE_COMMANDS | SPEAK_COMMANDS
 
 
 class MeetingNamespace(AckedNamespace):
@@ -135,7 +136,9 @@ class MeetingNamespace(AckedNamespace):
     def handlers(self) -> dict[str, Handler]:
         return {"member:open": self.open, "member:otp": self.otp, "member:verify": self.verify,
                 "member:resume": self.resume, "member:vote": self.vote,
-                "member:withdraw": self.withdraw, "member:status": self.status}
+                "member:withdraw": self.withdraw, "member:status": self.status,
+                "speak:request": self.speak, "speak:cancel": self.speak_cancel,
+                "speak:queue": self.speak_queue}
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         await self.save_session(sid, {"address": address(environ)})
@@ -229,6 +232,21 @@ class MeetingNamespace(AckedNamespace):
         session = await self._voter(sid)
         return await meetings(self.hub).withdraw(session["room"], session["holding"],
                                                  payloads.as_dict(data))
+
+    async def speak(self, sid: str, data: Any) -> dict[str, Any]:
+        """Ask to speak on the item under way (any signed-in member)."""
+        session = await self._member(sid)
+        person = await meetings(self.hub).person(session["room"], session["member_no"])
+        return await member_asks(self.hub, session["room"], person)
+
+    async def speak_cancel(self, sid: str, data: Any) -> dict[str, Any]:
+        session = await self._member(sid)
+        person = await meetings(self.hub).person(session["room"], session["member_no"])
+        return await member_cancels(self.hub, session["room"], person)
+
+    async def speak_queue(self, sid: str, data: Any) -> dict[str, Any]:
+        session = await self._member(sid)
+        return await speaking(self.hub).queue(session["room"])
 
     async def status(self, sid: str, data: Any) -> dict[str, Any]:
         return await self._status(await self._member(sid))

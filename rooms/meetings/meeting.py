@@ -174,7 +174,7 @@ class Meetings:
                                            default=""),
                  "at": await self.store.now_ms()}
         await self.store.save_proxy(room.id, member_of(person), proxy,
-                                    self._who(room.id, member_of(person)))
+                                    self.who(room.id, member_of(person)))
         return {"holding": person["holding"], "member": member_of(person), **proxy}
 
     async def attend(self, room: Room, body: dict[str, Any]) -> dict[str, Any]:
@@ -186,13 +186,13 @@ class Meetings:
                                                        "before checking the proxy in", 422)
         member = member_of(person)
         return await self.store.attend(room.id, member, action, mode, self.grace_ms,
-                                       self._who(room.id, member))
+                                       self.who(room.id, member))
 
     async def online(self, room_id: str, holding: str, action: str) -> None:
         await self.store.attend(room_id, holding, action, "online", self.grace_ms,
-                                self._who(room_id, holding))
+                                self.who(room_id, holding))
 
-    def _who(self, room_id: str, member: str) -> str:
+    def who(self, room_id: str, member: str) -> str:
         """A member in the room's published ledger: a per-room pseudonym."""
         return pseudonym(self.rooms.secret, room_id, f"m:{member}")
 

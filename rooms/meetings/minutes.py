@@ -1,6 +1,7 @@
 """What the minutes of a general meeting (의사록) hold: per agenda item the frozen
 inputs and outcome (or the live gauge while open), the votes by name on named
-items once they are closed, and who attended the meeting, by how."""
+items once they are closed, who spoke on it, and who attended the meeting, by
+how."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from rooms.meetings.counting import member_of
 from rooms.meetings.meeting import Meetings
+from rooms.meetings.speaking import Speaking
 from rooms.polls.model import Room
 
 MODES = ("in_person", "proxy", "online")
@@ -18,6 +20,7 @@ async def minutes(meetings: Meetings, room: Room) -> dict[str, Any]:
     reps = await meetings.store.representatives(room.id)
     names = _names(people, reps)
     rows = []
+    spoke = await Speaking(meetings).speakers(room.id)
     for ballot in await meetings.rooms.store.ballots(room.id):
         if not ballot.rule:
             continue
@@ -25,7 +28,8 @@ async def minutes(meetings: Meetings, room: Room) -> dict[str, Any]:
         row: dict[str, Any] = {"ballot": ballot.id, "question": ballot.question,
                                "options": list(ballot.options), "state": ballot.state.value,
                                "opened_at": ballot.opened_at, "closed_at": ballot.closed_at,
-                               "secret": ballot.secret, "kind": ballot.kind.value}
+                               "secret": ballot.secret, "kind": ballot.kind.value,
+                               "speakers": spoke.get(ballot.id, [])}
         if sealed:
             row |= sealed["record"]["meeting"] | {"sha256": sealed["sha256"]}
             if not ballot.secret:
@@ -34,7 +38,8 @@ async def minutes(meetings: Meetings, room: Room) -> dict[str, Any]:
             row |= await meetings.gauge(ballot)
         rows.append(row)
     return {"room": room.public(), "meta": await meetings.store.meta(room.id), "items": rows,
-            "attendance": await _attendance(meetings, room.id, names)}
+            "attendance": await _attendance(meetings, room.id, names),
+            "speakers_between_items": spoke.get("", [])}
 
 
 def _names(people: dict[str, dict[str, Any]], reps: dict[str, str]

@@ -129,6 +129,16 @@ def meeting_log(room_id: str) -> str:
     return f"mtg:{{r:{room_id}}}:log"
 
 
+def speak_requests(room_id: str) -> str:
+    """request id -> a member's request to speak, with its state and times."""
+    return f"mtg:{{r:{room_id}}}:speak"
+
+
+def speak_queue(room_id: str) -> str:
+    """Ids of the requests waiting, in the order they were made."""
+    return f"mtg:{{r:{room_id}}}:speakq"
+
+
 def short_code(code: str) -> str:
     """A personal short link's code (`/m/CODE`) -> "room:member_no"."""
     return f"live:mcode:{code}"

@@ -19,6 +19,7 @@ class MeetingStore:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self._attend = script(redis, "attend")
+        self._speak = script(redis, "speak")
 
     async def meta(self, room_id: str) -> dict[str, str]:
         raw = await self.redis.hgetall(keys.meeting(room_id))
@@ -144,3 +145,33 @@ class MeetingStore:
     async def signed_in(self, room_id: str) -> dict[str, int]:
         raw = await self.redis.hgetall(keys.signed_in(room_id))
         return {_s(k): int(v) for k, v in raw.items()}
+
+    # speaking requests ---------------------------------------------------------
+
+    async def speak(self, room_id: str, action: str, arg: str, who: str = "") -> dict[str, Any]:
+        """One step of the speaking queue; raises nothing, answers the request or
+        {"refused": code}."""
+        reply = await self._speak(
+            keys=[keys.speak_requests(room_id), keys.speak_queue(room_id), keys.meeting(room_id),
+                  keys.meeting_log(room_id)], args=[action, arg, who])
+        if _s(reply[0]) != "ok":
+            return {"refused": _s(reply[1])}
+        return dict(json.loads(reply[1]))
+
+    async def speaking_now(self, room_id: str) -> tuple[dict[str, Any] | None,
+                                                      list[dict[str, Any]]]:
+        """Who is speaking, and who waits, in order."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hget(keys.meeting(room_id), "speaking")
+            pipe.lrange(keys.speak_queue(room_id), 0, -1)
+            current, waiting = await pipe.execute()
+        ids = ([_s(current)] if current else []) + [_s(i) for i in waiting]
+        found = await self.redis.hmget(keys.speak_requests(room_id), ids) if ids else []
+        requests = [json.loads(r) for r in found if r]
+        if current and requests:
+            return requests[0], requests[1:]
+        return None, requests
+
+    async def speak_requests(self, room_id: str) -> list[dict[str, Any]]:
+        raw = await self.redis.hgetall(keys.speak_requests(room_id))
+        return sorted((json.loads(v) for v in raw.values()), key=lambda r: r["at"])
