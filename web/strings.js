@@ -7,6 +7,8 @@ import { MEETING_EN } from "./strings-meeting-en.js";
 import { MEETING_KO } from "./strings-meeting-ko.js";
 import { STAFF_EN } from "./strings-staff-en.js";
 import { STAFF_KO } from "./strings-staff-ko.js";
+import { VERIFY_EN } from "./strings-verify-en.js";
+import { VERIFY_KO } from "./strings-verify-ko.js";
 
 /** The shared table plus one page family's own; error messages merge one level down. */
 function merged(base, extra) {
@@ -15,6 +17,6 @@ function merged(base, extra) {
 }
 
 export const STRINGS = {
-  ko: merged(merged(merged(KO, MEETING_KO), STAFF_KO), CONSENT_KO),
-  en: merged(merged(merged(EN, MEETING_EN), STAFF_EN), CONSENT_EN),
+  ko: [MEETING_KO, STAFF_KO, CONSENT_KO, VERIFY_KO].reduce(merged, KO),
+  en: [MEETING_EN, STAFF_EN, CONSENT_EN, VERIFY_EN].reduce(merged, EN),
 };

@@ -9,7 +9,7 @@ import { signatureValid } from "./verify-sig.js";
 export const GENESIS = "0".repeat(64);
 export const GROUPS = ["signature", "chain", "manifest", "record", "ballots", "counts", "witness"];
 
-function lastIndex(events, kind) {
+export function lastIndex(events, kind) {
   let found = -1;
   events.forEach((e, i) => {
     if (pyEq(get(e, "type"), kind)) found = i;
@@ -17,7 +17,7 @@ function lastIndex(events, kind) {
   return found;
 }
 
-async function checkSignature(doc, bundle, key, add) {
+export async function checkSignature(doc, bundle, key, add) {
   if (key !== null && !pyEq(get(doc, "public_key"), key)) {
     add("sig_key", { got: pyRepr(get(doc, "public_key")), key: pyRepr(key) });
   }
@@ -28,7 +28,8 @@ async function checkSignature(doc, bundle, key, add) {
   return valid !== null;
 }
 
-async function checkChain(value, add, name = "chain") {
+/** Link by link; a ballot's chain ends with its result (`last`; null: any event). */
+export async function checkChain(value, add, name = "chain", last = "result") {
   const chain = list(value, name);
   const digests = await Promise.all(chain.map(async (link) => [
     await sha256Hex(canonical(req(link, "entry"))),
@@ -53,10 +54,10 @@ async function checkChain(value, add, name = "chain") {
     events.push(event);
     parent = link.hash;
   });
-  if (name !== "chain") return events;
-  if (!events.length || !pyEq(get(events.at(-1), "type"), "result")) {
-    const last = events.length ? get(events.at(-1), "type") : "nothing";
-    add("chain_truncated", { height: events.length - 1, last: pyRepr(last) });
+  if (name !== "chain" || last === null) return events;
+  if (!events.length || !pyEq(get(events.at(-1), "type"), last)) {
+    const ended = events.length ? get(events.at(-1), "type") : "nothing";
+    add("chain_truncated", { height: events.length - 1, last: pyRepr(ended) });
   }
   return events;
 }
@@ -274,7 +275,7 @@ function checkMeeting(m, counts, add) {
   }
 }
 
-function checkWitness(chain, height, head, add) {
+export function checkWitness(chain, height, head, add) {
   if (height >= chain.length) {
     add("witness_short", { height, len: chain.length });
     return;

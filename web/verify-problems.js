@@ -2,6 +2,7 @@
 // own (keep them identical, so the page and `live verify` read the same); the
 // Korean says the same for members. `{name}` is filled from the problem's vars.
 import { lang } from "./i18n.js";
+import { DRIVE_PROBLEMS } from "./verify-drive-problems.js";
 
 const PROBLEMS = {
   not_bundle: ["the file is not a LiveVote result bundle (no 'bundle' object)",
@@ -104,6 +105,7 @@ const PROBLEMS = {
     + "chain forks from the witnessed history",
     "witness: 높이 {height}에서 체인은 {have}…인데 증인은 {saved}…를 저장했습니다. 이 체인은 증인이 본 "
     + "기록에서 갈라졌습니다"],
+  ...DRIVE_PROBLEMS,
 };
 
 function fill(template, vars) {

@@ -1,27 +1,33 @@
-// The verify page: load a signed result bundle (from this server, an address or a
-// file), check all of it here in the browser as live/verify.py does, and let a voter
-// find their own ballot. Nothing the server says is taken on trust.
+// The verify page: load a signed result bundle or a consent drive's bundle (from
+// this server, an address or a file), check all of it here in the browser as
+// live/verify.py does, and let a voter find their own ballot. Nothing the server
+// says is taken on trust.
 import { initLang, onLangChange, t } from "./i18n.js";
 import { h, optionLabels, percentOf, updateBars } from "./ui.js";
 import { GROUPS, verifyBundle } from "./verify-checks.js";
+import { DRIVE_GROUPS, isDrive, verifyDrive } from "./verify-drive.js";
+import { driveOkText, renderDrive } from "./verify-drive-view.js";
 import { findView, keptBallot } from "./verify-find.js";
 import { parseJSON } from "./verify-json.js";
 import { englishText, problemText } from "./verify-problems.js";
 
 const $ = (id) => document.getElementById(id);
 const HEAD = /^\s*(\d+)\s*:\s*([0-9a-fA-F]{64})\s*$/;
-// want: the {room, ballot} the address asked for, when the loaded bundle was fetched for it.
+// want: the {room, ballot} (or a drive's {room, key}) the address asked for, when the
+// loaded bundle was fetched for it.
 const state = { doc: null, source: "", want: null, result: null, runs: 0, typed: false };
 
 function wanted() {
   const params = new URLSearchParams(location.hash.replace(/^#/, ""));
   const room = params.get("room") || "";
   const ballot = params.get("ballot") || "";
-  return room && ballot ? { room, ballot } : null;
+  const key = params.get("key") || ""; // a drive's bundle is the organiser's only
+  if (room && ballot) return { room, ballot };
+  return room && key ? { room, key } : null;
 }
 
-const bundleUrl = ({ room, ballot }) => `/api/rooms/${encodeURIComponent(room)}/ballots/`
-  + `${encodeURIComponent(ballot)}/bundle`;
+const bundleUrl = ({ room, ballot }) => `/api/rooms/${encodeURIComponent(room)}`
+  + (ballot ? `/ballots/${encodeURIComponent(ballot)}/bundle` : "/drive/bundle");
 
 function loadError(text) {
   $("load-error").textContent = text;
@@ -32,7 +38,9 @@ async function fetchBundle(url, want = null) {
   $("fetch-button").disabled = true;
   $("fetch-button").textContent = t("verify_loading");
   try {
-    const response = await fetch(url, { headers: { accept: "application/json" } });
+    const headers = { accept: "application/json" };
+    if (want?.key) headers.authorization = `Bearer ${want.key}`;
+    const response = await fetch(url, { headers });
     const text = await response.text();
     if (!response.ok) {
       let detail = `HTTP ${response.status}`;
@@ -92,19 +100,31 @@ async function check() {
   $("verdict").dataset.state = "checking";
   $("verdict").textContent = t("verify_checking");
   const key = $("public-key").value.trim() || null;
-  const result = await verifyBundle(state.doc, { key, witnesses: heads });
+  const drive = isDrive(state.doc);
+  const result = await (drive ? verifyDrive : verifyBundle)(state.doc, { key, witnesses: heads });
   if (run !== state.runs) return; // a newer bundle or input took over
-  const record = state.doc?.bundle?.record;
-  const { want } = state;
-  if (want && record && (record.ballot !== want.ballot || record.room !== want.room)) {
-    result.problems.unshift({ group: "record", key: "wrong_ballot",
-      vars: { got: String(record.ballot), want: want.ballot } });
-  }
+  const wrong = wrongTarget(state.doc?.bundle, state.want);
+  if (wrong) result.problems.unshift(wrong);
+  result.drive = drive;
   result.witnesses = heads.length;
   state.result = result;
   render();
   $("verdict").focus();
   autoFind();
+}
+
+/** A genuine bundle, but not the one the address asked for. */
+function wrongTarget(bundle, want) {
+  if (!want) return null;
+  if (want.key) {
+    const drive = bundle?.manifest?.drive;
+    return drive === want.room ? null : { group: "manifest", key: "wrong_drive",
+      vars: { got: String(drive), want: want.room } };
+  }
+  const record = bundle?.record;
+  if (!record || (record.ballot === want.ballot && record.room === want.room)) return null;
+  return { group: "record", key: "wrong_ballot",
+    vars: { got: String(record.ballot), want: want.ballot } };
 }
 
 function verdict(result) {
@@ -118,7 +138,9 @@ function checklistItem(group, result) {
   let status = mine.length ? "fail" : "ok";
   let note = mine.length ? t("check_failed", { n: mine.length }) : t("check_ok");
   const unchecked = !result.signatureChecked && mine.every((p) => p.key === "sig_unsupported");
-  if (group === "signature" && unchecked) {
+  if (result.problems.some((p) => p.key === "unreadable")) {
+    [status, note] = ["skip", t("check_skipped")];
+  } else if ((group === "signature" || group === "acts") && unchecked) {
     [status, note] = ["skip", t("check_skipped")];
   } else if (group === "witness" && !result.witnesses) {
     [status, note] = ["skip", t("check_none")];
@@ -127,7 +149,7 @@ function checklistItem(group, result) {
   return h("li", { class: `check check-${status}`, "data-group": group, "data-status": status,
     "data-testid": `check-${group}` },
   h("span", { class: "check-icon", "aria-hidden": "true" }, mark),
-  h("span", { class: "check-name" }, t(`check_${group}`)),
+  h("span", { class: "check-name" }, t(result.drive ? `vd_check_${group}` : `check_${group}`)),
   h("span", { class: "check-note" }, note));
 }
 
@@ -136,7 +158,8 @@ function problemItem(problem) {
   const english = englishText(problem);
   return h("li", { class: "problem", "data-group": problem.group, "data-testid": "problem" },
     h("span", { class: "problem-text" }, local),
-    local === english ? null : h("code", { class: "problem-cli", lang: "en" }, `FAIL ${english}`));
+    local === english ? null : h("code", { class: "problem-cli", lang: "en" },
+      `${problem.key === "unreadable" ? "UNREADABLE" : "FAIL"} ${english}`));
 }
 
 function render() {
@@ -148,16 +171,22 @@ function render() {
   title.dataset.state = outcome;
   const mark = { ok: "✓", partial: "⚠", fail: "✗" }[outcome];
   title.textContent = `${mark} ${t(`verify_${outcome}`)}`;
-  $("verdict-text").textContent = outcome === "ok"
-    ? t("verify_ok_text", { question: bundle.record?.question ?? "", ballots:
-      bundle.ballots?.length ?? 0, chain: bundle.chain?.length ?? 0, key: doc.public_key })
-    : t(`verify_${outcome}_text`, { n: result.problems.length });
+  let text = t(`${result.drive ? "vd" : "verify"}_${outcome}_text`, { n: result.problems.length });
+  if (outcome === "ok") {
+    text = result.drive ? driveOkText(doc, result) : t("verify_ok_text", {
+      question: bundle.record?.question ?? "", ballots: bundle.ballots?.length ?? 0,
+      chain: bundle.chain?.length ?? 0, key: doc.public_key });
+  }
+  $("verdict-text").textContent = text;
   $("verdict-source").textContent = t("verify_source", { source: state.source });
-  $("checklist").replaceChildren(...GROUPS.map((g) => checklistItem(g, result)));
+  const groups = result.drive ? DRIVE_GROUPS : GROUPS;
+  $("checklist").replaceChildren(...groups.map((g) => checklistItem(g, result)));
   $("problems").replaceChildren(...result.problems.map(problemItem));
   $("problems-box").hidden = !result.problems.length;
   $("find-card").hidden = !Array.isArray(bundle.ballots);
-  renderFacts(doc, bundle);
+  renderDrive(doc, result.drive ? result : null, outcome === "ok");
+  if (result.drive) $("facts-card").hidden = true;
+  else renderFacts(doc, bundle);
 }
 
 function outcomeText(record, outcome, labels) {
@@ -215,6 +244,7 @@ async function find(typed) {
 
 /** A voter who came from their phone: their kept tracker is looked up at once. */
 function autoFind() {
+  if (state.result?.drive) return;
   const kept = keptBallot(String(state.doc?.bundle?.record?.ballot));
   if (!state.typed && kept?.tracker && !$("tracker-input").value) {
     $("tracker-input").value = kept.tracker;

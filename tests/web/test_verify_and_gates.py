@@ -192,6 +192,19 @@ async def test_witness_heads_typed_in_are_compared_with_the_chain(
     await expect(auditor.get_by_test_id("problem")).to_contain_text("FAIL witness: at height 3")
 
 
+async def page_answered(browser: Browser, contexts: list[BrowserContext], pattern: str,
+                        body: dict[str, Any], url: str) -> Page:
+    """The page at `url`, where a request matching `pattern` is answered with `body`."""
+    context = await browser.new_context(**DESK)
+    contexts.append(context)
+    text = json.dumps(body)
+    await context.route(pattern, lambda route: route.fulfill(body=text,
+                                                             content_type="application/json"))
+    page = await context.new_page()
+    await page.goto(url)
+    return page
+
+
 async def test_a_server_that_answers_with_another_ballots_bundle_is_caught(
         live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
     asked, other = [await host.ballot(question=q, options=OPTIONS) for q in ("Asked?", "Other?")]
@@ -199,15 +212,10 @@ async def test_a_server_that_answers_with_another_ballots_bundle_is_caught(
         await host.open(ballot["id"])
         await others_vote(live, host, ballot["id"], [1])
         await host.close(ballot["id"])
-    substitute = json.dumps(await bundle_of(host, other["id"]))  # genuine, signed, but not ours
-    context = await browser.new_context(**DESK)
-    contexts.append(context)
-    await context.route(f"**/ballots/{asked['id']}/bundle",
-                        lambda route: route.fulfill(body=substitute,
-                                                    content_type="application/json"))
-    page = await context.new_page()
+    substitute = await bundle_of(host, other["id"])  # genuine, signed, but not ours
 
-    await page.goto(f"{live.url}/verify#room={host.room['id']}&ballot={asked['id']}")
+    page = await page_answered(browser, contexts, f"**/ballots/{asked['id']}/bundle", substitute,
+                               f"{live.url}/verify#room={host.room['id']}&ballot={asked['id']}")
 
     await expect(page.get_by_test_id("verdict")).to_have_attribute("data-state", "fail")
     await expect(page.get_by_test_id("problem")).to_have_text([
