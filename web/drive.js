@@ -108,6 +108,7 @@ async function start() {
   $("console").hidden = !(room && key);
   if (!room || !key) return;
   Object.assign(ctx, { room, key });
+  $("verify-bundle").href = `/verify#${new URLSearchParams({ room, key })}`;
   $("key-notice").hidden = ctx.created !== key;
   $("key-value").textContent = ctx.created === key ? key : "";
   ctx.status(t("loading"));

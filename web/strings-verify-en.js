@@ -1,6 +1,7 @@
 // English: the verify page checking a consent drive's bundle. Keys as in
 // strings-verify-ko.js; every key starts with vd_.
 export const VERIFY_EN = {
+  vd_dashboard_link: "Check the evidence bundle",
   vd_file_hint: "A consent drive's evidence bundle (from the organiser's dashboard) is checked here too: choose its file, or open this page from the dashboard.",
   vd_check_signature: "Server signature on the bundle (Ed25519)",
   vd_check_chain: "Chain of events: every link and hash",

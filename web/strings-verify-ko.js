@@ -1,6 +1,7 @@
 // 한국어: the verify page checking a consent drive's bundle.
 // strings.js merges these over the shared tables; every key starts with vd_.
 export const VERIFY_KO = {
+  vd_dashboard_link: "증거 묶음 검증",
   vd_file_hint: "동의 모집의 증거 묶음(모집 관리 화면에서 받은 파일)도 여기서 검증합니다. 파일을 고르거나 관리 화면에서 이 페이지를 여세요.",
   vd_check_signature: "묶음의 서버 서명 (Ed25519)",
   vd_check_chain: "사건 기록 체인: 모든 연결과 해시",

@@ -94,12 +94,14 @@ async def test_a_real_drive_bundle_verifies_on_the_page_with_the_threshold_recou
     await expect(page.get_by_test_id("check-threshold")).to_contain_text("다시 센 동의요건")
 
 
-async def test_the_organisers_link_fetches_the_bundle_with_the_key_and_checks_it(
+async def test_the_organiser_checks_the_bundle_from_the_dashboard_with_the_key(
         live: LiveServer, drive: Drive, browser: Browser, contexts: list[BrowserContext]) -> None:
-    key = (await drive.http.get("/api/keys")).json()["data"]["ed25519"]
-    page = await auditor(live, browser, contexts, key,
-                         f"#room={drive.room['id']}&key={drive.key}")
+    page = await open_page(browser, contexts,
+                           f"{live.url}/drive#room={drive.room['id']}&key={drive.key}", **DESK)
 
+    await page.get_by_test_id("verify-bundle").click()
+
+    await expect(page).to_have_url(f"{live.url}/verify#room={drive.room['id']}&key={drive.key}")
     await expect(page.get_by_test_id("verdict")).to_have_attribute("data-state", "ok")
     await expect_statuses(page)
     await expect(page.get_by_test_id("bundle-url")).to_have_value(
