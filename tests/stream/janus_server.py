@@ -37,7 +37,7 @@ CORE = """general: {{
     admin_secret = "{admin_secret}"
     token_auth = true
     session_timeout = 60
-    server_name = "livevote-test"
+{loops}    server_name = "livevote-test"
 }}
 certificates: {{
 }}
@@ -83,6 +83,7 @@ cors: {{
 
 VIDEOROOM = """general: {{
     admin_key = "{room_key}"
+    lock_rtp_forward = true
 }}
 """
 
@@ -95,7 +96,8 @@ def missing_message() -> str:
 class JanusProcess:
     """One Janus on free loopback ports, stopped with `stop()`."""
 
-    def __init__(self, workdir: Path, rtp_ports: tuple[int, int] = (40000, 49999)) -> None:
+    def __init__(self, workdir: Path, rtp_ports: tuple[int, int] = (40000, 49999),
+                 event_loops: int = 0) -> None:
         self.port, self.admin_port = free_port(), free_port()
         self.admin_secret = secrets.token_urlsafe(16)
         self.room_key = secrets.token_urlsafe(16)
@@ -104,6 +106,8 @@ class JanusProcess:
         conf.mkdir(parents=True, exist_ok=True)
         (conf / "janus.jcfg").write_text(CORE.format(
             conf=conf, lib=LIB, admin_secret=self.admin_secret, rtp="-".join(map(str, rtp_ports)),
+            # 0: a thread per handle (Janus's default); N: N shared event loops
+            loops=f"    event_loops = {event_loops}\n" if event_loops else "",
             plugins=",".join(f"libjanus_{p}.so" for p in PLUGINS),
             transports=",".join(f"libjanus_{t}.so" for t in TRANSPORTS)))
         (conf / "janus.transport.http.jcfg").write_text(HTTP.format(
