@@ -47,6 +47,8 @@ class VideoGrants(Protocol):
 
     async def revoke_members(self, room_id: str, member_nos: Collection[str]) -> int: ...
 
+    async def end_floor(self, room_id: str) -> int: ...
+
 
 @dataclass
 class Hub:
@@ -91,6 +93,17 @@ class Hub:
         except StreamError as error:
             log.error("room %s: video tokens of %d removed members not revoked: %s", room_id,
                       len(member_nos), error.message)
+
+    async def floor_ended(self, room_id: str) -> None:
+        """A member's turn to speak ended: their right to publish goes. The
+        queue stands even if the media server does not answer (logged)."""
+        if self.video is None:
+            return
+        try:
+            await self.video.end_floor(room_id)
+        except StreamError as error:
+            log.error("room %s: the last speaker's video right not taken back: %s", room_id,
+                      error.message)
 
     async def gates_changed(self, room_id: str, public: dict[str, Any]) -> None:
         """A check changed: every phone's pass ended. Phones hear it (and pass the

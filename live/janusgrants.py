@@ -8,7 +8,8 @@ of who may publish), and any worker can take them back.
 A token reads `lv1.<room tag>.<role>.<mac>`: the room tag lets one sweep of
 Janus's token list find all of a meeting's tokens when its video ends; the
 role says who holds it (`m` a member, by member number; `h` the staff, with
-the host key; `s` the speaker of the current speaker key).
+the host key; `s` the speaker of the current speaker key; `f` a member the
+chair gave the floor, by member number and speaking request, for that turn).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import hmac
 from collections.abc import Collection
 from typing import Any
 
-from stream.janus import JanusAdmin, VideoRoom
+from stream.errors import MediaServerError
+from stream.janus import NO_SUCH_ROOM, JanusAdmin, VideoRoom
 
-MEMBER, STAFF, SPEAKER = "m", "h", "s"
+MEMBER, STAFF, SPEAKER, FLOOR = "m", "h", "s", "f"
 VERSION = "lv1"
 
 
@@ -97,6 +99,18 @@ class JanusGrants:
             await self._take_back(old)
         if key is not None:
             await self.admin.add_token(self.token(room_id, SPEAKER, key))
+
+    async def end_floor(self, room_id: str) -> int:
+        """A member's turn ended: their publishing token leaves the room's list
+        and Janus, and the sessions opened with it hang up (their broadcast
+        ends; their viewing, under their member token, goes on)."""
+        held = [t for t in await self.admin.tokens() if t.startswith(self._prefix(room_id, FLOOR))]
+        try:
+            await self.admin.allow(self.room(room_id), held, add=False)
+        except MediaServerError as error:
+            if error.code != NO_SUCH_ROOM:  # video off: the room and its list are gone
+                raise
+        return await self._take_back(held)
 
     async def is_speaker(self, room_id: str, key: str) -> bool:
         return self.token(room_id, SPEAKER, key) in await self.admin.tokens()

@@ -31,6 +31,8 @@ async def speak_list(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
 def chair(action: str) -> Command:
     async def step(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
         request = await speaking(hub).chair(room, action, body)
+        if action != "decline":  # a turn ended, or a new one starts clean
+            await hub.floor_ended(room.id)
         return {"request": request} | await pushed(hub, room.id)
     return step
 

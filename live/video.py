@@ -18,9 +18,11 @@ import hashlib
 import secrets
 from typing import Any, AsyncIterator
 
+from live import videolog
 from live.acked import AckedNamespace, Handler
 from live.hub import Hub, now_ms
-from live.videoauth import VIDEO_NS, any_room, host_room, member_no, speaker_url, video_channel
+from live.videoauth import (VIDEO_NS, any_room, floor_holder, host_room, member_no,
+                            speaker_url, video_channel)
 from rooms.polls import payloads, Room
 from rooms.gates import read_pass, tokens
 from rooms.errors import (BadSdp, LiveVoteError, NotSpeaker, PassRequired, VideoNotLive,
@@ -90,6 +92,7 @@ class VideoNamespace(AckedNamespace):
         for peer, (room_id, _) in list(session.get("peers", {}).items()):
             with contextlib.suppress(StreamError):
                 await self.relay.leave(room_id, peer)
+        await videolog.stopped(self.hub, session)
 
     # state -------------------------------------------------------------------
 
@@ -155,6 +158,9 @@ class VideoNamespace(AckedNamespace):
         if body.get("key") is not None:
             return await self._host(body)
         room = await self._room(body)
+        if body.get("member") is not None:  # the member the chair gave the floor
+            await floor_holder(self.hub, room, body.get("member"))
+            return room
         key, stored = body.get("speaker"), self.speakers.get(room.id)
         # A key of another room hashes differently, so it fails here too.
         if not isinstance(key, str) or stored is None or not secrets.compare_digest(
@@ -164,7 +170,7 @@ class VideoNamespace(AckedNamespace):
 
     async def watch(self, sid: str, data: Any) -> dict[str, Any]:
         body = payloads.as_dict(data)
-        room = await self._viewer(body)
+        room, member = await self._viewer(body)
         if room.id not in self.enabled:
             raise VideoOff()
         async with relay_call():
@@ -173,18 +179,23 @@ class VideoNamespace(AckedNamespace):
         # one is answered, so a bad re-offer costs nothing.
         await self._leave_views(sid, room.id)
         await self.enter_room(sid, video_channel(room.id))
-        return await self._remember(sid, session, VIEWER)
+        answer = await self._remember(sid, session, VIEWER)
+        if member:
+            state = await self.get_session(sid)
+            if await videolog.started(self.hub, state, room.id, member):
+                await self.save_session(sid, state)
+        return answer
 
-    async def _viewer(self, body: dict[str, Any]) -> Room:
+    async def _viewer(self, body: dict[str, Any]) -> tuple[Room, str]:
         """Members watch with the device and admission pass of `/voter`, when
         the room asks phones for checks, or with the member token of the
-        `/meeting` sign-in; the host's key also lets one in."""
+        `/meeting` sign-in (their number comes back, for the access log); the
+        host's key also lets one in."""
         if body.get("key") is not None:
-            return await self._host(body)
+            return await self._host(body), ""
         room = await self._room(body)
         if body.get("member") is not None:
-            await member_no(self.hub, room, body.get("member"))
-            return room
+            return room, await member_no(self.hub, room, body.get("member"))
         rooms = self.hub.rooms
         gates = await rooms.gates(room.id, now_ms())
         needs = gates.required()
@@ -194,7 +205,7 @@ class VideoNamespace(AckedNamespace):
                 raise PassRequired(list(needs))
             read_pass(rooms.secret, body.get("pass"), room.id, voter, now_ms(), needs,
                       gates.epoch)
-        return room
+        return room, ""
 
     async def _remember(self, sid: str, session: Session, role: str) -> dict[str, Any]:
         state = await self.get_session(sid)
@@ -227,10 +238,14 @@ class VideoNamespace(AckedNamespace):
             room = await self._host(body)
             await self.relay.end(room.id)
             return self.state(room.id)
-        room_id, peer, _ = await self._own(sid, body)
+        room_id, peer, role = await self._own(sid, body)
         await self._forget(sid, peer)
         with contextlib.suppress(UnknownPeer):  # it already went (ICE failed, say)
             await self.relay.leave(room_id, peer)
+        if role == VIEWER:
+            state = await self.get_session(sid)
+            await videolog.stopped(self.hub, state, room_id)
+            await self.save_session(sid, state)
         return self.state(room_id)
 
     async def _leave_views(self, sid: str, room_id: str) -> None:

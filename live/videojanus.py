@@ -18,10 +18,11 @@ from typing import Any, AsyncIterator
 
 from live.acked import AckedNamespace, Handler
 from live.hub import Hub
-from live.janusgrants import MEMBER, STAFF, SPEAKER, JanusGrants
+from live.janusgrants import FLOOR, MEMBER, STAFF, SPEAKER, JanusGrants
 from live.settings import Settings, server_secret
-from live.videoauth import (VIDEO_NS, any_room, host_room, member_no, speaker_url,
-                            video_channel)
+from live.videoauth import (VIDEO_NS, any_room, floor_holder, host_room, member_no,
+                            speaker_url, video_channel)
+from live import videolog
 from rooms.errors import NotSpeaker, VideoForbidden, VideoNotLive, VideoOff, VideoUnavailable
 from rooms.polls import Room, payloads
 from stream.errors import MediaServerError
@@ -67,6 +68,9 @@ class JanusVideoNamespace(AckedNamespace):
     def start(self) -> None:
         return None
 
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        await videolog.stopped(self.hub, await self.get_session(sid))
+
     async def close(self) -> None:
         await self.grants.aclose()
 
@@ -75,7 +79,7 @@ class JanusVideoNamespace(AckedNamespace):
     async def state(self, room_id: str) -> dict[str, Any]:
         async with janus_call():
             feeds = await self.grants.publishers(room_id)
-        return {"room": room_id, "enabled": feeds is not None, "live": bool(feeds),
+        return {"room": room_id, "enabled": feeds is not None, "live": bool(feeds), "feeds": feeds or [],
                 "worker": self.hub.worker, "mode": "janus",
                 "ice_servers": self.hub.settings.ice_server_list}
 
@@ -119,6 +123,9 @@ class JanusVideoNamespace(AckedNamespace):
         if body.get("key") is not None:
             return await host_room(self.hub, body), STAFF, ""
         room = await any_room(self.hub, body)
+        if body.get("member") is not None:  # the member the chair gave the floor, this turn
+            number, request = await floor_holder(self.hub, room, body.get("member"))
+            return room, FLOOR, f"{number}:{request}"
         key = body.get("speaker")
         async with janus_call():
             if isinstance(key, str) and key and await self.grants.is_speaker(room.id, key):
@@ -153,6 +160,10 @@ class JanusVideoNamespace(AckedNamespace):
                 raise VideoNotLive()
             grant = await self.grants.grant(room.id, role, subject, feeds=feeds)
         await self.enter_room(sid, video_channel(room.id))
+        if role == MEMBER:
+            session = await self.get_session(sid)
+            if await videolog.started(self.hub, session, room.id, subject):
+                await self.save_session(sid, session)
         return {"room": room.id, "role": "viewer", "janus": grant}
 
     async def _viewer(self, body: dict[str, Any]) -> tuple[Room, str, str]:

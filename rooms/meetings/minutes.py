@@ -1,7 +1,7 @@
 """What the minutes of a general meeting (의사록) hold: per agenda item the frozen
 inputs and outcome (or the live gauge while open), the votes by name on named
 items once they are closed, who spoke on it, and who attended the meeting, by
-how."""
+how, and who watched its video when."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from rooms.meetings.counting import member_of
 from rooms.meetings.meeting import Meetings
 from rooms.meetings.speaking import Speaking
+from rooms.meetings.watching import Watching
 from rooms.polls.model import Room
 
 MODES = ("in_person", "proxy", "online")
@@ -39,7 +40,8 @@ async def minutes(meetings: Meetings, room: Room) -> dict[str, Any]:
         rows.append(row)
     return {"room": room.public(), "meta": await meetings.store.meta(room.id), "items": rows,
             "attendance": await _attendance(meetings, room.id, names),
-            "speakers_between_items": spoke.get("", [])}
+            "speakers_between_items": spoke.get("", []),
+            "video_sessions": await Watching(meetings).sessions(room.id, people)}
 
 
 def _names(people: dict[str, dict[str, Any]], reps: dict[str, str]

@@ -139,6 +139,11 @@ def speak_queue(room_id: str) -> str:
     return f"mtg:{{r:{room_id}}}:speakq"
 
 
+def video_sessions(room_id: str) -> str:
+    """member number -> when they watched the meeting's video (the access log)."""
+    return f"mtg:{{r:{room_id}}}:video"
+
+
 def short_code(code: str) -> str:
     """A personal short link's code (`/m/CODE`) -> "room:member_no"."""
     return f"live:mcode:{code}"

@@ -20,6 +20,7 @@ class MeetingStore:
         self.redis = redis
         self._attend = script(redis, "attend")
         self._speak = script(redis, "speak")
+        self._watch = script(redis, "watch")
 
     async def meta(self, room_id: str) -> dict[str, str]:
         raw = await self.redis.hgetall(keys.meeting(room_id))
@@ -175,3 +176,15 @@ class MeetingStore:
     async def speak_requests(self, room_id: str) -> list[dict[str, Any]]:
         raw = await self.redis.hgetall(keys.speak_requests(room_id))
         return sorted((json.loads(v) for v in raw.values()), key=lambda r: r["at"])
+
+    # video sessions (the access log) -------------------------------------------
+
+    async def watch(self, room_id: str, member_no: str, action: str, who: str,
+                    item: str) -> dict[str, Any]:
+        reply = await self._watch(keys=[keys.video_sessions(room_id), keys.meeting_log(room_id)],
+                                  args=[member_no, action, who, item])
+        return dict(json.loads(reply))
+
+    async def video_sessions(self, room_id: str) -> dict[str, dict[str, Any]]:
+        raw = await self.redis.hgetall(keys.video_sessions(room_id))
+        return {_s(k): json.loads(v) for k, v in raw.items()}
