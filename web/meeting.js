@@ -8,8 +8,10 @@ import { cardOf, connectionBanner, keepingFocus } from "./ui.js";
 import { itemCard } from "./meeting-item.js";
 import { signinCard } from "./meeting-signin.js";
 import { memberVoting, secretRecord } from "./meeting-vote.js";
+import { SpeakPanel } from "./meeting-speak.js";
 
-// Pushes go to the /voter, /screen and /host namespaces only, so the page asks again.
+// Ballot pushes go to the /voter, /screen and /host namespaces only, so the page asks
+// again; the speaking queue is pushed here too (speak:queue) and asked with the rest.
 const POLL_MS = 3000;
 const LAST_INVITE = "lv.mtg.last";
 const tokenKey = (invite) => `lv.mtg.token.${invite}`;
@@ -27,6 +29,19 @@ let conn = null;
 function announce(text) {
   $("announce").textContent = "";
   setTimeout(() => { $("announce").textContent = text; }, 50);
+}
+
+const speak = new SpeakPanel({
+  el: $("speak"), conn: () => conn, room: () => state.room?.id, token: () => state.token,
+  memberNo: () => state.memberNo, announce,
+});
+
+async function askQueue(early = false) {
+  try {
+    speak.take(await conn.call("speak:queue", {}, { early }));
+  } catch {
+    // the push or the next tick brings it
+  }
 }
 
 function show(view) {
@@ -147,6 +162,7 @@ function enter(status) {
   show("agenda-view");
   take(status);
   for (const item of state.items.values()) if (item.secret) actions.resume(item);
+  askQueue(true);
 }
 
 /** Server status in; the device's own knowledge of secret ballots and checked trackers kept. */
@@ -200,6 +216,7 @@ async function refresh() {
   try {
     take(await conn.call("member:status", {}));
     fetchOutcomes(); // a result that failed to load is asked for again
+    await askQueue();
   } catch {
     // the next tick asks again; a reconnect resumes first
   }
@@ -253,7 +270,10 @@ function boot() {
   initLang();
   if (!load("lv.lang")) setLang("ko"); // Korean first, unless the member chose English
   onLangChange(() => {
-    if (state.memberNo) renderAll();
+    if (state.memberNo) {
+      renderAll();
+      speak.render();
+    }
     else if (!$("signin").hidden) renderSignin();
     else if (!$("notice").hidden) notice(state.notice.titleKey, state.notice.error);
   });
@@ -270,6 +290,7 @@ function boot() {
   conn = new Conn("/meeting", {
     onConnect: connect, onStatus: connectionBanner($("conn")), onError: connectFailed,
   });
+  conn.on("speak:queue", (queue) => { if (state.memberNo) speak.take(queue); });
   setInterval(() => { if (!document.hidden) refresh(); }, POLL_MS);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) refresh(); });
   window.addEventListener("hashchange", () => location.reload());

@@ -10,6 +10,7 @@ import { Prepare } from "./staff-prepare.js";
 import { Invite } from "./staff-invite.js";
 import { Day } from "./staff-day.js";
 import { Records } from "./staff-records.js";
+import { Speak } from "./staff-speak.js";
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 3000;
@@ -141,7 +142,7 @@ function boot() {
   applyStatic();
   tickCountdowns();
   Object.assign(panels, { prepare: new Prepare(ctx), invite: new Invite(ctx),
-    day: new Day(ctx), records: new Records(ctx) });
+    day: new Day(ctx), speak: new Speak(ctx), records: new Records(ctx) });
   onLangChange(() => refresh());
   $("create-form").addEventListener("submit", createMeeting);
   $("key-saved").addEventListener("click", () => {

@@ -23,6 +23,8 @@ const auth = key ? { key } : { speaker: speakerKey };
 let state = { enabled: false, live: false, mode: "relay", ice_servers: [] };
 let pc = null;
 let link = null; // janus mode: the Janus session behind `pc`
+let floor = []; // janus mode: the other publishers (a member given the floor), each its own link
+let watched = ""; // janus mode: the feeds subscribed to, to notice a speaker joining
 let camera = null; // the publisher's own camera and microphone
 let peer = "";
 let audioOnly = false;
@@ -69,6 +71,8 @@ function controls() {
   paint();
 }
 
+const feedsOf = (held) => [...(held.feeds || [])].sort().join(",");
+
 const rtcConfig = () => ({ iceServers: state.ice_servers || [] }); // LIVE_ICE_SERVERS
 
 async function offer(connection) {
@@ -79,6 +83,10 @@ async function offer(connection) {
 }
 
 function close() {
+  for (const other of floor) other.close();
+  floor = [];
+  watched = "";
+  $("floor").replaceChildren();
   if (link) link.close();
   else if (pc) pc.close();
   link = null;
@@ -135,9 +143,26 @@ async function watchJanus(onTrack) {
     close();
     conn.call("video:status", { room }).then(onState).catch(fail);
   };
-  mine = await subscribeTo(grant.janus, { config: rtcConfig(), audioOnly, onTrack, onEnd });
+  const [first, ...others] = grant.janus.feeds;
+  mine = await subscribeTo({ ...grant.janus, feeds: [first] },
+    { config: rtcConfig(), audioOnly, onTrack, onEnd });
   [link, pc] = [mine, mine.pc];
+  watched = feedsOf(grant.janus);
   onFailure(pc);
+  for (const feed of others) { // a member given the floor speaks beside the chair
+    const element = document.createElement("video");
+    Object.assign(element, { autoplay: true, playsInline: true, muted: $("screen").muted });
+    element.className = "video-frame floor-screen";
+    element.dataset.testid = "floor-video";
+    const stream = new MediaStream();
+    $("floor").append(element);
+    floor.push(await subscribeTo({ ...grant.janus, feeds: [feed] }, { config: rtcConfig(),
+      audioOnly, onEnd, onTrack: (event) => {
+        stream.addTrack(event.track);
+        element.srcObject = stream;
+        element.play().catch(() => {});
+      } }));
+  }
 }
 
 async function watch() {
@@ -246,7 +271,9 @@ function onState(next) {
     } else if (!state.live) {
       if (pc) close();
       say(wasLive ? "ended" : "waiting");
-    } else if (!pc) attempt(watch)();
+    } else if (!pc || (state.mode === "janus" && feedsOf(state) !== watched)) {
+      attempt(watch)();
+    }
   } else if (!pc) say(state.enabled ? "ready" : "off");
   controls();
 }
@@ -265,8 +292,10 @@ const conn = new Conn("/video", {
 conn.on("video:state", onState);
 
 $("sound").addEventListener("click", () => {
-  $("screen").muted = false;
-  $("screen").play().catch(() => {});
+  for (const element of document.querySelectorAll("video")) {
+    element.muted = false;
+    element.play().catch(() => {});
+  }
   show("sound", false);
 });
 $("audio-only").addEventListener("click", () => {
