@@ -1,4 +1,6 @@
-"""Video signalling for online general meetings: the `/video` namespace.
+"""Video signalling for online general meetings: the `/video` namespace of
+the built-in relay (LIVE_VIDEO=relay, the default; `live/videojanus.py` is
+the same namespace when Janus carries the media).
 
 Media flows between browsers and this process's `stream.Relay`; this module
 only authorizes and passes SDP, one round trip per connection (the client
@@ -8,7 +10,7 @@ so no trickle event is needed).
 Which rooms have video on, and who may speak, is kept in this process, next
 to the relay that serves the room: a broadcast is a set of UDP sockets in one
 process and cannot move to another worker. With several workers, `/video`
-must reach one process (see docs/video-performance.md).
+must reach one process, or use LIVE_VIDEO=janus (docs/video-performance.md).
 """
 
 from __future__ import annotations
