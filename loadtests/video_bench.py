@@ -33,17 +33,18 @@ TICK = os.sysconf("SC_CLK_TCK")
 HELD = 0.9
 
 
-def loopback_only() -> None:
-    """Every peer offers 127.0.0.1 only: no packet leaves this machine."""
+def local_only(address: str = "127.0.0.1") -> None:
+    """Every peer offers this one address of this machine (loopback unless
+    told): no packet leaves the machine."""
     import aioice.ice
-    aioice.ice.get_host_addresses = lambda **_: ["127.0.0.1"]  # type: ignore[assignment]
+    aioice.ice.get_host_addresses = lambda **_: [address]  # type: ignore[assignment]
 
 
 # relay process -------------------------------------------------------------
 
-def relay_main(pipe: Any, mode: str, bitrate: int) -> None:
+def relay_main(pipe: Any, mode: str, bitrate: int, address: str) -> None:
     sys.path.insert(0, str(ROOT))
-    loopback_only()
+    local_only(address)
     asyncio.run(_serve(pipe, mode, bitrate))
 
 
@@ -113,7 +114,9 @@ def source_tracks(width: int, height: int, fps: int) -> list[Any]:
     from aiortc import AudioStreamTrack, VideoStreamTrack
 
     class Camera(VideoStreamTrack):
-        """A scrolling pattern: motion the encoder must really code."""
+        """A scrolling pattern under a band of fresh noise: motion and grain the
+        encoder must really code, so it spends its whole budget all the time
+        (a pattern alone turns cheap once the encoder has seen it)."""
 
         def __init__(self) -> None:
             super().__init__()
@@ -127,7 +130,9 @@ def source_tracks(width: int, height: int, fps: int) -> list[Any]:
                 await asyncio.sleep(wait)
             frame = av.VideoFrame(width, height, "yuv420p")
             offset = (self.n * 2 % height) * width
-            frame.planes[0].update(self.luma[offset:offset + width * height])
+            grain = width * (height // 40)
+            frame.planes[0].update(os.urandom(grain)
+                                   + self.luma[offset + grain:offset + width * height])
             for plane in frame.planes[1:]:
                 plane.update(bytes([128 + self.n % 40]) * plane.buffer_size)
             frame.pts, frame.time_base = self.n * 90000 // fps, fractions.Fraction(1, 90000)
@@ -146,11 +151,40 @@ def cpu_seconds(pid: int) -> float:
 class Result:
     mode: str
     viewers: int
-    relay_cpu: float      # cores used by the relay process
+    relay_cpu: float      # cores used by the relay (or media server) process
     driver_cpu: float     # cores used by this process (publisher + viewers)
     fps_min: float
     fps_avg: float
     skips: str            # viewers' skips to a keyframe (encode-once only)
+    kbps: float = 0.0     # what one viewer receives, on the wire (IP and UDP headers too)
+
+
+async def wire_bytes(pcs: list[Any]) -> list[int]:
+    """Bytes each peer received so far, with 28 bytes of IPv4 and UDP header
+    per packet."""
+    totals = []
+    for pc in pcs:
+        stats = (await pc.getStats()).values()
+        totals.append(sum(s.bytesReceived + 28 * s.packetsReceived for s in stats
+                          if s.type == "transport"))
+    return totals
+
+
+async def window(viewers: list[Any], pid: int, seconds: float) -> tuple[float, float, list[float],
+                                                                        float]:
+    """Over `seconds`: the cores process `pid` and this one used, each viewer's
+    video frame rate, and the mean kbit/s a viewer received."""
+    video = [c for c in Counting.made if c.kind == "video"]
+    before, bytes0 = [c.frames for c in video], await wire_bytes(viewers)
+    cpu0, own0, t0 = cpu_seconds(pid), time.process_time(), time.monotonic()
+    await asyncio.sleep(seconds)
+    elapsed = time.monotonic() - t0
+    cores = (cpu_seconds(pid) - cpu0) / elapsed
+    own = (time.process_time() - own0) / elapsed
+    fps = [(c.frames - b) / elapsed for c, b in zip(video, before)]
+    fps += [0.0] * (len(viewers) - len(fps))  # a viewer that never got video
+    got = [b1 - b0 for b0, b1 in zip(bytes0, await wire_bytes(viewers))]
+    return cores, own, fps, 8 * sum(got) / len(got) / elapsed / 1000 if got else 0.0
 
 
 async def measure(mode: str, viewers: int, args: argparse.Namespace) -> Result:
@@ -158,7 +192,8 @@ async def measure(mode: str, viewers: int, args: argparse.Namespace) -> Result:
 
     ctx = mp.get_context("spawn")
     ours, theirs = ctx.Pipe()
-    child = ctx.Process(target=relay_main, args=(theirs, mode, args.bitrate), daemon=True)
+    child = ctx.Process(target=relay_main, args=(theirs, mode, args.bitrate, args.address),
+                        daemon=True)
     child.start()
     loop = asyncio.get_running_loop()
 
@@ -168,6 +203,7 @@ async def measure(mode: str, viewers: int, args: argparse.Namespace) -> Result:
 
     Counting.made = []
     pcs: list[Any] = []
+    viewing: list[Any] = []
     try:
         pub = RTCPeerConnection()
         pcs.append(pub)
@@ -179,23 +215,17 @@ async def measure(mode: str, viewers: int, args: argparse.Namespace) -> Result:
         for _ in range(viewers):
             pc = RTCPeerConnection()
             pcs.append(pc)
+            viewing.append(pc)
             for kind in ("audio", "video"):
                 pc.addTransceiver(kind, direction="recvonly")
             await pc.setLocalDescription(await pc.createOffer())
             answer = await ask("watch", pc.localDescription.sdp)
             await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
         await asyncio.sleep(args.warmup)
-        video = [c for c in Counting.made if c.kind == "video"]
-        before = [c.frames for c in video]
-        cpu0, own0, t0 = cpu_seconds(child.pid or 0), time.process_time(), time.monotonic()
-        await asyncio.sleep(args.seconds)
-        elapsed = time.monotonic() - t0
-        relay_cpu = (cpu_seconds(child.pid or 0) - cpu0) / elapsed
-        driver_cpu = (time.process_time() - own0) / elapsed
-        fps = [(c.frames - b) / elapsed for c, b in zip(video, before)]
+        relay_cpu, driver_cpu, fps, kbps = await window(viewing, child.pid or 0, args.seconds)
         skips = await ask("skips", "")
-        fps += [0.0] * (viewers - len(fps))  # a viewer that never got video
-        return Result(mode, viewers, relay_cpu, driver_cpu, min(fps), sum(fps) / len(fps), skips)
+        return Result(mode, viewers, relay_cpu, driver_cpu, min(fps), sum(fps) / len(fps), skips,
+                      kbps)
     finally:
         for pc in pcs:
             await pc.close()
@@ -226,12 +256,13 @@ def held(rows: list[Result], fps: int) -> list[Result]:
 def table(results: list[Result], args: argparse.Namespace) -> str:
     lines = [f"{args.width}x{args.height} at {args.fps} fps, VP8 {args.bitrate // 1000} kbit/s "
              f"+ Opus; {os.cpu_count()} cores; window {args.seconds:g} s", "",
-             "| mode | viewers | relay CPU (cores) | CPU per viewer | driver CPU | "
-             "fps min / avg | skips |", "|---|---:|---:|---:|---:|---:|---:|"]
+             "| mode | viewers | server CPU (cores) | CPU per viewer | driver CPU | "
+             "fps min / avg | kbit/s per viewer | skips |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         lines.append(f"| {r.mode} | {r.viewers} | {r.relay_cpu:.2f} | "
                      f"{r.relay_cpu / r.viewers:.3f} | {r.driver_cpu:.2f} | "
-                     f"{r.fps_min:.1f} / {r.fps_avg:.1f} | {r.skips} |")
+                     f"{r.fps_min:.1f} / {r.fps_avg:.1f} | {r.kbps:.0f} | {r.skips} |")
     lines.append("")
     for mode in args.modes.split(","):
         ok = held([r for r in results if r.mode == mode], args.fps)
@@ -251,13 +282,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--bitrate", type=int, default=500_000)
     p.add_argument("--warmup", type=float, default=3.0)
     p.add_argument("--seconds", type=float, default=8.0)
+    p.add_argument("--address", default="127.0.0.1",
+                   help="the one address of this machine every peer offers")
     return p.parse_args(argv)
 
 
 async def run(args: argparse.Namespace) -> list[Result]:
     import aiortc.rtcrtpreceiver as receiver
 
-    loopback_only()
+    local_only(args.address)
     receiver.get_decoder = lambda codec: Counting(codec.mimeType.split("/")[0])  # type: ignore
     results = []
     for viewers in [int(c) for c in args.counts.split(",")]:

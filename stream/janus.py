@@ -46,7 +46,9 @@ class VideoRoom:
     pin: str
     description: str = "LiveVote"
     publishers: int = 3
-    bitrate: int = 1_024_000
+    # caps the speaker (REMB) as the relay's encoder is capped (VideoSpec):
+    # every viewer receives this much, so it sizes the media host's uplink
+    bitrate: int = 500_000
 
     def __post_init__(self) -> None:
         if not 0 < self.number <= JS_SAFE_MAX:
