@@ -4,7 +4,7 @@ owner's last signed act, the texts sent; acts land with one script."""
 from __future__ import annotations
 
 import json
-from typing import Any, cast
+from typing import Any, Callable, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
@@ -24,10 +24,9 @@ class ConsentStore:
         raw = await self.redis.hgetall(keys.drive(room_id))
         return {_s(k): _s(v) for k, v in raw.items()}
 
-    async def set_meta(self, room_id: str, fields: dict[str, str | int],
-                       event: dict[str, Any] | None = None) -> bool:
-        """Settings change only while the drive is a draft (checked in the same
-        transaction); False once it opened."""
+    async def _while_draft(self, room_id: str, write: Callable[[Any], None]) -> bool:
+        """Queue `write`'s commands in one transaction that runs only while the
+        drive is a draft (its state watched); False once it opened."""
         meta = keys.drive(room_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             for _ in range(WATCH_TRIES):
@@ -36,14 +35,21 @@ class ConsentStore:
                     if (_s(await pipe.hget(meta, "state") or b"draft")) != "draft":
                         return False
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.hset(meta, mapping=cast(Any, fields))
-                    if event:
-                        pipe.rpush(keys.meeting_log(room_id), json.dumps(event, ensure_ascii=False))
+                    write(pipe)
                     await pipe.execute()
                     return True
                 except WatchError:
-                    continue
+                    continue  # the drive changed meanwhile: look again
         raise WatchError("the drive could not be changed; try again")
+
+    async def set_meta(self, room_id: str, fields: dict[str, str | int],
+                       event: dict[str, Any] | None = None) -> bool:
+        """Settings change only while the drive is a draft; False once it opened."""
+        def write(pipe: Any) -> None:
+            pipe.hset(keys.drive(room_id), mapping=cast(Any, fields))
+            if event:
+                pipe.rpush(keys.meeting_log(room_id), json.dumps(event, ensure_ascii=False))
+        return await self._while_draft(room_id, write)
 
     async def log(self, room_id: str, event: dict[str, Any]) -> None:
         await self.redis.rpush(keys.meeting_log(room_id), json.dumps(event, ensure_ascii=False))
@@ -51,24 +57,13 @@ class ConsentStore:
     async def replace_owners(self, room_id: str, owners: dict[str, str],
                              rows: dict[str, str]) -> bool:
         """The whole roster at once, while the drive is a draft."""
-        meta = keys.drive(room_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for _ in range(WATCH_TRIES):
-                try:
-                    await pipe.watch(meta)
-                    if (_s(await pipe.hget(meta, "state") or b"draft")) != "draft":
-                        return False
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.delete(keys.drive_owners(room_id), keys.drive_rows(room_id))
-                    if owners:
-                        pipe.hset(keys.drive_owners(room_id), mapping=cast(Any, owners))
-                        pipe.hset(keys.drive_rows(room_id), mapping=cast(Any, rows))
-                    pipe.hincrby(meta, "roster_version", 1)
-                    await pipe.execute()
-                    return True
-                except WatchError:
-                    continue
-        raise WatchError("the roster could not be replaced; try again")
+        def write(pipe: Any) -> None:
+            pipe.delete(keys.drive_owners(room_id), keys.drive_rows(room_id))
+            if owners:
+                pipe.hset(keys.drive_owners(room_id), mapping=cast(Any, owners))
+                pipe.hset(keys.drive_rows(room_id), mapping=cast(Any, rows))
+            pipe.hincrby(keys.drive(room_id), "roster_version", 1)
+        return await self._while_draft(room_id, write)
 
     async def owners(self, room_id: str) -> dict[str, dict[str, Any]]:
         raw = await self.redis.hgetall(keys.drive_owners(room_id))

@@ -4,7 +4,6 @@ the queue, and the minutes list who spoke on each item."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from tests.live.test_meeting import Members, meeting  # noqa: F401  (the fixture)
@@ -89,5 +88,4 @@ async def test_a_request_of_another_meeting_is_not_found(live: LiveServer, host:
 
 
 async def _heard(heard: list[dict[str, Any]], member_no: str) -> bool:
-    await asyncio.sleep(0)
     return any((q.get("speaking") or {}).get("member_no") == member_no for q in heard)
