@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 from starlette.responses import Response
 
 from live import printout, workbook
-from live.minutes import (attendance_table, item_table, minutes_csv, named_table, reason_ko,
-                          rule_text)
+from live.minutes import minutes_csv, minutes_tables, reason_ko, rule_text
 from rooms.errors import NotFound
 from rooms.polls import local_time, option_rows, outcome_words, to_csv
 
@@ -84,11 +83,7 @@ async def minutes_file(data: dict[str, Any], fmt: str, lang: str, zone: ZoneInfo
     if fmt == "csv":
         return attachment(minutes_csv(data, lang), fmt, name)
     if fmt == "xlsx":
-        titles = {"ko": ("의사록", "출석 명부", "기명 투표"),
-                  "en": ("Minutes", "Attendance", "Votes by name")}[lang]
-        tables = (item_table(data, lang, zone), attendance_table(data, lang),
-                  named_table(data, lang))
-        sheets = [(title, table) for title, table in zip(titles, tables) if table]
+        sheets = minutes_tables(data, lang, zone)
         return attachment(await asyncio.to_thread(workbook.tables_xlsx, sheets), fmt, name)
     body = await asyncio.to_thread(printout.minutes_pdf, data, zone, now_ms)
     return attachment(body, fmt, f"minutes-{data['room']['id']}")

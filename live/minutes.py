@@ -142,14 +142,67 @@ def named_table(data: dict[str, Any], lang: str) -> Table:
     return [heads] + rows if rows else []
 
 
+def _when(ms: int | None, zone: ZoneInfo | None) -> Any:
+    return (ms or "") if zone is None else local_time(ms, zone)
+
+
+def speaker_table(data: dict[str, Any], lang: str, zone: ZoneInfo | None = None) -> Table:
+    """Headers, then who was given the floor, per item in order (item 0: between
+    items); empty when nobody spoke. Times in milliseconds, or on `zone`'s clock."""
+    unit = "(ms)" if zone is None else f"({zone.key})"
+    heads = {"ko": ["발언자", "안건", "조합원 번호", "성명", f"발언 시작 {unit}", f"발언 종료 {unit}"],
+             "en": ["speakers", "item", "member_no", "name", f"from {unit}", f"to {unit}"]}[lang]
+    turns = [(n, turn) for n, item in enumerate(data["items"], start=1)
+             for turn in item.get("speakers") or []]
+    turns += [(0, turn) for turn in data.get("speakers_between_items") or []]
+    rows = [["", n, turn["member_no"], turn["name"], _when(turn.get("granted_at"), zone),
+             _when(turn.get("ended_at"), zone)] for n, turn in turns]
+    return [heads] + rows if rows else []
+
+
+def video_table(data: dict[str, Any], lang: str, zone: ZoneInfo | None = None) -> Table:
+    """Headers, then the video access log: one row per member's session (to the
+    minute), with the items under way while they watched; empty without any."""
+    unit = "(ms)" if zone is None else f"({zone.key})"
+    heads = {"ko": ["영상 접속 기록", "조합원 번호", "성명", f"시청 시작 {unit}",
+                    f"시청 종료 {unit}", "시청한 안건"],
+             "en": ["video access log", "member_no", "name", f"from {unit}", f"to {unit}",
+                    "items watched"]}[lang]
+    rows = []
+    for person in data.get("video_sessions") or []:
+        for session in person["sessions"]:
+            since, until = session["from"], session["to"]
+            items = [str(n) for n, item in enumerate(data["items"], start=1)
+                     if any(w["member_no"] == person["member_no"] and
+                            since <= w["from"] and (until is None or w["from"] <= until)
+                            for w in item.get("watchers") or [])]
+            rows.append(["", person["member_no"], person["name"], _when(since, zone),
+                         _when(until, zone) if until else ("시청 중" if lang == "ko" else "watching"),
+                         ", ".join(items)])
+    return [heads] + rows if rows else []
+
+
+SHEETS = {"ko": ("의사록", "출석 명부", "기명 투표", "발언자", "영상 접속 기록"),
+          "en": ("Minutes", "Attendance", "Votes by name", "Speakers", "Video access log")}
+
+
+def minutes_tables(data: dict[str, Any], lang: str,
+                   zone: ZoneInfo | None = None) -> list[tuple[str, Table]]:
+    """The minutes' tables in order with their sheet names; empty ones left out."""
+    tables = (item_table(data, lang, zone), attendance_table(data, lang),
+              named_table(data, lang), speaker_table(data, lang, zone),
+              video_table(data, lang, zone))
+    return [(title, table) for title, table in zip(SHEETS[lang], tables) if table]
+
+
 def minutes_csv(data: dict[str, Any], lang: str = "ko") -> str:
-    """One row per agenda item; then the attendance list and the votes by name."""
+    """One row per agenda item; then the attendance list, the votes by name, the
+    speakers and the video access log."""
     lang = lang if lang in COLUMNS else "ko"
     out = io.StringIO()
     out.write("\ufeff")
     writer = SafeWriter(out)
-    tables = (item_table(data, lang), attendance_table(data, lang), named_table(data, lang))
-    for i, table in enumerate(t for t in tables if t):
+    for i, (_, table) in enumerate(minutes_tables(data, lang)):
         if i:
             writer.writerow([])
         for row in table:

@@ -22,7 +22,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import (Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer,
                                 Table, TableStyle)
 
-from live.minutes import OUTCOME, attendance_table, named_table, reason_ko, rule_text
+from live.minutes import (OUTCOME, attendance_table, named_table, reason_ko, rule_text,
+                          speaker_table, video_table)
 from rooms.polls import local_time
 
 FONT = "HYGothic-Medium"
@@ -113,7 +114,8 @@ def result_pdf(question: str, options: Sequence[tuple[int, str, int, str]],
 
 def minutes_pdf(data: dict[str, Any], zone: ZoneInfo, now_ms: int) -> bytes:
     """The minutes: the meeting's facts, each agenda item, who attended, the
-    votes by name, and the signature blocks for the chair and two members."""
+    votes by name, the speakers, the video access log, and the signature blocks
+    for the chair and two members."""
     title = str(data.get("room", {}).get("title", ""))
     story: list[Flowable] = [bilingual("총회 의사록", "Minutes of the general meeting", TITLE),
                              text(title, HEADING), facts_table(meeting_facts(data, zone, now_ms))]
@@ -131,6 +133,14 @@ def minutes_pdf(data: dict[str, Any], zone: ZoneInfo, now_ms: int) -> bytes:
         story += [bilingual("기명 투표", "Votes by name", HEADING),
                   grid(list(zip(ko[0][1:], en[0][1:])), [[str(row[1]), *row[2:]] for row in ko[1:]],
                        [0.1, 0.2, 0.25, 0.3, 0.15])]
+    for ko_title, en_title, table, widths in (
+            ("발언자", "Speakers", speaker_table, [0.1, 0.2, 0.24, 0.23, 0.23]),
+            ("영상 접속 기록", "Video access log", video_table, [0.15, 0.2, 0.23, 0.23, 0.19])):
+        ko, en = table(data, "ko", zone), table(data, "en", zone)
+        if ko:
+            story += [bilingual(ko_title, en_title, HEADING),
+                      grid(list(zip(ko[0][1:], en[0][1:])),
+                           [[str(cell) for cell in row[1:]] for row in ko[1:]], widths)]
     story.append(KeepTogether(signatures()))
     return render(f"총회 의사록 Minutes: {title}", story)
 
@@ -168,6 +178,8 @@ def item_story(n: int, item: dict[str, Any], zone: ZoneInfo) -> list[Flowable]:
         ("출석 인정 (A)", "Attending (A)",
          f"{item['a']} (서면결의 written {modes.get('written', 0)}, "
          f"사전 전자투표 advance {modes.get('early', 0)})"),
+        ("온라인 시청", "Watching the video",
+         f"{len({w['member_no'] for w in item.get('watchers') or []})}명 / members"),
         ("개시", f"Opened ({zone.key})", local_time(item["opened_at"], zone)),
         ("종료", f"Closed ({zone.key})", local_time(item["closed_at"], zone)),
         ("기록 SHA-256", "Record SHA-256", item.get("sha256", "")),

@@ -1,7 +1,7 @@
 """What the minutes of a general meeting (의사록) hold: per agenda item the frozen
 inputs and outcome (or the live gauge while open), the votes by name on named
 items once they are closed, who spoke on it, and who attended the meeting, by
-how, and who watched its video when."""
+how, and who watched its video when (in all, and per item)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from rooms.meetings.counting import member_of
 from rooms.meetings.meeting import Meetings
 from rooms.meetings.speaking import Speaking
-from rooms.meetings.watching import Watching
+from rooms.meetings.watching import Watching, during
 from rooms.polls.model import Room
 
 MODES = ("in_person", "proxy", "online")
@@ -22,6 +22,8 @@ async def minutes(meetings: Meetings, room: Room) -> dict[str, Any]:
     names = _names(people, reps)
     rows = []
     spoke = await Speaking(meetings).speakers(room.id)
+    watched = await Watching(meetings).sessions(room.id, people)
+    meta = await meetings.store.meta(room.id)
     for ballot in await meetings.rooms.store.ballots(room.id):
         if not ballot.rule:
             continue
@@ -30,7 +32,9 @@ async def minutes(meetings: Meetings, room: Room) -> dict[str, Any]:
                                "options": list(ballot.options), "state": ballot.state.value,
                                "opened_at": ballot.opened_at, "closed_at": ballot.closed_at,
                                "secret": ballot.secret, "kind": ballot.kind.value,
-                               "speakers": spoke.get(ballot.id, [])}
+                               "speakers": spoke.get(ballot.id, []),
+                               "watchers": during(watched, int(meta.get(f"live:{ballot.id}", 0)),
+                                                  ballot.closed_at)}
         if sealed:
             row |= sealed["record"]["meeting"] | {"sha256": sealed["sha256"]}
             if not ballot.secret:
@@ -38,10 +42,10 @@ async def minutes(meetings: Meetings, room: Room) -> dict[str, Any]:
         else:
             row |= await meetings.gauge(ballot)
         rows.append(row)
-    return {"room": room.public(), "meta": await meetings.store.meta(room.id), "items": rows,
+    return {"room": room.public(), "meta": meta, "items": rows,
             "attendance": await _attendance(meetings, room.id, names),
             "speakers_between_items": spoke.get("", []),
-            "video_sessions": await Watching(meetings).sessions(room.id, people)}
+            "video_sessions": watched}
 
 
 def _names(people: dict[str, dict[str, Any]], reps: dict[str, str]

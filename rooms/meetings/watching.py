@@ -37,3 +37,28 @@ class Watching:
                            "sessions": [{"from": since, "to": until or None}
                                         for since, until in record.get("iv") or []]})
         return listed
+
+
+MINUTE = 60_000
+
+
+def during(sessions: list[dict[str, Any]], opened: int | None,
+           closed: int | None) -> list[dict[str, Any]]:
+    """Who watched while an agenda item was before the meeting (from its start
+    at the meeting, `opened`, to its close): [{member_no, name, from, to}], each
+    session cut to that window (to the minute, like the log), in member-number
+    order; `to` null while both the item and the session go on. An item never
+    started at the meeting (advance voting only) was watched by nobody."""
+    if not opened:
+        return []
+    start = opened - opened % MINUTE
+    watched = []
+    for person in sessions:
+        for session in person["sessions"]:
+            since, until = session["from"], session["to"]
+            if (until is not None and until < start) or (closed and since > closed):
+                continue
+            ends = ([] if until is None else [until]) + ([closed] if closed else [])
+            watched.append({"member_no": person["member_no"], "name": person["name"],
+                            "from": max(since, start), "to": min(ends) if ends else None})
+    return watched

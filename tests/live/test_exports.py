@@ -31,9 +31,11 @@ def pdf_text(body: bytes) -> str:
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(body)).pages)
 
 
-def sheet_rows(body: bytes, sheet: int = 0) -> list[list[Any]]:
+def sheet_rows(body: bytes, sheet: int | str = 0) -> list[list[Any]]:
+    """A workbook's sheet, by position or by name."""
     book = openpyxl.load_workbook(io.BytesIO(body))
-    return [list(row) for row in book.worksheets[sheet].iter_rows(values_only=True)]
+    chosen = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet]
+    return [list(row) for row in chosen.iter_rows(values_only=True)]
 
 
 async def closed_poll(live: LiveServer, host: Host, **spec: Any) -> tuple[str, dict[str, Any]]:

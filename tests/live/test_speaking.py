@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.live.test_exports import pdf_text, sheet_rows
 from tests.live.test_meeting import Members, meeting  # noqa: F401  (the fixture)
 from tests.support import Host, LiveServer, call, eventually
 
@@ -64,6 +65,16 @@ async def test_members_ask_in_order_and_the_chair_runs_one_turn_at_a_time(
     assert [s["member_no"] for s in spoke] == ["M001", "M002"]
     assert all(s["granted_at"] <= s["ended_at"] for s in spoke)
     assert minutes["items"][1]["speakers"] == []
+    # the minutes files list them too: item 1, in order, with the times of each turn
+    sheet = (await host.get("/minutes.csv")).content.decode("utf-8-sig")
+    listed = [row.split(",") for row in sheet.split("발언자", 1)[1].splitlines()[1:3]]
+    assert [(row[1], row[2], row[4], row[5]) for row in listed] == [
+        ("1", s["member_no"], str(s["granted_at"]), str(s["ended_at"])) for s in spoke]
+    book = sheet_rows((await host.get("/minutes.xlsx?lang=en")).content, "Speakers")
+    assert [row[1:4] for row in book[1:]] == [[1, "M001", spoke[0]["name"]],
+                                              [1, "M002", spoke[1]["name"]]]
+    printed = pdf_text((await host.get("/minutes.pdf")).content)
+    assert "발언자" in printed and "Speakers" in printed and spoke[1]["name"] in printed
 
 
 async def test_a_request_of_another_meeting_is_not_found(live: LiveServer, host: Host,

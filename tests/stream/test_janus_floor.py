@@ -70,6 +70,10 @@ async def test_the_granted_member_publishes_for_their_turn_only(
 async def test_a_member_who_watched_is_in_the_access_log(
         janus_live: LiveServer, chair: Host, sockets: Any, peers: Peers) -> None:  # noqa: F811
     room = chair.room["id"]
+    early = await chair.ballot(kind="yesno", question="Budget", rule="general")
+    item = await chair.ballot(kind="yesno", question="Plan", rule="general")
+    assert (await chair.post("/record-date", {"record_date": "2026-11-01"})).status_code == 200
+    assert (await chair.post(f"/ballots/{item['id']}/live")).status_code == 200
     await on_air(await sockets(), chair, peers)
     token = await member_token(janus_live.url, chair, 1)
     viewer = await VideoClient.connect(janus_live.url)
@@ -90,3 +94,12 @@ async def test_a_member_who_watched_is_in_the_access_log(
         return listed if listed[0]["sessions"][0]["to"] else []
     session = (await eventually(stopped))[0]["sessions"][0]
     assert session["from"] % 60_000 == 0 and session["from"] <= session["to"]
+
+    items = {i["ballot"]: i for i in (await chair.get("/minutes")).json()["data"]["items"]}
+    assert [(w["member_no"], w["to"]) for w in items[item["id"]]["watchers"]] == [
+        ("M001", session["to"])], "watched while the item was before the meeting"
+    assert items[early["id"]]["watchers"] == [], "never started at the meeting"
+    sheet = (await chair.get("/minutes.csv")).content.decode("utf-8-sig")
+    log = sheet.split("영상 접속 기록", 1)[1].splitlines()
+    assert log[1].split(",")[1:] == ["M001", "Member 1", str(session["from"]),
+                                     str(session["to"]), "2"], "the item watched is item 2"
