@@ -11,11 +11,7 @@ from typing import Any, AsyncIterator
 from urllib.parse import urlsplit
 
 import socketio
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.asyncio.cluster import RedisCluster
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse
@@ -24,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from live import collector, transport
 from live.bodylimit import BodyLimit
+from live.clustermanager import ClusterManager
 from live.codec import OrjsonCodec
 from live.headers import SecurityHeaders
 from live.host import HostNamespace
@@ -40,6 +37,7 @@ from live.sealing import PhoneSeal
 from live.tsa import time_stamper
 from live.sms import OutboxSender, Sender, WebhookSender
 from live.signing import Signer, load_or_create
+from live.storeclient import UNAVAILABLE, store_client
 from live.settings import Settings, from_env, server_secret
 from live.transport import LeanManager, LeanRedisManager
 from live.video import VideoNamespace
@@ -49,7 +47,7 @@ from rooms.meetings import ItemCount, Meetings
 from rooms.gates import Limits, normalise
 from rooms.polls import Rooms
 from rooms.consent.drive import Drives
-from rooms.store import ConsentStore, MeetingStore, Store
+from rooms.store import Client, ConsentStore, MeetingStore, Store
 from stream import Relay
 
 SHUTDOWN_STEP_S = 5.0
@@ -70,30 +68,21 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-def store_retry() -> dict[str, Any]:
-    """A pooled connection found dead (Redis restarted since it was last used) is
-    replaced and the call sent once more. Only a connection error is retried: the
-    command never reached a live server, or it died with it, and every script is
-    safe to replay (a vote batch carries each vote's client key; open, close,
-    attend and the chain check their state first). A timeout is not retried:
-    Redis may have run the command."""
-    return {"retry": Retry(ExponentialBackoff(cap=0.25, base=0.05), 1,
-                           supported_errors=(RedisConnectionError,)),
-            "retry_on_error": [RedisConnectionError]}
+def cross_worker_manager(settings: Settings, redis: Client) -> Any:
+    """How events reach the clients of other workers: sharded pub/sub on a
+    cluster (which is for several processes, so always), pub/sub on one Redis
+    with several workers, nothing with one."""
+    if isinstance(redis, RedisCluster):
+        return ClusterManager(redis)
+    return LeanRedisManager(settings.redis_url) if settings.cross_worker else LeanManager()
 
 
 def create_app(settings: Settings | None = None) -> SecurityHeaders:
     settings = settings or from_env()
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL is not set; `live serve` starts a private Redis for you")
-    # Bounded and blocking: a burst waits for a connection instead of failing. The
-    # socket timeout is generous because event-loop lag under load must not turn a
-    # command Redis already ran into an error.
-    pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=64, timeout=30,
-                                           socket_timeout=30, **store_retry())
-    redis = Redis(connection_pool=pool)
-    manager = (LeanRedisManager(settings.redis_url) if settings.cross_worker
-               else LeanManager())
+    redis = store_client(settings.redis_url, settings.redis_cluster)
+    manager = cross_worker_manager(settings, redis)
     # Handlers run inline in each connection's reader (no task per event): a
     # phone's events are answered in order, and nothing here waits for a client.
     sio = socketio.AsyncServer(async_mode="asgi", json=OrjsonCodec, client_manager=manager,
@@ -101,7 +90,7 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
                                async_handlers=False, serializer=AnsweringPacket,
                                max_http_buffer_size=64 * 1024)
     transport.install(sio)
-    store = Store(redis)
+    store = Store(redis, settings.replicas_per_vote)
     signer = Signer(load_or_create(settings.data_dir))
     limits = Limits(store, settings.rooms_per_hour, settings.wrong_codes_per_minute,
                     int(settings.code_idle_days * 86_400))
@@ -132,6 +121,8 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
         sio.register_namespace(namespace)
     # the relay holds nothing until a room's video starts; Janus holds it all
     video = JanusVideoNamespace(hub, grants) if grants else VideoNamespace(hub, Relay())
+    if isinstance(video, VideoNamespace):
+        hub.video = video  # a turn's end and a member's removal reach the relay
     sio.register_namespace(video)
     pump = TallyPump(hub)
 
@@ -148,6 +139,8 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
             await asyncio.wait_for(video.close(), SHUTDOWN_STEP_S)
             await asyncio.wait_for(pump.stop(), SHUTDOWN_STEP_S)
             await hub.settle(SHUTDOWN_STEP_S)
+            if isinstance(manager, ClusterManager):
+                await asyncio.wait_for(manager.close(), SHUTDOWN_STEP_S)
             await asyncio.wait_for(redis.aclose(), SHUTDOWN_STEP_S)
             log.info("worker %s stopped in %.0f ms", hub.worker,
                      1000 * (time.monotonic() - started))
@@ -167,9 +160,9 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
         Route("/video", page("video")),
         Mount("/static", StaticFiles(directory=WEB), name="static"),
     ]
-    web = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
-        HTTPException: http_error, RedisConnectionError: store_error,
-        RedisTimeoutError: store_error, Exception: internal_error})
+    handlers: dict[Any, Any] = {HTTPException: http_error, Exception: internal_error}
+    handlers.update({kind: store_error for kind in UNAVAILABLE})
+    web = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
     web.state.hub = hub
     return SecurityHeaders(BodyLimit(socketio.ASGIApp(sio, other_asgi_app=web)),
                            settings.frame_ancestors, origin(settings.janus_url) if grants else "")

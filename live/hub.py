@@ -43,7 +43,8 @@ def now_ms() -> int:
 
 
 class VideoGrants(Protocol):
-    """Grants of a media server that outlive a connection (Janus tokens)."""
+    """Members' rights to the video that outlive a connection: Janus tokens, or
+    the relay's broadcasts and views in this process."""
 
     async def revoke_members(self, room_id: str, member_nos: Collection[str]) -> int: ...
 
@@ -65,7 +66,7 @@ class Hub:
     messengers: dict[str, Sender] = field(default_factory=dict)
     phone_seal: PhoneSeal | None = None  # opens the roster's numbers to send invitations
     drives: Drives | None = None  # consent drives (rooms of kind "drive")
-    video: VideoGrants | None = None  # LIVE_VIDEO=janus: members' video tokens
+    video: VideoGrants | None = None  # members' video rights (Janus tokens, or the relay)
     worker: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     phones: Counter[str] = field(default_factory=Counter)
     screens: Counter[str] = field(default_factory=Counter)

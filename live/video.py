@@ -8,7 +8,8 @@ offers with its ICE candidates gathered; aiortc answers with all of its own,
 so no trickle event is needed).
 
 Which rooms have video on, and who may speak, is kept in this process, next
-to the relay that serves the room: a broadcast is a set of UDP sockets in one
+to the relay that serves the room (the hub's `video`: the end of a member's
+turn ends their broadcast, a member left out of the roster stops watching): a broadcast is a set of UDP sockets in one
 process and cannot move to another worker. With several workers, `/video`
 must reach one process, or use LIVE_VIDEO=janus (docs/video-performance.md).
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Collection
 
 from live import videolog
 from live.acked import AckedNamespace, Handler
@@ -66,6 +67,7 @@ class VideoNamespace(AckedNamespace):
         self.relay = relay
         self.enabled: set[str] = set()
         self.speakers: dict[str, str] = {}  # room -> hash of the current speaker key
+        self.floor: dict[str, str] = {}  # room -> the peer a member given the floor opened
         relay.on_live = self.announce
         super().__init__(VIDEO_NS)
 
@@ -154,6 +156,10 @@ class VideoNamespace(AckedNamespace):
             raise VideoOff()
         async with relay_call():
             session = await self.relay.publish(room.id, body.get("sdp"))
+        if body.get("key") is None and body.get("member") is not None:
+            self.floor[room.id] = session.peer
+        else:
+            self.floor.pop(room.id, None)
         return await self._remember(sid, session, PUBLISHER)
 
     async def _speaker(self, body: dict[str, Any]) -> Room:
@@ -208,6 +214,35 @@ class VideoNamespace(AckedNamespace):
             read_pass(rooms.secret, body.get("pass"), room.id, voter, now_ms(), needs,
                       gates.epoch)
         return room, ""
+
+    # what the hub asks of the video (its VideoGrants) -----------------------------
+
+    async def end_floor(self, room_id: str) -> int:
+        """The member's turn ended (speak:end, or the next grant): their
+        broadcast ends with it, and viewers hear the video is over as when any
+        speaker stops; the chair starts again. 1 when one was on air."""
+        peer = self.floor.pop(room_id, None)
+        if peer is None or self.relay.publisher(room_id) != peer:
+            return 0
+        await self.relay.end(room_id)
+        return 1
+
+    async def revoke_members(self, room_id: str, member_nos: Collection[str]) -> int:
+        """Members a corrected roster left out stop watching at once: their
+        views end (logged as stopped) and their member token lets no one in
+        again. The number of sockets cut."""
+        gone, cut = set(member_nos), 0
+        for sid, _ in list(self.server.manager.get_participants(VIDEO_NS,
+                                                                video_channel(room_id))):
+            if (await self.get_session(sid)).get(videolog.KEY, {}).get(room_id) not in gone:
+                continue
+            await self._leave_views(sid, room_id)
+            state = await self.get_session(sid)
+            await videolog.stopped(self.hub, state, room_id)
+            await self.save_session(sid, state)
+            await self.emit("video:state", self.state(room_id) | {"removed": True}, to=sid)
+            cut += 1
+        return cut
 
     async def _remember(self, sid: str, session: Session, role: str) -> dict[str, Any]:
         state = await self.get_session(sid)

@@ -69,6 +69,11 @@ class Relay:
         broadcast = self._rooms.get(room)
         return broadcast is not None and broadcast.publisher is not None
 
+    def publisher(self, room: str) -> str | None:
+        """The peer broadcasting in the room now, if any."""
+        broadcast = self._rooms.get(room)
+        return broadcast.publisher.id if broadcast and broadcast.publisher else None
+
     def rooms(self) -> list[str]:
         return list(self._rooms)
 

@@ -30,6 +30,7 @@ let peer = "";
 let audioOnly = false;
 let frames = 0;
 let status = "connecting";
+let removed = false; // the server ended this member's view for good
 let shown = null; // the error on screen, worded again when the language changes
 
 const t = (name) => TEXT[lang()][name] || TEXT.en[name] || name;
@@ -264,7 +265,12 @@ function attempt(step) {
 function onState(next) {
   const wasLive = state.live;
   state = next;
-  if (viewer) {
+  removed ||= Boolean(next.removed); // left out of a corrected roster: the view ended
+  if (removed) {
+    if (pc) close();
+    say("ended");
+    fail(new LiveError("video_forbidden", ""));
+  } else if (viewer) {
     if (!state.enabled) {
       if (pc) close();
       say("off");
