@@ -62,6 +62,14 @@ async def sign_in(url: str, host: Host, i: int, prefix: str = "M") -> tuple[str,
         await client.disconnect()
 
 
+async def signed_in(url: str, token: str) -> socketio.AsyncClient:
+    """A `/meeting` socket resumed with a member token, as the member page keeps it."""
+    client = socketio.AsyncClient(reconnection=False)
+    await client.connect(url, namespaces=["/meeting"], transports=["websocket"])
+    assert (await call(client, "member:resume", {"token": token}, "/meeting"))["ok"]
+    return client
+
+
 class VideoClient:
     """A Socket.IO client on /video that keeps what the server pushed."""
 

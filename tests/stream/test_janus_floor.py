@@ -12,7 +12,7 @@ import socketio
 
 from stream.janus import JanusAdmin
 from tests.stream.janus_server import JanusProcess
-from tests.stream.meeting import VideoClient, member_token
+from tests.stream.meeting import VideoClient, member_token, signed_in
 from tests.stream.test_janus import (UNAUTHORIZED, Peers, admin, chair, janus_refuses,  # noqa: F401
                                      loopback_ice, on_air, peers, refused, sockets)
 from tests.support import Host, LiveServer, call, eventually
@@ -22,14 +22,11 @@ from tests.support import Host, LiveServer, call, eventually
 async def meeting_socket(janus_live: LiveServer) -> AsyncIterator[Any]:
     made: list[socketio.AsyncClient] = []
 
-    async def signed_in(token: str) -> socketio.AsyncClient:
-        client = socketio.AsyncClient(reconnection=False)
-        await client.connect(janus_live.url, namespaces=["/meeting"], transports=["websocket"])
-        made.append(client)
-        assert (await call(client, "member:resume", {"token": token}, "/meeting"))["ok"]
-        return client
+    async def resumed(token: str) -> socketio.AsyncClient:
+        made.append(await signed_in(janus_live.url, token))
+        return made[-1]
 
-    yield signed_in
+    yield resumed
     for client in made:
         await client.disconnect()
 

@@ -12,7 +12,8 @@ import socketio
 from aiortc import RTCSessionDescription
 
 from tests.stream.media import Viewer, publisher, until
-from tests.stream.meeting import VideoClient, import_roster, member_token, roster, union
+from tests.stream.meeting import (VideoClient, import_roster, member_token, roster, signed_in,
+                                  union)
 from tests.support import Host, LiveServer, call, eventually
 
 
@@ -32,15 +33,22 @@ async def clients(live: LiveServer) -> AsyncIterator[Any]:
         return made[-1]  # type: ignore[no-any-return]
 
     async def meeting(token: str) -> socketio.AsyncClient:
-        client = socketio.AsyncClient(reconnection=False)
-        await client.connect(live.url, namespaces=["/meeting"], transports=["websocket"])
-        made.append(client)
-        assert (await call(client, "member:resume", {"token": token}, "/meeting"))["ok"]
-        return client
+        made.append(await signed_in(live.url, token))
+        return made[-1]  # type: ignore[no-any-return]
 
     yield video, meeting
     for client in made:
         await (client.close() if isinstance(client, VideoClient) else client.disconnect())
+
+
+async def on_air(console: VideoClient, chair: Host) -> Any:
+    """The chair's camera on air through the relay; its peer connection."""
+    room = chair.room["id"]
+    await console.ok("video:enable", {"room": room, "key": chair.key})
+    pc, offer = await publisher()
+    answer = await console.ok("video:publish", {"room": room, "key": chair.key, "sdp": offer})
+    await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+    return pc
 
 
 async def watch(client: VideoClient, room: str, token: str) -> Viewer:
@@ -86,10 +94,7 @@ async def test_a_chairs_broadcast_outlives_a_turn_it_was_not_replaced_by(
     video, meeting = clients
     room = chair.room["id"]
     console = await video()
-    await console.ok("video:enable", {"room": room, "key": chair.key})
-    pc, offer = await publisher()
-    answer = await console.ok("video:publish", {"room": room, "key": chair.key, "sdp": offer})
-    await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+    pc = await on_air(console, chair)
     try:
         token = await member_token(live.url, chair, 1)
         asked = await call(await meeting(token), "speak:request", {}, "/meeting")
@@ -106,10 +111,7 @@ async def test_a_member_left_out_of_the_roster_stops_watching(
     video, _ = clients
     room = chair.room["id"]
     console = await video()
-    await console.ok("video:enable", {"room": room, "key": chair.key})
-    pc, offer = await publisher()
-    answer = await console.ok("video:publish", {"room": room, "key": chair.key, "sdp": offer})
-    await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+    pc = await on_air(console, chair)
     stays, goes = [await member_token(live.url, chair, i) for i in (1, 3)]
     kept, removed = await video(), await video()
     viewers = [await watch(kept, room, stays), await watch(removed, room, goes)]
