@@ -10,9 +10,8 @@ import logging
 from typing import Any, Awaitable, Callable
 
 import socketio
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from live.storeclient import UNAVAILABLE
 from rooms.errors import LiveVoteError, StoreUnavailable, UnknownEvent
 
 log = logging.getLogger("livevote.events")
@@ -33,7 +32,7 @@ async def answer(event: str, call: Awaitable[Any]) -> dict[str, Any]:
         return ok(await call)
     except LiveVoteError as error:
         return failed(error)
-    except (RedisConnectionError, RedisTimeoutError) as exc:
+    except UNAVAILABLE as exc:
         # Overload, not a bug: one line, no traceback per event. Nothing was applied
         # unless Redis answered, and a retry with the same client key is safe.
         log.warning("event %s: Redis not answering (%s)", event, type(exc).__name__)

@@ -14,17 +14,14 @@ from typing import Any
 from pathlib import Path
 
 import uvicorn
-from redis import Redis as SyncRedis
-from redis.asyncio import Redis
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
-from redis.retry import Retry
 
 from live import qr, verify
 from live.embedded import EmbeddedRedis, RedisUnavailable, make_private
 from live.serverinfo import UnsupportedServer, require_supported
 from live.hub import now_ms
 from live.settings import Settings, from_env, server_secret
+from live.storeclient import checking_client, store_client
 from rooms.polls import Rooms
 from rooms.store import Store
 
@@ -62,7 +59,7 @@ def settings_for(args: argparse.Namespace) -> Settings:
 
 async def demo(settings: Settings) -> None:
     assert settings.redis_url
-    redis = Redis.from_url(settings.redis_url)
+    redis = store_client(settings.redis_url, settings.redis_cluster)
     rooms = Rooms(Store(redis), server_secret(settings))
     room, key = await rooms.create_room({"title": "LiveVote demo / 라이브투표 데모",
                                          "lang": "ko"}, now_ms())
@@ -79,9 +76,10 @@ async def demo(settings: Settings) -> None:
     print(f"Host console:     {base}/host#room={room.id}&key={key}")
 
 
-def check_external(url: str) -> str:
-    """The server named by REDIS_URL, checked once before any worker starts."""
-    client = SyncRedis.from_url(url, socket_timeout=10, retry=Retry(NoBackoff(), 1))
+def check_external(url: str, cluster: bool = False) -> str:
+    """The server (or every node of the cluster) named by REDIS_URL, checked once
+    before any worker starts."""
+    client = checking_client(url, cluster)
     try:
         return require_supported(client)
     finally:
@@ -102,7 +100,7 @@ def serve(settings: Settings, with_demo: bool) -> int:
         print(f"Private Redis with append-only persistence in {settings.data_dir.resolve()}")
     else:
         try:
-            name = check_external(settings.redis_url)
+            name = check_external(settings.redis_url, settings.redis_cluster)
         except (UnsupportedServer, RedisError) as exc:
             print(f"live: cannot use REDIS_URL: {exc}", file=sys.stderr)
             return 2

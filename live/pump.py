@@ -11,9 +11,8 @@ import asyncio
 import logging
 from typing import Any
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from live.storeclient import UNAVAILABLE
 from live.hub import SCREEN_NS, VOTER_NS, HOST_NS, Hub, now_ms, room_channel, voted_channel
 from live.collector import Collector
 from rooms.errors import LiveVoteError
@@ -66,7 +65,7 @@ class TallyPump:
             try:
                 await self.tick()
                 self._store_back()
-            except (RedisConnectionError, RedisTimeoutError) as exc:
+            except UNAVAILABLE as exc:
                 self._store_lost(exc)
             except Exception:
                 log.exception("tally pump tick failed; retrying")
@@ -87,7 +86,7 @@ class TallyPump:
                         if logged > chained:
                             await self.hub.keep_ledger(ballot_id)
                     await self.hub.keep_ledger(room_id, room=True)
-            except (RedisConnectionError, RedisTimeoutError) as exc:
+            except UNAVAILABLE as exc:
                 self._store_lost(exc)
             except Exception:
                 log.exception("ledger upkeep failed; retrying")

@@ -18,6 +18,11 @@ class Settings:
     port: int = 8000
     redis_url: str | None = None
     redis_server: str = ""
+    # REDIS_URL names one node of a Redis/Valkey Cluster (docs/deploy.md)
+    redis_cluster: bool = False
+    # replicas that must have a vote before it is acked (WAIT); None: 1 on a
+    # cluster, 0 on one server
+    vote_replicas: int | None = None
     data_dir: Path = Path("data")
     secret: bytes = b""
     public_url: str | None = None
@@ -85,6 +90,14 @@ class Settings:
             raise ValueError("LIVE_VIDEO=janus needs LIVE_JANUS_URL, LIVE_JANUS_ADMIN_URL and "
                              "LIVE_JANUS_ADMIN_SECRET")
         ice_server_list(self.ice_servers)
+        if self.vote_replicas is not None and not 0 <= self.vote_replicas <= 5:
+            raise ValueError("LIVE_VOTE_REPLICAS must be between 0 and 5")
+
+    @property
+    def replicas_per_vote(self) -> int:
+        if self.vote_replicas is not None:
+            return self.vote_replicas
+        return 1 if self.redis_cluster else 0
 
     @property
     def ice_server_list(self) -> list[dict[str, Any]]:
@@ -156,6 +169,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         port=int(env.get("PORT", "8000")),
         redis_url=env.get("REDIS_URL") or None,
         redis_server=env.get("LIVE_REDIS_SERVER", ""),
+        redis_cluster=env.get("LIVE_REDIS_CLUSTER", "") == "1",
+        vote_replicas=int(env["LIVE_VOTE_REPLICAS"]) if env.get("LIVE_VOTE_REPLICAS") else None,
         data_dir=data_dir,
         secret=env.get("LIVE_SECRET", "").encode() or b"",
         public_url=env.get("LIVE_PUBLIC_URL") or None,

@@ -6,17 +6,16 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, cast
 
-from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
 from rooms.store import keys
-from rooms.store.base import _s, script
+from rooms.store.base import Client, _s, script
 
 WATCH_TRIES = 5
 
 
 class ConsentStore:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Client) -> None:
         self.redis = redis
         self._act = script(redis, "consent")
 

@@ -9,13 +9,13 @@ import time
 from typing import Any
 
 import orjson
-from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ResponseError
 
 from rooms.store import keys
 from rooms.errors import BallotNotFound, RoomNotFound, refusal
 from rooms.polls.model import Ballot, Cast, Kind, Room, State, Tally, Visibility
-from rooms.store.base import _s, lua, script
+from rooms.store.base import Client, _s, lua, script
 from rooms.store.batch import ScriptBatcher
 from rooms.store.gates import GatesStore
 from rooms.store.ledger import LedgerStore
@@ -32,9 +32,11 @@ class Store(LedgerStore, GatesStore, ScreenStore):
     screens' directive come from the bases (rooms/store/ledger.py, gates.py,
     screen.py)."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Client, vote_replicas: int = 0) -> None:
+        """`vote_replicas`: replicas that must hold a vote before it is answered
+        (rooms/store/batch.py)."""
         self.redis = redis
-        self._votes = ScriptBatcher(redis, lua("vote"), VOTE_ARGS)
+        self._votes = ScriptBatcher(redis, lua("vote"), VOTE_ARGS, vote_replicas)
         self._open = script(redis, "open")
         self._countdown = script(redis, "countdown")
         self._close = script(redis, "close")
@@ -291,19 +293,12 @@ class Store(LedgerStore, GatesStore, ScreenStore):
 
     async def rewrite_append_only_file(self) -> bool:
         """Ask the server to rewrite its append-only file (if it keeps one), so
-        that history no longer stored is no longer on disk either."""
-        for _ in range(REWRITE_TRIES):
-            persistence = await self.redis.info("persistence")
-            if not int(persistence.get("aof_enabled", 0)):
-                return False
-            if not int(persistence.get("aof_rewrite_in_progress", 0)):
-                try:
-                    await self.redis.bgrewriteaof()
-                    return True
-                except ResponseError:
-                    pass  # one started just now; it may predate what we dropped
-            await asyncio.sleep(REWRITE_WAIT_S)
-        return False
+        that history no longer stored is no longer on disk either. On a cluster,
+        every node: a replica's file holds the same history as its primary's."""
+        if isinstance(self.redis, RedisCluster):
+            done = [await _rewrite(self.redis, node) for node in self.redis.get_nodes()]
+            return any(done)
+        return await _rewrite(self.redis)
 
     # deadlines and results -------------------------------------------------
 
@@ -337,6 +332,23 @@ class Store(LedgerStore, GatesStore, ScreenStore):
                 pipe.get(keys.result(ballot_id))
             rows = await pipe.execute()
         return [None if raw is None else dict(orjson.loads(raw)) for raw in rows]
+
+
+async def _rewrite(redis: Client, node: Any = None) -> bool:
+    """BGREWRITEAOF on one server (or one cluster node), once no rewrite runs."""
+    target = {} if node is None else {"target_nodes": node}
+    for _ in range(REWRITE_TRIES):
+        persistence = await redis.info("persistence", **target)
+        if not int(persistence.get("aof_enabled", 0)):
+            return False
+        if not int(persistence.get("aof_rewrite_in_progress", 0)):
+            try:
+                await redis.bgrewriteaof(**target)
+                return True
+            except ResponseError:
+                pass  # one started just now; it may predate what we dropped
+        await asyncio.sleep(REWRITE_WAIT_S)
+    return False
 
 
 def _mine(entry: dict[str, Any]) -> dict[str, Any]:

@@ -7,18 +7,17 @@ import json
 from typing import Any, Callable
 
 import orjson
-from redis.asyncio import Redis
 from redis.exceptions import WatchError
 from redis.commands.core import AsyncScript
 
 from rooms.store import keys
-from rooms.store.base import _s
+from rooms.store.base import Client, _s
 
 PRESENCE_FRESH_MS = 5000
 
 
 class GatesStore:
-    redis: Redis
+    redis: Client
     _otp: AsyncScript
     _attempt: AsyncScript
 

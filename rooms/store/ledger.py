@@ -6,15 +6,14 @@ import json
 from typing import Any
 
 import orjson
-from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
 from rooms.store import keys
-from rooms.store.base import _s
+from rooms.store.base import Client, _s
 
 
 class LedgerStore:
-    redis: Redis
+    redis: Client
     _chain: AsyncScript
     _result_event: AsyncScript
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
-from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
 from rooms.store import keys
-from rooms.store.base import _s, script
+from rooms.store.base import Client, _s, script
 
 
 WATCH_TRIES = 5
 
 
 class MeetingStore:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Client) -> None:
         self.redis = redis
         self._attend = script(redis, "attend")
         self._speak = script(redis, "speak")

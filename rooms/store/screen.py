@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
 
 from rooms.store import keys
-from rooms.store.base import _s
+from rooms.store.base import Client, _s
 
 
 class ScreenStore:
-    redis: Redis
+    redis: Client
 
     async def screen(self, room_id: str) -> str | None:
         raw = await self.redis.get(keys.room_screen(room_id))
