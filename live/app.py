@@ -111,8 +111,7 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
     drives = Drives(ConsentStore(redis), server_secret(settings), signer,
                     stamp_with(time_stamper(settings)))
     grants = janus_grants(settings)  # None: the built-in relay carries video
-    hub = Hub(settings, rooms, sio, meetings, sms, signer, messengers, phone_seal, drives,
-              video=grants)
+    hub = Hub(settings, rooms, sio, meetings, sms, signer, messengers, phone_seal, drives)
     provider = identity_provider(settings, state_secret=server_secret(settings),
                                  hasher=hasher(server_secret(settings)),
                                  normalise=normalise, once=drives)
@@ -121,8 +120,7 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
         sio.register_namespace(namespace)
     # the relay holds nothing until a room's video starts; Janus holds it all
     video = JanusVideoNamespace(hub, grants) if grants else VideoNamespace(hub, Relay())
-    if isinstance(video, VideoNamespace):
-        hub.video = video  # a turn's end and a member's removal reach the relay
+    hub.video = video  # a turn's end and a member's removal reach the media path
     sio.register_namespace(video)
     pump = TallyPump(hub)
 

@@ -2,15 +2,16 @@
 long-polling), as one ASGI middleware around the whole application.
 
 - Content-Security-Policy: scripts, styles and connections from this origin
-  only (no inline script anywhere in web/; the video page may also reach the
-  Janus of LIVE_VIDEO=janus), no plugins, no <base> tricks;
+  only (no inline script anywhere in web/; the video page and the member's
+  meeting page may also reach the Janus of LIVE_VIDEO=janus), no plugins, no <base> tricks;
   `frame-ancestors 'none'` except that the presenter screen may be embedded by
   the origins an operator lists in LIVE_FRAME_ANCESTORS.
 - Referrer-Policy: no-referrer (join links and fragments carry room keys).
 - X-Content-Type-Options: nosniff.
 - Permissions-Policy: the location only on the pages that use it (the phone's
   page for the GPS fence, the host console to set the venue), the camera and
-  microphone only on the video page; nothing elsewhere.
+  microphone only on the video page and the member's meeting page (a member
+  given the floor speaks from it); nothing elsewhere.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
 NOTHING = "geolocation=(), camera=(), microphone=(), payment=(), usb=()"
 LOCATION = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
 MEDIA = "geolocation=(), camera=(self), microphone=(self), payment=(), usb=()"
+MEDIA_PAGES = ("video", "meeting")  # pages that open the camera or microphone
 
 
 def page_of(path: str) -> str:
@@ -46,7 +48,7 @@ def permissions_for(path: str) -> str:
     page = page_of(path)
     if page in ("voter", "host"):
         return LOCATION
-    if page == "video":
+    if page in MEDIA_PAGES:
         return MEDIA
     return NOTHING
 
@@ -60,7 +62,7 @@ class SecurityHeaders:
     def csp_for(self, page: str) -> str:
         ancestors = self.screen_ancestors if page == "screen" else "'none'"
         csp = CSP.format(ancestors=ancestors)
-        if page == "video" and self.media_server:
+        if page in MEDIA_PAGES and self.media_server:
             csp = csp.replace("connect-src 'self'", f"connect-src 'self' {self.media_server}")
         return csp
 

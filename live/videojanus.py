@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Collection
 
 from live.acked import AckedNamespace, Handler
 from live.hub import Hub
@@ -79,8 +79,11 @@ class JanusVideoNamespace(AckedNamespace):
     async def state(self, room_id: str) -> dict[str, Any]:
         async with janus_call():
             feeds = await self.grants.publishers(room_id)
-        return {"room": room_id, "enabled": feeds is not None, "live": bool(feeds), "feeds": feeds or [],
-                "worker": self.hub.worker, "mode": "janus",
+        return self._state(room_id, feeds)
+
+    def _state(self, room_id: str, feeds: list[int] | None) -> dict[str, Any]:
+        return {"room": room_id, "enabled": feeds is not None, "live": bool(feeds),
+                "feeds": feeds or [], "worker": self.hub.worker, "mode": "janus",
                 "ice_servers": self.hub.settings.ice_server_list}
 
     async def announce(self, room_id: str) -> dict[str, Any]:
@@ -146,6 +149,20 @@ class JanusVideoNamespace(AckedNamespace):
         """A publisher started or stopped: what Janus now says goes to everyone."""
         room, _, _ = await self._publisher(payloads.as_dict(data))
         return await self.announce(room.id)
+
+    # what the hub asks of the video (its VideoGrants) -----------------------------
+
+    async def end_floor(self, room_id: str) -> int:
+        """The member's turn ended: their token and sessions go (see the grants),
+        and every page hears which feeds are left, so viewers drop the speaker's."""
+        ended = await self.grants.end_floor(room_id)
+        if ended:
+            feeds = await self.grants.publishers(room_id)
+            await self.emit("video:state", self._state(room_id, feeds), to=video_channel(room_id))
+        return ended
+
+    async def revoke_members(self, room_id: str, member_nos: Collection[str]) -> int:
+        return await self.grants.revoke_members(room_id, member_nos)
 
     # members -----------------------------------------------------------------
 

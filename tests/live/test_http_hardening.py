@@ -81,6 +81,7 @@ async def test_every_response_carries_the_security_headers(live: LiveServer,
         media = "camera=(self)" in policy and "microphone=(self)" in policy
         assert location == (path in ("/", "/j/123456", "/host", "/static/host.html",
                                      "/static/voter.html")), (path, policy)
-        assert media == (path in ("/video", "/static/video.html")), (path, policy)
+        assert media == (path in ("/video", "/static/video.html", "/meeting",
+                                  "/static/meeting.html")), (path, policy)
         if not location:
             assert "geolocation=()" in policy, (path, policy)

@@ -34,7 +34,7 @@ async def clients(live: LiveServer) -> AsyncIterator[Any]:
 
     async def meeting(token: str) -> socketio.AsyncClient:
         made.append(await signed_in(live.url, token))
-        return made[-1]  # type: ignore[no-any-return]
+        return made[-1]
 
     yield video, meeting
     for client in made:

@@ -6,6 +6,7 @@ refused."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import re
 from typing import Any
 
 import pytest
@@ -79,4 +80,46 @@ async def test_a_page_without_the_member_sign_in_is_refused(
         "this meeting's video.")
     await expect(stranger.get_by_test_id("frames")).to_have_text("0")
     for page in (stranger, studio):
+        await page.context.close()
+
+
+# The speaker's voice reached this page: the floor's audio track is live and
+# unmuted (Chromium unmutes a remote track once its packets arrive).
+HEARD = """() => {
+  const floor = document.querySelector('[data-testid=floor-video]');
+  const track = floor && floor.srcObject && floor.srcObject.getAudioTracks()[0];
+  return Boolean(track && track.readyState === 'live' && !track.muted);
+}"""
+
+
+async def test_the_member_given_the_floor_is_heard_through_janus(
+        janus_live: LiveServer, chair: Host, browser: Browser) -> None:  # noqa: F811
+    room = chair.room["id"]
+    studio = await on_air(browser, janus_live, chair)
+    speaker_invite, speaker_token = await sign_in(janus_live.url, chair, 1)
+    viewer_invite, viewer_token = await sign_in(janus_live.url, chair, 2)
+    viewer = await signed_in_page(browser, f"{janus_live.url}/video#room={room}", viewer_invite,
+                                  viewer_token)
+    await viewer.wait_for_function(FRAMES, arg=5, timeout=WAIT_MS)
+    speaker = await signed_in_page(browser, f"{janus_live.url}/meeting#invite={speaker_invite}",
+                                   speaker_invite, speaker_token)
+    await speaker.get_by_test_id("speak-ask").click()
+    await expect(speaker.get_by_test_id("speak-cancel")).to_be_visible()
+    queued = (await chair.get("/speak")).json()["data"]["queue"]
+    assert [r["member_no"] for r in queued] == ["M001"]
+    assert (await chair.post("/speak/grant", {"request": queued[0]["id"]})).status_code == 200
+    await expect(speaker.get_by_test_id("speak-granted")).to_have_text(
+        "You may speak now: your microphone is turning on")
+    await expect(speaker.get_by_test_id("speak-mic")).to_have_attribute(
+        "data-status", re.compile("^(on_air|camera_on|mic_only)$"))
+    await viewer.wait_for_function(HEARD, timeout=WAIT_MS)
+    before = int(await viewer.get_by_test_id("frames").text_content() or 0)
+    await viewer.wait_for_function(FRAMES, arg=before + 5, timeout=WAIT_MS)  # the chair too
+
+    assert (await chair.post("/speak/end", {})).status_code == 200
+    await expect(viewer.get_by_test_id("floor-video")).to_have_count(0)
+    await expect(speaker.get_by_test_id("speak-ask")).to_be_visible()
+    before = int(await viewer.get_by_test_id("frames").text_content() or 0)
+    await viewer.wait_for_function(FRAMES, arg=before + 5, timeout=WAIT_MS)
+    for page in (viewer, speaker, studio):
         await page.context.close()
