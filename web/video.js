@@ -286,8 +286,15 @@ function onState(next) {
 
 const conn = new Conn("/video", {
   onConnect: async (c) => {
-    if (room) onState(await c.call("video:status", { room }, { early: true }));
-    else say("no_room");
+    if (!room) return say("no_room");
+    const next = await c.call("video:status", { room }, { early: true });
+    if (link && viewer && next.mode === "janus" && feedsOf(next) === watched) {
+      // Still watching through Janus across a reconnect (media never went
+      // through this socket): say so again, so the access log follows.
+      await c.call("video:watch", { room, member: member || undefined }, { early: true })
+        .catch(() => {});
+    }
+    return onState(next);
   },
   onStatus: (s) => {
     $("conn").hidden = s === "online";

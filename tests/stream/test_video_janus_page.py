@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from tests.stream.conftest import ICE_SERVERS
+from tests.stream.janus_server import JanusProcess
 from tests.stream.meeting import sign_in, union
 from tests.stream.test_video_page import FRAMES, WAIT_MS, browser, open_page  # noqa: F401
-from tests.support import Host, LiveServer
+from tests.support import Host, LiveServer, eventually
 
 pytestmark = pytest.mark.browser
 
@@ -123,3 +126,43 @@ async def test_the_member_given_the_floor_is_heard_through_janus(
     await viewer.wait_for_function(FRAMES, arg=before + 5, timeout=WAIT_MS)
     for page in (viewer, speaker, studio):
         await page.context.close()
+
+
+async def test_a_member_keeps_watching_across_a_server_restart_without_signing_in_again(
+        redis_url: str, janus: JanusProcess, browser: Browser,  # noqa: F811
+        tmp_path: Path) -> None:
+    """The server restarts (a deploy) while the meeting goes on: the member's
+    page reconnects by itself with the member token it kept, Janus goes on
+    carrying the picture, and the access log follows the member across it."""
+    env = janus.env() | {"LIVE_ICE_SERVERS": ICE_SERVERS}
+    server = LiveServer(tmp_path / "data", redis_url=redis_url, env=env)
+    try:
+        chair = await union(server.url, prefix="R")
+        room = chair.room["id"]
+        studio = await on_air(browser, server, chair)
+        invite, token = await sign_in(server.url, chair, 1, prefix="R")
+        member = await signed_in_page(browser, f"{server.url}/video#room={room}", invite, token)
+        await member.wait_for_function(FRAMES, arg=5, timeout=WAIT_MS)
+
+        async def sessions() -> list[Any]:
+            log = (await chair.get("/minutes")).json()["data"]["video_sessions"]
+            return [] if not log else log[0]["sessions"]  # type: ignore[no-any-return]
+
+        async def open_again() -> bool:  # the deploy closed one; the page opened the next
+            listed = await sessions()
+            return len(listed) == 2 and listed[0]["to"] is not None and listed[1]["to"] is None
+
+        server.stop()  # SIGTERM: a deploy; the page's connection ends
+        await expect(member.locator("#conn")).to_be_visible()
+        server = LiveServer(tmp_path / "data", redis_url=redis_url, port=server.port, env=env)
+        await expect(member.locator("#conn")).to_be_hidden(timeout=WAIT_MS * 3)
+        assert await eventually(open_again, timeout=15), await sessions()
+        before = int(await member.get_by_test_id("frames").text_content() or 0)
+        await member.wait_for_function(FRAMES, arg=before + 10, timeout=WAIT_MS)
+        await expect(member.get_by_test_id("status")).to_have_text("방송을 보고 있습니다.")
+        assert await member.get_by_test_id("error").text_content() == ""
+        for page in (member, studio):
+            await page.context.close()
+        await chair.aclose()
+    finally:
+        server.stop()
