@@ -100,9 +100,9 @@ class ClusterManager(AsyncPubSubManager, LeanManager):  # type: ignore[misc]
                          eio_sid: str | None = None) -> None:
         await super().enter_room(sid, namespace, room, eio_sid=eio_sid)
         channel = shard_channel(room)
-        if channel == EVERYONE or channel in self.shards.wanted:
+        if channel == EVERYONE or self.shards.ready(channel):
             return
-        async with self._lock:
+        async with self._lock:  # the first join subscribes; the others wait for it
             await self.shards.subscribe(channel)
 
     def local_rooms(self) -> set[str]:

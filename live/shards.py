@@ -19,6 +19,8 @@ from typing import Callable
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 CONFIRM_S = 5.0  # how long a subscription may take to be confirmed
@@ -32,7 +34,10 @@ class _Reader:
     def __init__(self, host: str, port: int, deliver: Callable[[bytes], None],
                  lost: Callable[["_Reader", set[str]], None]) -> None:
         self.name = f"{host}:{port}"
-        self.client = Redis(host=host, port=port, socket_connect_timeout=2)
+        # no retries of its own: a lost primary must end the reader at once, so
+        # that its channels move to the promoted replica (ShardSubscriber._lost)
+        self.client = Redis(host=host, port=port, socket_connect_timeout=2,
+                            retry=Retry(NoBackoff(), 0))
         self.pubsub: PubSub = self.client.pubsub()
         self.channels: set[str] = set()
         self.leaving: set[str] = set()
@@ -40,21 +45,26 @@ class _Reader:
         self.deliver = deliver
         self.lost = lost
         self.task: asyncio.Task[None] | None = None
+        # redis-py's PubSub opens its connection on the first command: two
+        # commands at once would each open one, and one subscription be lost
+        self.sending = asyncio.Lock()
 
     async def subscribe(self, channel: str) -> None:
         """Returns once the node confirmed it: an event published after that
         reaches this worker."""
         future = self.confirm[channel] = asyncio.get_running_loop().create_future()
         self.channels.add(channel)
-        await self.pubsub.ssubscribe(channel)
-        if self.task is None:  # the connection exists from the first subscription on
-            self.task = asyncio.ensure_future(self._read())
+        async with self.sending:
+            await self.pubsub.ssubscribe(channel)
+            if self.task is None:  # the connection exists from the first subscription on
+                self.task = asyncio.ensure_future(self._read())
         await asyncio.wait_for(future, CONFIRM_S)
 
     async def unsubscribe(self, channel: str) -> None:
         self.channels.discard(channel)
         self.leaving.add(channel)
-        await self.pubsub.sunsubscribe(channel)
+        async with self.sending:
+            await self.pubsub.sunsubscribe(channel)
 
     async def _read(self) -> None:
         try:
@@ -109,6 +119,11 @@ class ShardSubscriber:
         self.where: dict[str, _Reader] = {}  # channel -> its reader
         self.wanted: set[str] = set()
         self._rehoming: set[asyncio.Task[None]] = set()
+
+    def ready(self, channel: str) -> bool:
+        """Subscribed and confirmed."""
+        reader = self.where.get(channel)
+        return reader is not None and channel not in reader.confirm
 
     @property
     def channels(self) -> set[str]:

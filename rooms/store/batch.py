@@ -148,7 +148,12 @@ class ScriptBatcher:
             commands = [PipelineCommand(0, "EVALSHA", self.sha, len(keys), *keys, calls)]
             if self.replicas:
                 commands.append(PipelineCommand(1, "WAIT", self.replicas, WAIT_MS))
-            await node.execute_pipeline(commands)
+            try:
+                await node.execute_pipeline(commands)
+            except AttributeError as exc:
+                # redis-py closed this connection under us (it closes all of them
+                # when a node answers CLUSTERDOWN): as good as a lost connection
+                raise ConnectionError(f"connection closed while in use: {exc}") from exc
             if isinstance(commands[0].result, NoScriptError) and attempt == 1:
                 await cluster.script_load(self.source)  # a promoted replica lacks it
                 continue
