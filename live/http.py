@@ -260,6 +260,7 @@ def build_routes(hub: Hub, provider: IdentityProvider | None = None) -> list[Rou
         Route("/api/rooms/{room_id}/speak/grant", command("speak:grant"), methods=["POST"]),
         Route("/api/rooms/{room_id}/speak/decline", command("speak:decline"), methods=["POST"]),
         Route("/api/rooms/{room_id}/speak/end", command("speak:end"), methods=["POST"]),
+        Route("/api/rooms/{room_id}/adjourn", command("meeting:adjourn"), methods=["POST"]),
         Route("/m", personal["form"]),
         Route("/m/go", personal["typed"]),
         Route("/m/{code}", personal["direct"]),

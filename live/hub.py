@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -50,6 +50,8 @@ class VideoGrants(Protocol):
 
     async def end_floor(self, room_id: str) -> int: ...
 
+    async def end_meeting(self, room_id: str) -> None: ...
+
 
 @dataclass
 class Hub:
@@ -84,27 +86,33 @@ class Hub:
         return [r for r in set(self.phones) | set(self.screens)
                 if self.phones[r] > 0 or self.screens[r] > 0]
 
+    # The media path's part of a meeting change. What was decided stands even
+    # if the media server does not answer: the failure is logged.
+
     async def members_removed(self, room_id: str, member_nos: Collection[str]) -> None:
-        """Members left out of a corrected roster: their video grants end. The
-        roster stands even if the media server does not answer (logged)."""
-        if self.video is None or not member_nos:
-            return
-        try:
-            await self.video.revoke_members(room_id, sorted(member_nos))
-        except StreamError as error:
-            log.error("room %s: video tokens of %d removed members not revoked: %s", room_id,
-                      len(member_nos), error.message)
+        """Members left out of a corrected roster: their video grants end."""
+        if member_nos:
+            await self._video(room_id, f"video tokens of {len(member_nos)} removed members not "
+                              "revoked", lambda v: v.revoke_members(room_id, sorted(member_nos)))
 
     async def floor_ended(self, room_id: str) -> None:
-        """A member's turn to speak ended: their right to publish goes. The
-        queue stands even if the media server does not answer (logged)."""
+        """A member's turn to speak ended: their right to publish goes."""
+        await self._video(room_id, "the last speaker's video right not taken back",
+                          lambda v: v.end_floor(room_id))
+
+    async def meeting_adjourned(self, room_id: str) -> None:
+        """The meeting closed: its video ends with every grant of it."""
+        await self._video(room_id, "the closed meeting's video not ended",
+                          lambda v: v.end_meeting(room_id))
+
+    async def _video(self, room_id: str, failed: str,
+                     step: Callable[[VideoGrants], Awaitable[object]]) -> None:
         if self.video is None:
             return
         try:
-            await self.video.end_floor(room_id)
+            await step(self.video)
         except StreamError as error:
-            log.error("room %s: the last speaker's video right not taken back: %s", room_id,
-                      error.message)
+            log.error("room %s: %s: %s", room_id, failed, error.message)
 
     async def gates_changed(self, room_id: str, public: dict[str, Any]) -> None:
         """A check changed: every phone's pass ended. Phones hear it (and pass the

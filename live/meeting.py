@@ -259,6 +259,7 @@ class MeetingNamespace(AckedNamespace):
         named = await m.representative_of(room.id, session["holding"])
         return {"room": room.public(), "member_no": session["member_no"], "items": items,
                 "early_closes_at": int(meta.get("early_closes_at", 0)) or None,
+                "adjourned_at": int(meta.get("adjourned_at", 0)) or None,
                 "votes": session.get("voter", True),
                 "representative": {"member_no": named["member_no"], "name": named["name"]}
                 if named else None}

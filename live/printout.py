@@ -157,6 +157,8 @@ def meeting_facts(data: dict[str, Any], zone: ZoneInfo, now_ms: int) -> list[Fac
          f"현장 {present['in_person']}, 대리인 {present['proxy']}, 온라인 {present['online']} / "
          f"in person {present['in_person']}, by proxy {present['proxy']}, "
          f"online {present['online']}"),
+        ("폐회", f"Closed ({zone.key})",
+         local_time(int(meta.get("adjourned_at", 0)), zone) or "-"),
         ("만든 시각", f"Generated ({zone.key})", local_time(now_ms, zone)),
     ]
 

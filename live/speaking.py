@@ -1,6 +1,7 @@
 """Speaking requests over the wire: members ask and cancel on `/meeting`, the
 chair grants, declines and ends turns (host key, HTTP and `/host`), and every
-change reaches members, hosts and screens on every worker as `speak:queue`."""
+change reaches members, hosts and screens on every worker as `speak:queue`.
+The chair's closing of the meeting (폐회), which ends the last turn, is here too."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from live.commands import Command
 from live.hub import HOST_NS, MEETING_NS, SCREEN_NS, Hub, room_channel
+from rooms.meetings.adjourning import adjourn
 from rooms.meetings.speaking import Speaking
 from rooms.polls import Room
 
@@ -37,11 +39,27 @@ def chair(action: str) -> Command:
     return step
 
 
+async def meeting_adjourn(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    """폐회: the meeting closes (rules in rooms/meetings/adjourning.py); a turn
+    under way ends, the video goes off with every grant, and members, hosts
+    and screens hear `meeting:adjourned`."""
+    done = await adjourn(hub.meetings, room)
+    if (await speaking(hub).queue(room.id))["speaking"]:
+        await speaking(hub).chair(room, "end", {})
+        await hub.floor_ended(room.id)
+    await hub.meeting_adjourned(room.id)
+    for namespace in (MEETING_NS, HOST_NS, SCREEN_NS):
+        await hub.sio.emit("meeting:adjourned", done, to=room_channel(room.id),
+                           namespace=namespace)
+    return done | await pushed(hub, room.id)
+
+
 SPEAK_COMMANDS: dict[str, Command] = {
     "speak:list": speak_list,
     "speak:grant": chair("grant"),
     "speak:decline": chair("decline"),
     "speak:end": chair("end"),
+    "meeting:adjourn": meeting_adjourn,
 }
 
 

@@ -28,6 +28,7 @@ from live.videoauth import (VIDEO_NS, any_room, floor_holder, host_room, member_
                             speaker_url, video_channel)
 from rooms.polls import payloads, Room
 from rooms.gates import read_pass, tokens
+from rooms.meetings.adjourning import not_adjourned
 from rooms.errors import (BadSdp, LiveVoteError, NotSpeaker, PassRequired, VideoNotLive,
                           VideoOff, VideoPeerNotFound, VideoUnavailable)
 from stream import BadOffer, NotLive, Relay, RelayClosed, Session, StreamError, UnknownPeer
@@ -120,6 +121,7 @@ class VideoNamespace(AckedNamespace):
         body = payloads.as_dict(data)
         room = await self._host(body)
         if payloads.boolean(body, "on", True):
+            await not_adjourned(self.hub.meetings.store, room.id)
             self.enabled.add(room.id)
         else:
             self.enabled.discard(room.id)
@@ -226,6 +228,14 @@ class VideoNamespace(AckedNamespace):
             return 0
         await self.relay.end(room_id)
         return 1
+
+    async def end_meeting(self, room_id: str) -> None:
+        """The meeting closed: its video goes off for good (viewers are told)."""
+        self.enabled.discard(room_id)
+        self.speakers.pop(room_id, None)
+        self.floor.pop(room_id, None)
+        await self.relay.end(room_id)
+        await self.announce(room_id, False)
 
     async def revoke_members(self, room_id: str, member_nos: Collection[str]) -> int:
         """Members a corrected roster left out stop watching at once: their

@@ -24,6 +24,7 @@ from live.videoauth import (VIDEO_NS, any_room, floor_holder, host_room, member_
                             speaker_url, video_channel)
 from live import videolog
 from rooms.errors import NotSpeaker, VideoForbidden, VideoNotLive, VideoOff, VideoUnavailable
+from rooms.meetings.adjourning import not_adjourned
 from rooms.polls import Room, payloads
 from stream.errors import MediaServerError
 from stream.janus import JanusAdmin
@@ -103,6 +104,8 @@ class JanusVideoNamespace(AckedNamespace):
         token of the meeting and every session opened with one."""
         body = payloads.as_dict(data)
         room = await host_room(self.hub, body)
+        if payloads.boolean(body, "on", True):
+            await not_adjourned(self.hub.meetings.store, room.id)
         async with janus_call():
             if payloads.boolean(body, "on", True):
                 await self.grants.open(room.id)
@@ -160,6 +163,11 @@ class JanusVideoNamespace(AckedNamespace):
             feeds = await self.grants.publishers(room_id)
             await self.emit("video:state", self._state(room_id, feeds), to=video_channel(room_id))
         return ended
+
+    async def end_meeting(self, room_id: str) -> None:
+        """The meeting closed: its VideoRoom goes, and every token of it."""
+        await self.grants.close(room_id)
+        await self.emit("video:state", self._state(room_id, None), to=video_channel(room_id))
 
     async def revoke_members(self, room_id: str, member_nos: Collection[str]) -> int:
         return await self.grants.revoke_members(room_id, member_nos)

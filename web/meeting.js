@@ -1,7 +1,7 @@
 // The union member's page: open the personal invite, prove the phone with a texted
 // code, then vote on each agenda item (in advance or at the meeting), see "counted"
 // with a receipt, how the member is counted, and each item's outcome once it closes.
-import { adoptRoomLang, errorText, initLang, onLangChange, setLang, t } from "./i18n.js";
+import { adoptRoomLang, errorText, initLang, lang, onLangChange, setLang, t } from "./i18n.js";
 import { load, save } from "./keep.js";
 import { api, Conn } from "./net.js";
 import { cardOf, connectionBanner, keepingFocus } from "./ui.js";
@@ -19,6 +19,7 @@ const tokenKey = (invite) => `lv.mtg.token.${invite}`;
 const $ = (id) => document.getElementById(id);
 const state = {
   invite: "", token: "", room: null, member: null, memberNo: "", signature: "", notice: null,
+  adjourned: null, // when the chair closed the meeting (폐회)
   signin: { phone: "", code: "", sentTo: "", busy: "", error: null },
   items: new Map(), order: [], outcomes: new Map(), fetching: new Set(),
   pending: new Map(), changing: new Set(), errors: new Map(), selections: new Map(),
@@ -167,6 +168,8 @@ function enter(status) {
 
 /** Server status in; the device's own knowledge of secret ballots and checked trackers kept. */
 function take(status) {
+  state.adjourned = status.adjourned_at || null;
+  showAdjourned();
   const signature = JSON.stringify(status.items);
   if (signature === state.signature) return;
   state.signature = signature;
@@ -253,6 +256,18 @@ function renderAll() {
   $("no-items").hidden = state.order.length > 0;
 }
 
+function showAdjourned() {
+  // 폐회: the meeting is over; nothing left to ask to speak on
+  const at = state.adjourned;
+  $("adjourned").hidden = !at;
+  $("speak").hidden = Boolean(at);
+  if (at) {
+    const time = new Date(at).toLocaleTimeString(lang() === "ko" ? "ko-KR" : "en-GB",
+      { hour: "2-digit", minute: "2-digit" });
+    $("adjourned").textContent = t("mtg_adjourned", { time });
+  }
+}
+
 function renderItem(id) {
   const old = cardOf(id);
   const item = state.items.get(id);
@@ -273,6 +288,7 @@ function boot() {
     if (state.memberNo) {
       renderAll();
       speak.render();
+      showAdjourned();
     }
     else if (!$("signin").hidden) renderSignin();
     else if (!$("notice").hidden) notice(state.notice.titleKey, state.notice.error);
@@ -291,6 +307,7 @@ function boot() {
     onConnect: connect, onStatus: connectionBanner($("conn")), onError: connectFailed,
   });
   conn.on("speak:queue", (queue) => { if (state.memberNo) speak.take(queue); });
+  conn.on("meeting:adjourned", () => refresh());
   setInterval(() => { if (!document.hidden) refresh(); }, POLL_MS);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) refresh(); });
   window.addEventListener("hashchange", () => location.reload());

@@ -20,6 +20,24 @@ export class Day {
       e.preventDefault();
       this.find();
     });
+    $("adjourn").addEventListener("click", () => this.adjourn());
+  }
+
+  /** 폐회: once every item is closed; afterwards the time it closed. */
+  showAdjourned() {
+    const at = this.ctx.board.adjourned_at;
+    $("adjourn").hidden = Boolean(at);
+    $("adjourn-state").textContent = at ? t("st_adjourned_at", { time: new Date(at)
+      .toLocaleTimeString(document.documentElement.lang === "ko" ? "ko-KR" : "en-GB",
+        { hour: "2-digit", minute: "2-digit" }) }) : t("st_adjourn_hint");
+  }
+
+  async adjourn() {
+    if (!(await this.ctx.confirm(t("st_adjourn_confirm")))) return;
+    await this.ctx.act($("adjourn"), $("adjourn-error"), async () => {
+      await this.ctx.call("POST", "/adjourn", {});
+      await this.ctx.refresh();
+    });
   }
 
   async render() {
@@ -32,6 +50,7 @@ export class Day {
       h("h3", {}, t(`st_here_${mode}`, { n: board.counts[mode] })),
       h("ul", { class: "plain-list" }, ...board.here[mode].map((p) => h("li", {},
         `${p.member_no} ${p.name}${p.proxy_name ? ` (${t("st_by_proxy")}: ${p.proxy_name})` : ""}`))))));
+    this.showAdjourned();
     if (this.ctx.tab !== "day") return;
     await this.loadQuorum();
     this.renderItems();

@@ -78,4 +78,5 @@ async def board(store: MeetingStore, room_id: str) -> dict[str, Any]:
             "proxies": [{"member": m, **p} for m, p in sorted(proxies.items())],
             "live": {k[5:]: int(v) for k, v in meta.items() if k.startswith("live:")},
             "early_closes_at": int(meta.get("early_closes_at", 0)),
+            "adjourned_at": int(meta.get("adjourned_at", 0)) or None,
             "written_closes_at": int(meta.get("written_closes_at", 0))}

@@ -9,6 +9,7 @@ from typing import Any
 
 from rooms.polls import payloads
 from rooms.meetings import roster
+from rooms.meetings.adjourning import not_adjourned
 from rooms.gates import tokens
 from rooms.meetings.invites import Invitations
 from rooms.errors import BadPayload, BallotNotFound, MeetingError
@@ -200,6 +201,7 @@ class Meetings:
 
     async def open_early(self, room: Room, body: dict[str, Any]) -> dict[str, Any]:
         await self.n(room.id)
+        await not_adjourned(self.store, room.id)
         now = await self.store.now_ms()
         closes_at = payloads.integer(body, "closes_at", now + 1000, now + 60 * 86_400_000)
         opened = []
@@ -230,6 +232,7 @@ class Meetings:
 
     async def go_live(self, room: Room, ballot: Ballot) -> Ballot:
         await self.n(room.id)
+        await not_adjourned(self.store, room.id)
         if ballot.state is State.CLOSED:
             raise MeetingError("ballot_closed", "this item is already closed")
         if ballot.state is State.DRAFT:

@@ -21,6 +21,8 @@ REFUSALS = {
     "request_not_queued": ("this request is no longer waiting", 409),
     "someone_speaking": ("someone is speaking: end their turn first", 409),
     "not_speaking": ("this member is not speaking", 409),
+    "meeting_adjourned": ("the meeting has been closed; there is nothing left to speak on",
+                          409),
 }
 
 

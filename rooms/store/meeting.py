@@ -20,6 +20,7 @@ class MeetingStore:
         self._attend = script(redis, "attend")
         self._speak = script(redis, "speak")
         self._watch = script(redis, "watch")
+        self._adjourn = script(redis, "adjourn")
 
     async def meta(self, room_id: str) -> dict[str, str]:
         raw = await self.redis.hgetall(keys.meeting(room_id))
@@ -31,6 +32,11 @@ class MeetingStore:
     async def set_meta_once(self, room_id: str, name: str, value: str | int) -> bool:
         """Set a meeting field unless it is set; True if this call set it."""
         return bool(await self.redis.hsetnx(keys.meeting(room_id), name, value))
+
+    async def adjourn(self, room_id: str) -> tuple[bool, int]:
+        """Close the meeting once: (True, now) the first time, else (False, when)."""
+        first, at = await self._adjourn(keys=[keys.meeting(room_id), keys.meeting_log(room_id)])
+        return bool(first), int(at)
 
     async def freeze(self, room_id: str, record_date: str, n: int) -> bool:
         """Set the record date and N once; False if they were set before."""

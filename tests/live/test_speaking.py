@@ -16,6 +16,20 @@ async def started(host: Host, items: list[str]) -> None:
     assert (await host.post(f"/ballots/{items[0]}/live")).status_code == 200
 
 
+async def members_of(live: LiveServer, host: Host) -> Members:
+    """The meeting's members, each to verify through their own invite link."""
+    people = (await host.get("/roster")).json()["data"]["people"]
+    return Members(live, host, {p["member_no"]: p["invite_url"].split("invite=", 1)[1]
+                                for p in people})
+
+
+async def underway(live: LiveServer, host: Host, meeting: Any) -> tuple[list[str], Members]:
+    """The meeting's first item started; its members, to sign in."""
+    _, items = meeting
+    await started(host, items)
+    return items, await members_of(live, host)
+
+
 async def chair(host: Host, action: str, request: str = "", status: int = 200) -> Any:
     r = await host.post(f"/speak/{action}", {"request": request} if request else {})
     assert r.status_code == status, r.text
@@ -24,10 +38,7 @@ async def chair(host: Host, action: str, request: str = "", status: int = 200) -
 
 async def test_members_ask_in_order_and_the_chair_runs_one_turn_at_a_time(
         live: LiveServer, host: Host, meeting: Any) -> None:
-    imported, items = meeting
-    await started(host, items)
-    members = Members(live, host, {p["member_no"]: p["invite_url"].split("invite=", 1)[1]
-                                   for p in (await host.get("/roster")).json()["data"]["people"]})
+    items, members = await underway(live, host, meeting)
     heard: list[dict[str, Any]] = []
     try:
         phones = [await members.verify(i) for i in (1, 2, 3)]
@@ -81,8 +92,7 @@ async def test_a_request_of_another_meeting_is_not_found(live: LiveServer, host:
                                                          meeting: Any) -> None:
     imported, items = meeting
     await started(host, items)
-    members = Members(live, host, {p["member_no"]: p["invite_url"].split("invite=", 1)[1]
-                                   for p in (await host.get("/roster")).json()["data"]["people"]})
+    members = await members_of(live, host)
     try:
         asked = await call(await members.verify(1), "speak:request", {}, "/meeting")
     finally:

@@ -100,3 +100,27 @@ async def test_a_member_who_watched_is_in_the_access_log(
     log = sheet.split("영상 접속 기록", 1)[1].splitlines()
     assert log[1].split(",")[1:] == ["M001", "Member 1", str(session["from"]),
                                      str(session["to"]), "2"], "the item watched is item 2"
+
+
+async def test_closing_the_meeting_takes_back_every_janus_token(
+        janus_live: LiveServer, janus: JanusProcess, admin: JanusAdmin,  # noqa: F811
+        chair: Host, sockets: Any, peers: Peers) -> None:  # noqa: F811
+    room = chair.room["id"]
+    console = await sockets()
+    await on_air(console, chair, peers)
+    member = await sockets()
+    token = await member_token(janus_live.url, chair, 1)
+    granted = (await member.ok("video:watch", {"room": room, "member": token}))["janus"]
+    assert await janus_refuses(janus, granted["token"]) == 0
+    assert (await chair.post("/adjourn")).status_code == 200
+    assert await janus_refuses(janus, granted["token"]) == UNAUTHORIZED
+    assert granted["token"] not in await admin.tokens()
+    await eventually(lambda: _told_off(member))
+    assert refused(await member.call("video:watch", {"room": room, "member": token}),
+                   "video_off")
+    assert refused(await console.call("video:enable", {"room": room, "key": chair.key}),
+                   "meeting_adjourned")
+
+
+async def _told_off(client: VideoClient) -> bool:
+    return any(not s["enabled"] for s in client.states)

@@ -135,3 +135,22 @@ async def test_a_member_left_out_of_the_roster_stops_watching(
         for viewer in viewers:
             await viewer.close()
         await pc.close()
+
+
+async def test_closing_the_meeting_ends_its_video_for_good(
+        live: LiveServer, chair: Host, clients: Any) -> None:
+    video, _ = clients
+    room = chair.room["id"]
+    console = await video()
+    pc = await on_air(console, chair)
+    member = await video()
+    viewer = await watch(member, room, await member_token(live.url, chair, 1))
+    try:
+        await until(lambda: viewer.frames["video"] >= 3, what="watching")
+        assert (await chair.post("/adjourn")).status_code == 200
+        await until(lambda: any(not s["enabled"] for s in member.states), what="video off")
+        again = await console.call("video:enable", {"room": room, "key": chair.key})
+        assert again["ok"] is False and again["error"]["code"] == "meeting_adjourned"
+    finally:
+        await viewer.close()
+        await pc.close()

@@ -66,3 +66,18 @@ async def test_the_chair_gives_the_floor_and_the_members_pages_follow(
 
     minutes = (await host.get("/minutes")).json()["data"]
     assert [s["member_no"] for s in minutes["items"][0]["speakers"]] == ["M001"]
+
+    # 폐회: refused while the item is open, then declared; the members' pages follow
+    await expect(chair.get_by_test_id("adjourn-state")).to_contain_text("When every agenda item")
+    await chair.get_by_test_id("adjourn").click()
+    await chair.get_by_test_id("confirm").click()
+    await expect(chair.locator("#adjourn-error")).to_contain_text(
+        "agenda item(s) still open before closing the meeting")
+    await host.close(budget)
+    await chair.get_by_test_id("adjourn").click()
+    await chair.get_by_test_id("confirm").click()
+    await expect(chair.get_by_test_id("adjourn-state")).to_contain_text("The meeting closed at")
+    await expect(chair.get_by_test_id("adjourn")).to_be_hidden()
+    await expect(lee.get_by_test_id("adjourned")).to_contain_text("The meeting closed at")
+    await expect(lee.get_by_test_id("speak")).to_be_hidden()
+    await expect(kim.get_by_test_id("adjourned")).to_contain_text("폐회되었습니다")

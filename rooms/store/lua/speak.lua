@@ -11,6 +11,9 @@
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local action, arg = ARGV[1], ARGV[2]
+if action == 'request' and redis.call('HEXISTS', KEYS[3], 'adjourned_at') == 1 then
+  return {'refused', 'meeting_adjourned'}
+end
 
 local function log(kind, req)
   redis.call('RPUSH', KEYS[4], cjson.encode({type = kind, member = req.who,
