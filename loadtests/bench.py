@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from cluster import LocalCluster
 from fleet import Fleet, raise_nofile
 from procs import ROOT, Process, start_bare, start_live, start_redis
 from report import machine, render
@@ -48,7 +50,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="offered vote rates per second, one step each, until one fails")
     p.add_argument("--step-seconds", type=float, default=3.0)
     p.add_argument("--targets", default="bare,live",
-                   help="comma list of bare, live, live2 (two uvicorn workers)")
+                   help="comma list of bare, liveN (`live serve --workers N` on one "
+                        "redis-server; live = live1), clusterN (the same on a local cluster "
+                        "of 3 primaries with a replica each; clusterN-nowait: acks without "
+                        "waiting for a replica)")
     p.add_argument("--workers2", action="store_true", help="add the live2 target")
     p.add_argument("--fsync", choices=("always", "everysec"), default="always",
                    help="appendfsync of the benchmark's redis-server")
@@ -85,19 +90,27 @@ def server_tree() -> str:
 def run_target(name: str, args: argparse.Namespace, fleet: Fleet, cfg: Config,
                workdir: Path) -> dict[str, Any]:
     started: list[Process] = []
+    stops: list[Any] = []
     try:
         if name == "bare":
             server, port = start_bare(workdir / name, args.gc_freeze)
             started.append(server)
             target = Target(name, "bare", server, port)
         else:
-            redis, url = start_redis(workdir / name, args.fsync)
-            started.append(redis)
+            kind, workers, nowait = target_kind(name)
             env = {"LIVE_TICK_MS": str(args.tick_ms)} if args.tick_ms else {}
-            server, port = start_live(workdir / name, url, 2 if name == "live2" else 1, env,
-                                      args.gc_freeze)
+            redis, cluster = None, None
+            if kind == "cluster":
+                cluster = LocalCluster(workdir / name, fsync=args.fsync)
+                stops.append(cluster.stop)
+                url = cluster.url
+                env.update(LIVE_REDIS_CLUSTER="1", LIVE_VOTE_REPLICAS="0" if nowait else "1")
+            else:
+                redis, url = start_redis(workdir / name, args.fsync)
+                started.append(redis)
+            server, port = start_live(workdir / name, url, workers, env, args.gc_freeze)
             started.append(server)
-            target = Target(name, "live", server, port, redis, url)
+            target = Target(name, "live", server, port, redis, url, cluster)
         print(f"[{name}] server pid {server.pid} on port {port}", flush=True)
         out = asyncio.run(drive(target, fleet, cfg))
         out["server_alive"] = server.alive()
@@ -105,6 +118,16 @@ def run_target(name: str, args: argparse.Namespace, fleet: Fleet, cfg: Config,
     finally:
         for proc in reversed(started):
             proc.stop()
+        for stop in stops:
+            stop()
+
+
+def target_kind(name: str) -> tuple[str, int, bool]:
+    """("live" or "cluster", workers, without WAIT) of a target's name."""
+    found = re.fullmatch(r"(live|cluster)(\d*)(-nowait)?", name)
+    if found is None:
+        raise SystemExit(f"bench: unknown target {name!r}")
+    return found[1], int(found[2] or 1), bool(found[3])
 
 
 def main(argv: list[str] | None = None) -> int:

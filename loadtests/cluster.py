@@ -92,6 +92,7 @@ class LocalCluster:
     def __init__(self, workdir: Path, primaries: int = 3, replicas_each: int = 1,
                  fsync: str = "everysec", node_timeout_ms: int = 1000) -> None:
         self.nodes: list[Node] = []
+        self.primary_count = primaries
         try:
             for _ in range(primaries * (1 + replicas_each)):
                 self.nodes.append(Node(workdir, _free_pair(), fsync, node_timeout_ms))
@@ -135,6 +136,11 @@ class LocalCluster:
                     return False
             return True
         _until(ok, "cluster_state:ok", timeout)
+
+    @property
+    def primaries(self) -> list[Node]:
+        """The primaries as built (before any failover)."""
+        return self.nodes[:self.primary_count]
 
     @property
     def url(self) -> str:

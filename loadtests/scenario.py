@@ -19,7 +19,6 @@ from typing import Any
 import analysis
 import plans
 from fleet import Fleet
-from procs import redis_commands
 from roles import BareHost, LiveHost, Presenter
 from stats import CpuMeter, summary
 from targets import Config, Target, profile
@@ -37,8 +36,8 @@ class Run:
         self.presenter = Presenter()
         self.phones: list[plans.Phone] = []
         groups = {"server": target.server.pids(), "driver": fleet.pids + [os.getpid()]}
-        if target.redis is not None:
-            groups["redis"] = [target.redis.pid]
+        if target.redis_pids():
+            groups["redis"] = target.redis_pids()
         self.cpu = CpuMeter(groups)
         self.idle = 0.0
         self.out: dict[str, Any] = {"name": target.name, "kind": target.kind}
@@ -74,7 +73,7 @@ class Run:
             {"ballot": ballot, "plan": p, "grace": self.cfg.grace} for p in per]))
 
     def redis_ops(self) -> int:
-        return redis_commands(self.t.redis_url) if self.t.redis_url else 0
+        return self.t.redis_ops()
 
     async def pushes(self, name: str) -> int:
         return sum(s["pushes"].get(name, 0) for s in await self.fleet.ask("stats", {}))

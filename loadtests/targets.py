@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, AsyncIterator
 
-from procs import Process
+from procs import Process, redis_commands
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,20 @@ class Target:
     port: int
     redis: Process | None = None
     redis_url: str = ""
+    cluster: Any = None  # cluster.LocalCluster, for a target on a cluster
+
+    def redis_pids(self) -> list[int]:
+        if self.cluster is not None:
+            return [node.process.pid for node in self.cluster.nodes]
+        return [] if self.redis is None else [self.redis.pid]
+
+    def redis_ops(self) -> int:
+        """Commands the store has processed so far (a cluster's primaries: their
+        replicas apply the same writes again)."""
+        if self.cluster is not None:
+            return sum(redis_commands(f"redis://127.0.0.1:{node.port}/0")
+                       for node in self.cluster.primaries)
+        return redis_commands(self.redis_url) if self.redis_url else 0
 
     @property
     def url(self) -> str:
