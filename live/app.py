@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
                     stamp_with(time_stamper(settings)))
     grants = janus_grants(settings)  # None: the built-in relay carries video
     hub = Hub(settings, rooms, sio, meetings, sms, signer, messengers, phone_seal, drives)
+    manager.heard = hub.heard  # every worker's phone views follow ballot changes
     provider = identity_provider(settings, state_secret=server_secret(settings),
                                  hasher=hasher(server_secret(settings)),
                                  normalise=normalise, once=drives)

@@ -34,6 +34,9 @@ def room_channel(room_id: str) -> str:
     return f"room:{room_id}"
 
 
+BALLOT_EVENTS = ("ballot:update", "ballot:closed")  # what changes phones' view of a room
+
+
 def voted_channel(ballot_id: str) -> str:
     return f"voted:{ballot_id}"
 
@@ -123,8 +126,16 @@ class Hub:
         for ballot_id in await self.rooms.ballot_ids(room_id):  # tallies after a vote, too
             await self.sio.close_room(voted_channel(ballot_id), namespace=VOTER_NS)
 
+    def heard(self, event: str, namespace: str, channel: Any) -> None:
+        """An event this worker delivers: a ballot change makes its room's phone
+        views stale (on every worker with a phone there: they all hear it)."""
+        if namespace == VOTER_NS and event in BALLOT_EVENTS and isinstance(channel, str) \
+                and channel.startswith("room:"):
+            self.rooms.views.forget(channel[len("room:"):])
+
     async def ballot_changed(self, ballot: Ballot) -> None:
         """Tell every worker's clients in the room that a ballot changed."""
+        self.rooms.views.forget(ballot.room_id)
         data = ballot.public()
         channel = room_channel(ballot.room_id)
         await self.sio.emit("ballot:update", data, to=channel, namespace=VOTER_NS)
@@ -174,6 +185,7 @@ class Hub:
         """Tell everyone the sealed result first; sign the bundle afterwards."""
         record = closed.sealed["record"]
         ballot = await self.rooms.ballot(record["ballot"])
+        self.rooms.views.forget(ballot.room_id)
         channel = room_channel(ballot.room_id)
         full: dict[str, Any] = {"ballot": ballot.public(), "result": closed.sealed}
         hidden = {"ballot": ballot.public(), "result": None}

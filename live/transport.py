@@ -35,7 +35,7 @@ import asyncio
 import inspect
 import logging
 from importlib import metadata
-from typing import Any
+from typing import Any, Callable
 
 import socketio
 from engineio import exceptions
@@ -281,9 +281,15 @@ class LeanWebSocket(WebSocket):  # type: ignore[misc]
 class LeanManager(AsyncManager):  # type: ignore[misc]
     """A broadcast without a callback: encode once, queue for each recipient."""
 
+    # Told (event, namespace, room) of every event this worker delivers, its own
+    # and other workers', before the delivery: the hub forgets what a change made stale.
+    heard: Callable[[str, str, Any], None] | None = None
+
     async def emit(self, event: str, data: Any, namespace: str, room: Any = None,
                    skip_sid: Any = None, callback: Any = None, to: Any = None,
                    **kwargs: Any) -> None:
+        if self.heard is not None:
+            self.heard(event, namespace, to or room)
         if callback is not None:
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid,
                                callback=callback, to=to, **kwargs)

@@ -62,21 +62,28 @@ class VoterNamespace(AckedNamespace):
             self.hub.phones[room_id] += 1
         session.update(room=room_id, voter=voter, passed=[], phone="", epoch=0)
         admission = await self._restore(session, payloads.as_dict(data))
-        ballots = await self._show(sid, session, admission)
+        ballots = await self._show(sid, session, admission, joined.new_device)
         await self.save_session(sid, session)
         return {"room": joined.room.public(), "device": joined.device, "ballots": ballots,
                 **admission}
 
-    async def _show(self, sid: str, session: dict[str, Any], admission: dict[str, Any]
-                    ) -> list[dict[str, Any]]:
+    async def _show(self, sid: str, session: dict[str, Any], admission: dict[str, Any],
+                    new_device: bool = False) -> list[dict[str, Any]]:
         """The room's questions, and its pushes from now on, once the phone may see
         them: a room with checks shows nothing before they are passed (unless the
-        host chose `preview`)."""
+        host chose `preview`). The phone enters the room's channel first, so a
+        change after the list was read reaches it as a push; the list comes from
+        this worker's views, which a worker with no phone in the room (hearing
+        none of its pushes) reads afresh."""
         if admission["pass"] is None and not admission["gates"]["preview"] and \
                 admission["needs"]:
             return []
-        await self.enter_room(sid, room_channel(session["room"]))
-        ballots = await self.hub.rooms.voter_view(session["room"], session["voter"])
+        channel = room_channel(session["room"])
+        if not self.server.manager.rooms.get(VOTER_NS, {}).get(channel):
+            self.hub.rooms.views.forget(session["room"])
+        await self.enter_room(sid, channel)
+        ballots = await self.hub.rooms.voter_view(session["room"], session["voter"],
+                                                  new_device=new_device)
         for view in ballots:
             if view["my_vote"] is not None:
                 await self.enter_room(sid, voted_channel(view["id"]))
@@ -147,8 +154,8 @@ class VoterNamespace(AckedNamespace):
 
     async def ballot_list(self, sid: str, data: Any) -> list[dict[str, Any]]:
         session = await self._joined(sid)
-        await self._may_see(session)
-        return await self.hub.rooms.voter_view(session["room"], session["voter"])
+        await self._may_see(session)  # asked for: read afresh
+        return await self.hub.rooms.voter_view(session["room"], session["voter"], cached=False)
 
     async def tally_get(self, sid: str, data: Any) -> dict[str, Any] | None:
         session = await self._joined(sid)

@@ -114,7 +114,8 @@ class Presenter:
     def on_event(self, client: SioClient, ns: str, raw: str, now: float) -> None:
         name, data = orjson.loads(raw)[:2]
         if name == "tally":
-            self.tallies.append((now, data["ballot"], data["seq"], data["counts"],
+            # a screen that may not show the counts gets none (`hidden`)
+            self.tallies.append((now, data["ballot"], data["seq"], data.get("counts", []),
                                  data["voters"]))
             if "phones" in data:
                 self.phones.append((now, data["phones"]))

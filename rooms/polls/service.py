@@ -19,6 +19,7 @@ from rooms.errors import (BadPayload, BallotNotFound, CodesExhausted, MeetingErr
 from rooms.gates.checks import Gates, read_pass
 from rooms.gates.limits import Limits
 from rooms.polls.reads import RoomReads
+from rooms.polls.views import RoomViews
 from rooms.polls.model import Ballot, Cast, Room, State, Tally, Visibility
 from rooms.ledger.bundle import Signer
 from rooms.polls.closing import Closed, Closer, Decorate
@@ -59,6 +60,7 @@ class Joined:
     room: Room
     voter: str
     device: str
+    new_device: bool = False  # made for this join: no votes of its own yet
 
 
 class Rooms(RoomReads):
@@ -81,6 +83,7 @@ class Rooms(RoomReads):
         self._gates: dict[str, tuple[int, Gates]] = {}
         self._static: dict[str, Ballot] = {}
         self._kept: dict[str, float] = {}
+        self.views = RoomViews()  # phones' view of each event room, per worker
 
     # host --------------------------------------------------------------------
 
@@ -193,10 +196,12 @@ class Rooms(RoomReads):
             room_id = payloads.text(body, "room", limit=64)
         room, _ = await self.store.room(room_id)
         voter = tokens.unsign(self.secret, DEVICE, body.get("device"))
-        device = body["device"] if voter else tokens.sign(self.secret, DEVICE, self._id())
-        voter = voter or tokens.unsign(self.secret, DEVICE, device)
-        assert voter is not None
-        return Joined(room, voter, device)
+        if voter is not None:
+            return Joined(room, voter, body["device"])
+        device = tokens.sign(self.secret, DEVICE, self._id())
+        made = tokens.unsign(self.secret, DEVICE, device)
+        assert made is not None
+        return Joined(room, made, device, new_device=True)
 
     async def set_gates(self, room_id: str, payload: Any) -> tuple[Gates, Gates]:
         """(before, after) the host's change; this worker's cache forgets the old
@@ -258,17 +263,25 @@ class Rooms(RoomReads):
             ledger.pseudonym(self.secret, ballot.id, ids[0]), mode, ballot.secret, replaces,
             rank, by_proxy)
 
-    async def voter_view(self, room_id: str, voter: str) -> list[dict[str, Any]]:
-        """Every ballot of the room as this voter may see it."""
-        views = []
+    async def voter_view(self, room_id: str, voter: str, *, new_device: bool = False,
+                         cached: bool = True) -> list[dict[str, Any]]:
+        """Every ballot of the room as this voter may see it: the shared part from
+        this worker's `views` unless `cached` is off, the voter's own votes from
+        Redis unless the device is new (it has none)."""
+        shared = await (self.views.get(room_id, self._shared_views) if cached
+                        else self._shared_views(room_id))
+        mine = ([None] * len(shared) if new_device else
+                await self.store.my_votes([v["id"] for v in shared], f"d:{voter}"))
+        return [dict(view, my_vote=my_vote) for view, my_vote in zip(shared, mine)]
+
+    async def _shared_views(self, room_id: str) -> list[dict[str, Any]]:
         ballots = await self.store.ballots(room_id)
-        mine = await self.store.my_votes([b.id for b in ballots], f"d:{voter}")
         shown = [b.id for b in ballots if b.state is State.CLOSED
                  and b.visibility is not Visibility.NEVER]
         results = dict(zip(shown, await self.store.results(shown)))
-        for ballot, my_vote in zip(ballots, mine):
+        views = []
+        for ballot in ballots:
             view = ballot.public()
-            view["my_vote"] = my_vote
             if ballot.state is State.CLOSED:
                 view["result"] = results.get(ballot.id)
             views.append(view)
