@@ -9,7 +9,7 @@ from live.hub import VOTER_NS, Hub, now_ms, room_channel, voted_channel
 from live.sms import message
 from rooms.polls import payloads
 from rooms.errors import GateError, NotJoined
-from rooms.gates import masked, read_pass
+from rooms.gates import Gates, masked, read_pass
 
 
 def address(environ: dict[str, Any]) -> str:
@@ -98,9 +98,11 @@ class VoterNamespace(AckedNamespace):
             raise GateError("pass_required", "pass the room's checks to see its questions")
 
     async def _restore(self, session: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
-        """Re-admit with a pass kept from before a refresh, and check a scanned QR."""
+        """Re-admit with a pass kept from before a refresh, and check a scanned QR.
+        The room's checks as this worker read them within the last second (as
+        votes see them): a hall joining at once does not read them per phone."""
+        gates = await self.hub.rooms.gates(session["room"], now_ms())
         if body.get("pass") is not None:
-            gates = await self.hub.rooms.admission.gates(session["room"])
             try:
                 kept = read_pass(self.hub.rooms.secret, body["pass"], session["room"],
                                  session["voter"], now_ms(), (), gates.epoch)
@@ -110,7 +112,7 @@ class VoterNamespace(AckedNamespace):
             except GateError:
                 pass  # a stale pass just means the phone passes the gates again
         proofs = {k: body[k] for k in ("qr",) if k in body}
-        return await self._admit(session, proofs)
+        return await self._admit(session, proofs, gates)
 
     async def admit(self, sid: str, data: Any) -> dict[str, Any]:
         session = await self._joined(sid)
@@ -122,9 +124,10 @@ class VoterNamespace(AckedNamespace):
         finally:
             await self.save_session(sid, session)
 
-    async def _admit(self, session: dict[str, Any], proofs: dict[str, Any]) -> dict[str, Any]:
+    async def _admit(self, session: dict[str, Any], proofs: dict[str, Any],
+                     gates: Gates | None = None) -> dict[str, Any]:
         rooms = self.hub.rooms
-        gates = await rooms.admission.gates(session["room"])
+        gates = gates or await rooms.admission.gates(session["room"])
         if session.get("epoch") != gates.epoch:  # the host changed a check since
             session.update(passed=[], phone="", epoch=gates.epoch)
         passed, phone = await rooms.admission.admit(
