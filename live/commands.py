@@ -91,6 +91,18 @@ async def result_get(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     return stored
 
 
+async def answers_list(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    """Every answer of an open-text question, with its moderation state."""
+    ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
+    return {"ballot": ballot.id, "answers": await hub.rooms.answers(ballot)}
+
+
+async def answer_moderate(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
+    """Approve, hide or hold one answer; screens and phones follow at the next tick."""
+    ballot = await hub.rooms.ballot_in(room, body.get("ballot"))
+    return {"ballot": ballot.id, "seq": await hub.rooms.moderate(ballot, body)}
+
+
 async def screen_show(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     """Steer every screen of the room: a ballot, an item's quorum, the welcome."""
     chosen = await hub.rooms.show_on_screen(room, body, now_ms())
@@ -145,4 +157,6 @@ COMMANDS: dict[str, Command] = {
     "tally:get": tally_get,
     "result:get": result_get,
     "screen:show": screen_show,
+    "answers:list": answers_list,
+    "answer:moderate": answer_moderate,
 }

@@ -14,7 +14,8 @@ from starlette.responses import Response
 from live import printout, workbook
 from live.minutes import minutes_csv, minutes_tables, reason_ko, rule_text
 from rooms.errors import NotFound
-from rooms.polls import local_time, option_rows, outcome_words, to_csv
+from rooms.polls import (local_time, option_rows, outcome_words, result_table, to_csv,
+                         type_facts)
 
 FORMATS = ("csv", "xlsx", "pdf")
 MEDIA = {"csv": "text/csv; charset=utf-8",
@@ -39,7 +40,7 @@ def result_facts(stored: dict[str, Any], zone: ZoneInfo, now_ms: int) -> list[Fa
     record = stored["record"]
     ko, en = outcome_words(record)
     facts: list[Fact] = [("결과", "Outcome", f"{ko} / {en}"),
-                         ("투표자 수", "Voters", record["voters"])]
+                         ("투표자 수", "Voters", record["voters"]), *type_facts(record)]
     meeting = record.get("meeting")
     if meeting:
         item = meeting | {"options": record["options"]}
@@ -63,15 +64,22 @@ def result_facts(stored: dict[str, Any], zone: ZoneInfo, now_ms: int) -> list[Fa
 
 
 async def result_file(stored: dict[str, Any], fmt: str, zone: ZoneInfo,
-                      now_ms: int) -> Response:
-    """The sealed result as `fmt` (one of FORMATS)."""
+                      now_ms: int, given: list[dict[str, Any]] | None = None) -> Response:
+    """The sealed result as `fmt` (one of FORMATS); `given`: an open-text
+    question's answers as the reader may see them (the host: every one, with
+    its state)."""
     record = stored["record"]
     name = f"result-{record['ballot']}"
     if fmt == "csv":
-        return attachment(to_csv(record, zone), fmt, name)
+        return attachment(to_csv(record, zone, given), fmt, name)
     facts = result_facts(stored, zone, now_ms)
-    make = workbook.result_xlsx if fmt == "xlsx" else printout.result_pdf
-    body = await asyncio.to_thread(make, record["question"], option_rows(record), facts)
+    if fmt == "xlsx":
+        header, rows = result_table(record, given or [], zone)
+        body = await asyncio.to_thread(workbook.result_xlsx, record["question"], header, rows,
+                                       facts)
+    else:
+        body = await asyncio.to_thread(printout.result_pdf, record["question"],
+                                       option_rows(record), facts)
     return attachment(body, fmt, name)
 
 

@@ -24,8 +24,8 @@ from live.invites import personal_routes
 from live.rosterfile import XLSX_TYPE, xlsx_to_csv
 from live.hub import Hub, now_ms
 from rooms.errors import (BadPayload, BadRequest, LiveVoteError, MethodNotAllowed, NotFound,
-                          OperatorRequired, ResultNotReady, StoreUnavailable)
-from rooms.polls import Visibility
+                          NotHost, OperatorRequired, ResultNotReady, StoreUnavailable)
+from rooms.polls import Kind, Visibility
 from rooms.meetings import AGENDA_TYPES
 
 log = logging.getLogger("livevote.http")
@@ -155,8 +155,21 @@ def build_routes(hub: Hub, provider: IdentityProvider | None = None) -> list[Rou
         if stored is None:
             raise ResultNotReady(ballot.id)
         if fmt != "json":
-            return await exports.result_file(stored, fmt, hub.settings.zone, now_ms())
+            return await exports.result_file(stored, fmt, hub.settings.zone, now_ms(),
+                                             await shown_answers(request, ballot))
         return json_response({"ok": True, "data": stored})
+
+    async def shown_answers(request: Request, ballot: Any) -> list[dict[str, Any]]:
+        """An open-text question's answers in its result file: the host's has
+        every one with its state, anyone else's only the approved ones."""
+        if ballot.kind is not Kind.TEXT:
+            return []
+        given = await hub.rooms.answers(ballot)
+        try:
+            await hub.rooms.as_host(ballot.room_id, host_key(request))
+            return given
+        except NotHost:
+            return [a for a in given if a["state"] == "approved"]
 
     @answered
     async def signed_bundle(request: Request) -> Response:
@@ -289,6 +302,8 @@ def build_routes(hub: Hub, provider: IdentityProvider | None = None) -> list[Rou
         Route(f"{ballot}/countdown", command("ballot:countdown"), methods=["POST"]),
         Route(f"{ballot}/reset", command("ballot:reset"), methods=["POST"]),
         Route(f"{ballot}/tally", command("tally:get")),
+        Route(f"{ballot}/answers", command("answers:list")),
+        Route(f"{ballot}/moderate", command("answer:moderate"), methods=["POST"]),
         Route("/api/rooms/{room_id}/roster", command("roster:import"), methods=["POST"]),
         Route("/api/rooms/{room_id}/roster", command("roster:get")),
         Route("/api/rooms/{room_id}/record-date", command("meeting:record_date"),

@@ -298,7 +298,11 @@ def check_roster(bundle: dict[str, Any], events: list[dict[str, Any]],
 
 def check_counts(bundle: dict[str, Any], problems: list[str]) -> None:
     manifest, record = json.loads(bundle["manifest"]), bundle["record"]
-    counts = [0] * len(manifest["options"])
+    if manifest.get("kind") == "text":
+        return  # open answers: no choices to recount; the receipts digest covers them
+    n = len(manifest["options"])
+    # A ranking counts each (option, place) cell: option * n + place.
+    counts = [0] * (n * n if manifest.get("kind") == "ranking" else n)
     for n, ballot in enumerate(bundle["ballots"]):
         choices = ballot["choices"]
         if not 1 <= len(choices) <= manifest["max_choices"] or len(set(choices)) != len(choices) \

@@ -28,6 +28,7 @@ class VoterNamespace(AckedNamespace):
             "gate:admit": self.admit,
             "otp:send": self.otp_send,
             "vote:cast": self.cast,
+            "answer:send": self.answer,
             "ballot:list": self.ballot_list,
             "tally:get": self.tally_get,
         }
@@ -154,6 +155,13 @@ class VoterNamespace(AckedNamespace):
         cast = await self.hub.rooms.cast(session["room"], session["voter"], data, now_ms())
         await self.enter_room(sid, voted_channel(cast.ballot_id))
         return cast.public()
+
+    async def answer(self, sid: str, data: Any) -> dict[str, Any]:
+        """An open-text answer: acked once it is stored, like a vote."""
+        session = await self._joined(sid)
+        given = await self.hub.rooms.answer(session["room"], session["voter"], data, now_ms())
+        await self.enter_room(sid, voted_channel(given["ballot"]))
+        return given
 
     async def ballot_list(self, sid: str, data: Any) -> list[dict[str, Any]]:
         session = await self._joined(sid)

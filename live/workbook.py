@@ -11,6 +11,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from rooms.polls import sheets
+
 Fact = tuple[str, str, Any]  # Korean label, English label, value
 BOLD = Font(bold=True)
 WIDEST = 60
@@ -43,19 +45,27 @@ def _saved(book: Workbook) -> bytes:
     return out.getvalue()
 
 
-def result_xlsx(question: str, options: Sequence[tuple[int, str, int, str]],
+OPTION_HEADER = ["번호 No.", "선택지 Option", "표 Votes", "비율(%) Percent"]
+
+
+def result_xlsx(question: str, header: Sequence[str], rows: Sequence[Sequence[Any]],
                 facts: Sequence[Fact]) -> bytes:
-    """The question, a row per option (votes and percent as numbers), then the
-    outcome, times and fingerprints."""
+    """The question, the result's table (rooms/polls/sheets.py: a row per
+    option, with votes and percent as numbers counted from 1; a ranking's places;
+    an open-text question's answers), then the outcome, times and fingerprints."""
     book = Workbook()
     sheet = book.active
     sheet.title = "결과 Result"
     _append(sheet, ["질문 Question", question])
     sheet["A1"].font = BOLD
     _append(sheet, [])
-    _append(sheet, ["번호 No.", "선택지 Option", "표 Votes", "비율(%) Percent"], bold=True)
-    for number, option, votes, percent in options:
-        _append(sheet, [number + 1, option, votes, float(percent)])
+    choices = list(header) == sheets.OPTION_HEADER
+    _append(sheet, OPTION_HEADER if choices else list(header), bold=True)
+    from_one = 1 if header[0] == sheets.OPTION_HEADER[0] else 0  # options count from 0
+    for number, *rest in rows:
+        if choices:
+            rest[-1] = float(rest[-1])
+        _append(sheet, [number + from_one, *rest])
     _append(sheet, [])
     for ko, en, value in facts:
         _append(sheet, [f"{ko} {en}", value])

@@ -99,6 +99,23 @@ class InvalidOption(LiveVoteError):
         super().__init__(f"ballot {ballot_id!r}: {detail}")
 
 
+class AnswerNotFound(LiveVoteError):
+    code = "answer_not_found"
+    status = 404
+
+    def __init__(self, ballot_id: str) -> None:
+        super().__init__(f"no such answer on question {ballot_id!r}")
+
+
+class AnswerBlocked(LiveVoteError):
+    code = "answer_blocked"
+    status = 422
+
+    def __init__(self) -> None:
+        super().__init__("this answer contains a word that is not allowed here; please "
+                         "write it another way")
+
+
 class NotHost(LiveVoteError):
     code = "not_host"
     status = 403
@@ -196,6 +213,8 @@ def refusal(code: str, ballot_id: str, detail: str = "") -> LiveVoteError:
         return InvalidOption(ballot_id, detail or "no such option")
     if code == "too_many_choices":
         return InvalidOption(ballot_id, detail or "too many choices")
+    if code == "answer_not_found":
+        return AnswerNotFound(ballot_id)
     if code == "tracker_taken":
         return BadPayload("nonce", "this receipt is already another ballot's; let the phone "
                                    "choose a new random nonce")

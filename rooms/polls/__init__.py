@@ -11,8 +11,9 @@ if TYPE_CHECKING:
     from rooms.polls.closing import Closed
     from rooms.polls.model import YESNO_OPTIONS, Ballot, Kind, Room, State, Tally, Visibility
     from rooms.polls.reads import RoomReads
-    from rooms.polls.result import (build_record, canonical, local_time, option_rows, outcome_words,
-                                    receipts_digest, record_hash, sheet_safe, to_csv)
+    from rooms.polls.result import (build_record, canonical, outcome_words, receipts_digest,
+                                    record_hash, sheet_safe, to_csv)
+    from rooms.polls.sheets import local_time, option_rows, result_table, type_facts
     from rooms.polls.screen import Directive, automatic, request, sees_counts, without_counts
     from rooms.polls.service import Rooms
 
@@ -31,8 +32,10 @@ _HOME = {
     "automatic": "rooms.polls.screen",
     "build_record": "rooms.polls.result",
     "canonical": "rooms.polls.result",
-    "local_time": "rooms.polls.result",
-    "option_rows": "rooms.polls.result",
+    "local_time": "rooms.polls.sheets",
+    "option_rows": "rooms.polls.sheets",
+    "result_table": "rooms.polls.sheets",
+    "type_facts": "rooms.polls.sheets",
     "outcome_words": "rooms.polls.result",
     "receipts_digest": "rooms.polls.result",
     "record_hash": "rooms.polls.result",
@@ -46,7 +49,7 @@ _HOME = {
 __all__ = ["YESNO_OPTIONS", "Ballot", "Closed", "Directive", "Kind", "Room", "RoomReads", "Rooms",
            "State", "Tally", "Visibility", "automatic", "build_record", "canonical", "local_time",
            "option_rows", "outcome_words", "receipts_digest", "record_hash", "request",
-           "sees_counts", "sheet_safe", "to_csv", "without_counts"]
+           "result_table", "sees_counts", "sheet_safe", "to_csv", "type_facts", "without_counts"]
 
 
 def __getattr__(name: str) -> Any:

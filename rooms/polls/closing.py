@@ -80,7 +80,8 @@ class Closer:
         ballot = await self.store.ballot(ballot_id)
         record = build_record(ballot, await self.store.tally(ballot_id),
                               await self.store.receipts(ballot_id),
-                              await self.store.resets(ballot_id))
+                              await self.store.resets(ballot_id),
+                              await self.store.answers(ballot_id))
         manifest = await self.store.manifest(ballot_id) or ""
         record["manifest_sha256"] = ledger.sha256_hex(manifest.encode())
         record["chain_at_close"] = {"height": height - 1, "hash": chain[-1]["hash"]}

@@ -8,12 +8,19 @@ from typing import Any
 
 MAX_OPTIONS = 32
 MAX_TEXT = 300
+MAX_RANKED = 10
 
 
 class Kind(str, enum.Enum):
     SINGLE = "single"
     MULTIPLE = "multiple"
     YESNO = "yesno"
+    RATING = "rating"  # one point of an integer scale; options are the points
+    RANKING = "ranking"  # every option placed once; counted per (option, place) cell
+    TEXT = "text"  # open answers, moderated; a word cloud of the approved ones
+
+
+CHOICE_KINDS = (Kind.SINGLE, Kind.MULTIPLE, Kind.YESNO)
 
 
 class Visibility(str, enum.Enum):
@@ -78,15 +85,30 @@ class Ballot:
     secret: bool = False
     rule: dict[str, Any] = field(default_factory=dict)  # meeting items: the quorum rule
     confirm: bool = False  # phones ask "cast this vote?" before sending it
+    # rating: {"min", "max", "low", "high"}; text: {"max_length", "hold", "cloud",
+    # "blocked"} (the blocked words stay with the host: `public` leaves them out)
+    form: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not 2 <= len(self.options) <= MAX_OPTIONS:
-            raise ValueError(f"a ballot needs 2 to {MAX_OPTIONS} options")
+        if self.kind is Kind.TEXT:
+            if self.options or self.max_choices != 1:
+                raise ValueError("an open-text question has no options")
+            return
+        top = MAX_RANKED if self.kind is Kind.RANKING else MAX_OPTIONS
+        if not 2 <= len(self.options) <= top:
+            raise ValueError(f"a ballot needs 2 to {top} options")
         if len(set(self.options)) != len(self.options):
             raise ValueError("options must be distinct")
-        limit = len(self.options) if self.kind is Kind.MULTIPLE else 1
-        if not 1 <= self.max_choices <= limit:
-            raise ValueError(f"max_choices must be between 1 and {limit}")
+        limit = len(self.options) if self.kind in (Kind.MULTIPLE, Kind.RANKING) else 1
+        low = limit if self.kind is Kind.RANKING else 1
+        if not low <= self.max_choices <= limit:
+            raise ValueError(f"max_choices must be between {low} and {limit}")
+
+    @property
+    def cells(self) -> int:
+        """How many counters the ballot has: a ranking's one per (option, place)."""
+        n = len(self.options)
+        return n * n if self.kind is Kind.RANKING else n
 
     def public(self) -> dict[str, object]:
         return {
@@ -107,7 +129,14 @@ class Ballot:
             "secret": self.secret,
             "rule": self.rule or None,
             "confirm": self.confirm,
-        }
+        } | self._form()
+
+    def _form(self) -> dict[str, object]:
+        if self.kind is Kind.RATING:
+            return {"scale": dict(self.form)}
+        if self.kind is Kind.TEXT:
+            return {"text": {k: v for k, v in self.form.items() if k != "blocked"}}
+        return {}
 
 
 @dataclass(frozen=True)
@@ -120,6 +149,10 @@ class Tally:
     counts: tuple[int, ...]
     voters: int
     closes_at: int = 0
+    # figures beyond the counts, by question type (rooms/polls/figures.py): a
+    # rating's sum and average, a ranking's Borda scores and places, a text
+    # question's approved answers and word cloud
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def public(self) -> dict[str, object]:
         total = sum(self.counts)
@@ -131,7 +164,7 @@ class Tally:
             "percent": [round(100 * c / total, 1) if total else 0.0 for c in self.counts],
             "voters": self.voters,
             "closes_at": self.closes_at,
-        }
+        } | self.extra
 
 
 @dataclass(frozen=True)

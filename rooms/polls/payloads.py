@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from rooms.errors import BadPayload
 from rooms.meetings.quorum import agenda_rule, rule_of
-from rooms.polls.model import LANGUAGES, MAX_OPTIONS, ROOM_KINDS, MAX_TEXT, YESNO_OPTIONS, Kind, Visibility
+from rooms.polls import forms
+from rooms.polls.model import (CHOICE_KINDS, LANGUAGES, MAX_OPTIONS, MAX_RANKED, ROOM_KINDS,
+                               MAX_TEXT, Kind, Visibility)
 
 MAX_COUNTDOWN_S = 24 * 3600
 MAX_CLIENT_KEY = 64
@@ -97,15 +99,25 @@ class BallotSpec:
     secret: bool = False
     rule: dict[str, Any] | None = None
     confirm: bool = False
+    form: dict[str, Any] | None = None
 
 
 def ballot_spec(payload: Any) -> BallotSpec:
     body = as_dict(payload)
     kind = Kind(choice(body, "kind", tuple(k.value for k in Kind), Kind.SINGLE.value))
-    options = YESNO_OPTIONS if kind is Kind.YESNO else _options(body)
-    limit = len(options) if kind is Kind.MULTIPLE else 1
-    max_choices = integer(body, "max_choices", 1, limit, default=limit if kind is Kind.MULTIPLE else 1)
+    form = forms.form(kind, body)
+    options = forms.options_of(kind, form)
+    if options is None:
+        options = _options(body, MAX_RANKED if kind is Kind.RANKING else MAX_OPTIONS)
+    if kind is Kind.RANKING:
+        max_choices = len(options)  # every option is placed
+    else:
+        limit = len(options) if kind is Kind.MULTIPLE else 1
+        max_choices = integer(body, "max_choices", 1, limit,
+                              default=limit if kind is Kind.MULTIPLE else 1)
     rule = _rule(body)
+    if rule is not None and kind not in CHOICE_KINDS:
+        raise BadPayload("kind", "agenda items are single, multiple or yes/no questions")
     return BallotSpec(
         question=text(body, "question"),
         options=options,
@@ -119,6 +131,7 @@ def ballot_spec(payload: Any) -> BallotSpec:
         # Agenda items ask members to confirm before a vote is sent; event polls
         # take one tap. Either can be set explicitly.
         confirm=boolean(body, "confirm", default=rule is not None),
+        form=form,
     )
 
 
@@ -132,12 +145,12 @@ def _rule(body: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _options(body: dict[str, Any]) -> tuple[str, ...]:
+def _options(body: dict[str, Any], most: int = MAX_OPTIONS) -> tuple[str, ...]:
     raw = body.get("options")
     if not isinstance(raw, list):
         raise BadPayload("options", "must be a list of strings")
-    if not 2 <= len(raw) <= MAX_OPTIONS:
-        raise BadPayload("options", f"needs 2 to {MAX_OPTIONS} options")
+    if not 2 <= len(raw) <= most:
+        raise BadPayload("options", f"needs 2 to {most} options")
     options: list[str] = []
     for i, item in enumerate(raw):
         if not isinstance(item, str) or not item.strip():
@@ -157,22 +170,33 @@ class VoteRequest:
     client_key: str
     pass_token: str | None
     nonce: str | None
+    ranking: tuple[int, ...] = ()  # a ranking in order, turned into cells by its ballot
 
 
 def vote_request(payload: Any) -> VoteRequest:
     """Shape only; whether the options exist is decided atomically in Redis."""
     body = as_dict(payload)
-    raw = body.get("choices")
+    if "ranking" in body and "choices" not in body:
+        ranked = _numbers(body.get("ranking"), "ranking")
+        return replace(_request(body, [0]), ranking=tuple(ranked))
+    return _request(body, _numbers(body.get("choices"), "choices"))
+
+
+def _numbers(raw: Any, name: str) -> list[int]:
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = [raw]
     if not isinstance(raw, list) or not raw:
-        raise BadPayload("choices", "must be a non-empty list of option numbers")
+        raise BadPayload(name, "must be a non-empty list of option numbers")
     if len(raw) > MAX_OPTIONS:
-        raise BadPayload("choices", f"at most {MAX_OPTIONS} choices")
+        raise BadPayload(name, f"at most {MAX_OPTIONS} choices")
     if any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in raw):
-        raise BadPayload("choices", "option numbers are integers from 0")
+        raise BadPayload(name, "option numbers are integers from 0")
     if len(set(raw)) != len(raw):
-        raise BadPayload("choices", "an option may be chosen once")
+        raise BadPayload(name, "an option may be chosen once")
+    return raw
+
+
+def _request(body: dict[str, Any], raw: list[int]) -> VoteRequest:
     key = text(body, "client_key", limit=MAX_CLIENT_KEY)
     admission = body.get("pass")
     if admission is not None and not isinstance(admission, str):

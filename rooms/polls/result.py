@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
 
-from rooms.polls.model import Ballot, Tally
+from rooms.polls import answers, figures
+from rooms.polls.model import Ballot, Kind, Tally
+from rooms.polls.sheets import local_time, option_rows, result_table, type_facts
 
 RECORD_VERSION = 1
 
@@ -30,8 +31,10 @@ def receipts_digest(receipts: list[str]) -> str:
 
 
 def build_record(ballot: Ballot, tally: Tally, receipts: list[str],
-                 resets: list[dict[str, int]]) -> dict[str, Any]:
-    """Everything a reader needs to know what was decided, frozen at close."""
+                 resets: list[dict[str, int]],
+                 given: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Everything a reader needs to know what was decided, frozen at close;
+    `given`: an open-text question's answers."""
     return {
         "version": RECORD_VERSION,
         "room": ballot.room_id,
@@ -49,7 +52,20 @@ def build_record(ballot: Ballot, tally: Tally, receipts: list[str],
         "receipts": len(receipts),
         "receipts_sha256": receipts_digest(receipts),
         "resets": resets,
-    }
+    } | type_figures(ballot, tally, given or [])
+
+
+def type_figures(ballot: Ballot, tally: Tally, given: list[dict[str, Any]]) -> dict[str, Any]:
+    """A rating's scale, exact sum and average; a ranking's Borda scores and
+    places; an open-text question's number of answers and their digest."""
+    if ballot.kind is Kind.RATING:
+        return {"scale": dict(ballot.form), **figures.rating(tally.counts, ballot.form["min"])}
+    if ballot.kind is Kind.RANKING:
+        return figures.ranking(tally.counts, len(ballot.options))
+    if ballot.kind is Kind.TEXT:
+        return {"answers": len(given), "answers_sha256": answers.sealed_digest(given),
+                "form": {k: v for k, v in ballot.form.items() if k != "blocked"}}
+    return {}
 
 
 def record_hash(record: dict[str, Any]) -> str:
@@ -65,13 +81,6 @@ OUTCOME_WORDS = {"PASSED": ("가결", "PASSED"), "FAILED": ("부결", "FAILED"),
                  "QUORUM_NOT_MET": ("정족수 미달", "QUORUM NOT MET"), "TIE": ("동수", "TIE")}
 
 
-def local_time(ms: int | None, zone: ZoneInfo) -> str:
-    """Milliseconds since the epoch as the venue's wall clock: 2026-12-02 14:05:09 KST."""
-    if not ms:
-        return ""
-    return datetime.fromtimestamp(ms / 1000, zone).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
 def outcome_words(record: dict[str, Any]) -> tuple[str, str]:
     """What a closed ballot decided, in Korean and English: an agenda item's
     outcome, else the poll's leader, or a tie between the options sharing the
@@ -79,6 +88,11 @@ def outcome_words(record: dict[str, Any]) -> tuple[str, str]:
     meeting = record.get("meeting")
     if meeting:
         return OUTCOME_WORDS.get(meeting["outcome"], (meeting["outcome"],) * 2)
+    typed = figures.outcome(record)
+    if typed:
+        return typed
+    if record["kind"] == Kind.TEXT.value:
+        return f"답변 {record['answers']}개", f"{record['answers']} answers"
     counts, options = record["counts"], record["options"]
     top = max(counts, default=0)
     if top == 0:
@@ -97,28 +111,23 @@ def sheet_safe(value: Any) -> Any:
     return value
 
 
-def option_rows(record: dict[str, Any]) -> list[tuple[int, str, int, str]]:
-    """(number, option, votes, percent of all choices) per option."""
-    total = sum(record["counts"])
-    return [(i, option, count, f"{100 * count / total:.1f}" if total else "0.0")
-            for i, (option, count) in enumerate(zip(record["options"], record["counts"]))]
-
-
-def to_csv(record: dict[str, Any], zone: ZoneInfo) -> str:
+def to_csv(record: dict[str, Any], zone: ZoneInfo,
+           given: list[dict[str, Any]] | None = None) -> str:
     """Korean headers with the English name beside each (one row of headers, so
     it stays machine-readable), times on the venue's clock, and a byte-order
-    mark so a spreadsheet set to Korean reads it as UTF-8."""
+    mark so a spreadsheet set to Korean reads it as UTF-8. The table's columns
+    follow the question type (rooms/polls/sheets.py)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(["투표 ballot", "질문 question", "번호 option_no", "선택지 option",
-                     "표 votes", "비율 percent"])
-    for i, option, count, percent in option_rows(record):
-        writer.writerow([sheet_safe(v) for v in (record["ballot"], record["question"], i,
-                                                 option, count, percent)])
+    header, rows = result_table(record, given or [], zone)
+    writer.writerow(["투표 ballot", "질문 question", *header])
+    for row in rows:
+        writer.writerow([sheet_safe(v) for v in (record["ballot"], record["question"], *row)])
     writer.writerow([])
     ko, en = outcome_words(record)
-    for row in (["투표자 voters", record["voters"]],
+    extra = [[f"{k} {e}", v] for k, e, v in type_facts(record)]
+    for row in (["투표자 voters", record["voters"]], *extra,
                 ["결과 outcome", f"{ko} / {en}"],
                 [f"시작 opened_at ({zone.key})", local_time(record["opened_at"], zone)],
                 [f"마감 closed_at ({zone.key})", local_time(record["closed_at"], zone)],

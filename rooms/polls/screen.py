@@ -20,7 +20,10 @@ from rooms.polls.model import Ballot, State, Visibility
 
 VIEWS = ("ballot", "quorum", "welcome")
 AUTO = "auto"  # asked for: forget the directive, follow the floor again
-HIDDEN_FIELDS = ("counts", "percent", "votes")
+# counts and everything read off them: a rating's sum and average, a ranking's
+# scores and places, an open-text question's answers and cloud
+HIDDEN_FIELDS = ("counts", "percent", "votes", "sum", "average", "borda", "positions",
+                 "answers", "cloud", "moderation")
 
 
 @dataclass(frozen=True)

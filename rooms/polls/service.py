@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from rooms.ledger import chain as ledger
@@ -19,8 +19,10 @@ from rooms.errors import (BadPayload, BallotNotFound, CodesExhausted, MeetingErr
 from rooms.gates.checks import Gates, read_pass
 from rooms.gates.limits import Limits
 from rooms.polls.reads import RoomReads
+from rooms.polls.opentext import TextAnswers
+from rooms.polls import figures
 from rooms.polls.views import RoomViews
-from rooms.polls.model import Ballot, Cast, Room, State, Tally, Visibility
+from rooms.polls.model import Ballot, Cast, Kind, Room, State, Tally, Visibility
 from rooms.ledger.bundle import Signer
 from rooms.polls.closing import Closed, Closer, Decorate
 from rooms.ledger.entropy import POOL
@@ -55,6 +57,19 @@ def new_receipt() -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
+def shaped(ballot: Ballot, request: payloads.VoteRequest) -> payloads.VoteRequest:
+    """A vote as its question type counts it: a ranking's order as its cells."""
+    if ballot.kind is Kind.TEXT:
+        raise BadPayload("choices", "an open-text question is answered with answer:send")
+    if request.ranking:
+        if ballot.kind is not Kind.RANKING:
+            raise BadPayload("ranking", "is for ranking questions; send choices")
+        request = replace(request, choices=figures.cells_of(list(request.ranking),
+                                                            len(ballot.options)))
+    figures.check_vote(ballot, request.choices)
+    return request
+
+
 @dataclass(frozen=True)
 class Joined:
     room: Room
@@ -63,7 +78,7 @@ class Joined:
     new_device: bool = False  # made for this join: no votes of its own yet
 
 
-class Rooms(RoomReads):
+class Rooms(RoomReads, TextAnswers):
     def __init__(self, store: Store, secret: bytes, *,
                  make_id: Callable[[], str] = new_id,
                  make_code: Callable[[], str] = new_code,
@@ -124,7 +139,8 @@ class Rooms(RoomReads):
         spec = payloads.ballot_spec(payload)
         ballot = Ballot(self._id(), room.id, spec.question, spec.options, spec.kind,
                         spec.max_choices, spec.allow_change, spec.visibility,
-                        secret=spec.secret, rule=spec.rule or {}, confirm=spec.confirm)
+                        secret=spec.secret, rule=spec.rule or {}, confirm=spec.confirm,
+                        form=spec.form or {})
         await self.store.save_ballot(ballot)
         return ballot
 
@@ -235,7 +251,7 @@ class Rooms(RoomReads):
         if ballot.rule:
             raise MeetingError("members_only", "members vote on agenda items through their "
                                                "personal invitation link", 403)
-        return await self.cast_as(room_id, ballot, admitted.ids(), request)
+        return await self.cast_as(room_id, ballot, admitted.ids(), shaped(ballot, request))
 
     async def static_ballot(self, ballot_id: str) -> Ballot:
         """A ballot for the parts that never change (room, options, rule, secret),

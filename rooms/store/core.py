@@ -15,6 +15,8 @@ from redis.exceptions import ResponseError
 from rooms.store import keys
 from rooms.errors import BallotNotFound, RoomNotFound, refusal
 from rooms.polls.model import Ballot, Cast, Kind, Room, State, Tally, Visibility
+from rooms.store.answers import (FIGURE_FIELDS, AnswerStore, answer_list, figure_fields,
+                                 tally_figures)
 from rooms.store.base import Client, _s, lua, script
 from rooms.store.batch import ScriptBatcher
 from rooms.store.gates import GatesStore
@@ -27,7 +29,7 @@ ROOM_CACHE_S = 30.0
 ROOM_CACHE_SIZE = 10_000
 
 
-class Store(LedgerStore, GatesStore, ScreenStore):
+class Store(LedgerStore, GatesStore, ScreenStore, AnswerStore):
     """Rooms, ballots, votes, deadlines and results; ledgers, gates and the
     screens' directive come from the bases (rooms/store/ledger.py, gates.py,
     screen.py)."""
@@ -47,6 +49,8 @@ class Store(LedgerStore, GatesStore, ScreenStore):
         self._result_event = script(redis, "result_event")
         self._withdraw = script(redis, "withdraw")
         self._receipts = script(redis, "receipts")
+        self._answer = script(redis, "answer")
+        self._moderate = script(redis, "moderate")
         self._rooms: dict[str, tuple[float, tuple[Room, str]]] = {}
         self._codes: dict[str, tuple[float, str]] = {}
 
@@ -111,11 +115,12 @@ class Store(LedgerStore, GatesStore, ScreenStore):
     async def save_ballot(self, ballot: Ballot) -> None:
         definition = {"question": ballot.question, "options": list(ballot.options),
                       "kind": ballot.kind.value, "visibility": ballot.visibility.value,
-                      "secret": ballot.secret, "rule": ballot.rule, "confirm": ballot.confirm}
+                      "secret": ballot.secret, "rule": ballot.rule, "confirm": ballot.confirm,
+                      "form": ballot.form}
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(keys.ballot(ballot.id), mapping={
                 "room": ballot.room_id, "def": json.dumps(definition, ensure_ascii=False),
-                "state": ballot.state.value, "n": len(ballot.options),
+                "state": ballot.state.value, "n": ballot.cells, **figure_fields(ballot),
                 "max": ballot.max_choices, "change": int(ballot.allow_change),
                 "opened_at": 0, "closes_at": 0, "closed_at": 0, "seq": 0, "resets": 0,
             })
@@ -175,8 +180,8 @@ class Store(LedgerStore, GatesStore, ScreenStore):
 
     async def reset(self, ballot_id: str, reason: str) -> int:
         reply = await self._reset(keys=keys.ballot_keys(ballot_id)[:4] + [
-            keys.log(ballot_id), keys.secret_box(ballot_id), keys.secret_links(ballot_id)],
-            args=[reason])
+            keys.log(ballot_id), keys.secret_box(ballot_id), keys.secret_links(ballot_id),
+            keys.answers(ballot_id)], args=[reason])
         _check(reply, ballot_id)
         return int(reply[1])
 
@@ -226,15 +231,17 @@ class Store(LedgerStore, GatesStore, ScreenStore):
 
     async def tally(self, ballot_id: str) -> Tally:
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hmget(keys.ballot(ballot_id), "state", "n", "seq", "closes_at")
+            pipe.hmget(keys.ballot(ballot_id), "state", "n", "seq", "closes_at", *FIGURE_FIELDS)
             pipe.hgetall(keys.counts(ballot_id))
-            meta, counts = await pipe.execute()
+            pipe.hgetall(keys.answers(ballot_id))  # open-text questions only; else empty
+            meta, counts, given = await pipe.execute()
         if meta[0] is None:
             raise BallotNotFound(ballot_id)
         c = {_s(k): int(v) for k, v in counts.items()}
-        return Tally(ballot_id, int(meta[2]), State(_s(meta[0])),
-                     tuple(c.get(str(i), 0) for i in range(int(meta[1]))),
-                     c.get("voters", 0), int(meta[3]))
+        numbers = tuple(c.get(str(i), 0) for i in range(int(meta[1])))
+        return Tally(ballot_id, int(meta[2]), State(_s(meta[0])), numbers,
+                     c.get("voters", 0), int(meta[3]),
+                     tally_figures(meta[4:], numbers, answer_list(given)))
 
     async def seqs(self, ballot_ids: list[str]) -> dict[str, int]:
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -352,9 +359,11 @@ async def _rewrite(redis: Client, node: Any = None) -> bool:
 
 
 def _mine(entry: dict[str, Any]) -> dict[str, Any]:
-    """What a voter is shown of their own counted ballot."""
-    return {"choices": sorted(int(c) for c in entry.get("c") or []), "receipt": entry["r"],
+    """What a voter is shown of their own counted ballot (an open-text answer:
+    its id, `answer`)."""
+    mine = {"choices": sorted(int(c) for c in entry.get("c") or []), "receipt": entry["r"],
             "tracker": entry.get("t"), "mode": entry.get("m", "live")}
+    return mine | {"answer": entry["a"]} if "a" in entry else mine
 
 
 def _check(reply: list[Any], ballot_id: str) -> None:
@@ -373,4 +382,5 @@ def _ballot(ballot_id: str, f: dict[str, str]) -> Ballot:
         manifest_sha256=f.get("manifest", ""), secret=bool(d.get("secret")),
         rule=d.get("rule") or {},
         confirm=bool(d.get("confirm", bool(d.get("rule")))),  # stored before the field: by kind
+        form=d.get("form") or {},
     )

@@ -71,10 +71,16 @@ def bundle(ballot_id: str) -> str:
     return f"vote:{{b:{ballot_id}}}:bundle"
 
 
+def answers(ballot_id: str) -> str:
+    """Open-text answers: answer id -> {text, state, at}."""
+    return f"vote:{{b:{ballot_id}}}:answers"
+
+
 def ballot_keys(ballot_id: str) -> list[str]:
     return [ballot(ballot_id), counts(ballot_id), voters(ballot_id), resets(ballot_id),
             result(ballot_id), log(ballot_id), chain(ballot_id), manifest(ballot_id),
-            bundle(ballot_id), secret_box(ballot_id), secret_links(ballot_id)]
+            bundle(ballot_id), secret_box(ballot_id), secret_links(ballot_id),
+            answers(ballot_id)]
 
 
 def gate_counter(room_id: str, kind: str, who: str) -> str:

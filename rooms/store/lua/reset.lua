@@ -6,6 +6,7 @@
 -- KEYS[5] = event log    vote:{b:ID}:log
 -- KEYS[6] = secret box   vote:{b:ID}:secret  (discarded with the votes)
 -- KEYS[7] = secret links vote:{b:ID}:links
+-- KEYS[8] = answers      vote:{b:ID}:answers (open-text questions; discarded too)
 -- ARGV[1] = reason given by the host
 -- returns {"ok", votes_discarded} or {"err", code}
 local meta = redis.call('HMGET', KEYS[1], 'state', 'opened_at')
@@ -18,7 +19,7 @@ redis.call('RPUSH', KEYS[4], cjson.encode({at = now, opened_at = tonumber(meta[2
   votes_discarded = discarded, reason = ARGV[1]}))
 redis.call('RPUSH', KEYS[5], cjson.encode({type = 'reset', ts = now,
   votes_discarded = discarded, reason = ARGV[1]}))
-redis.call('DEL', KEYS[2], KEYS[3], KEYS[6], KEYS[7])
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[6], KEYS[7], KEYS[8])
 redis.call('HSET', KEYS[1], 'state', 'draft', 'opened_at', 0, 'closes_at', 0)
 redis.call('HINCRBY', KEYS[1], 'resets', 1)
 redis.call('HINCRBY', KEYS[1], 'seq', 1)
