@@ -2,7 +2,8 @@
 // by default): the choice in large type, then "Cast vote" or "Change". Nothing is
 // sent before "Cast vote". Shared by the event phone page and the members' page.
 import { t } from "./i18n.js";
-import { h, optionLabels } from "./ui.js";
+import { chosenLabels } from "./figures.js";
+import { h } from "./ui.js";
 
 /**
  * The confirm-step part of a page's voting actions. state.confirming maps a ballot
@@ -38,7 +39,6 @@ export function castChecking(state, hooks, send) {
 /** The confirm view of a ballot (or agenda item) for the `choices` waiting. */
 export function castCheck(ballot, choices, actions) {
   const { id } = ballot;
-  const labels = optionLabels(ballot);
   const titleId = `check-title-${id}`;
   const listId = `check-list-${id}`;
   return h("section", {
@@ -52,7 +52,7 @@ export function castCheck(ballot, choices, actions) {
   h("h3", { id: titleId, class: "cast-check-title" }, t("cast_check_title")),
   h("p", { class: "cast-check-label" }, t("your_choice")),
   h("ul", { id: listId, class: "cast-check-list", "data-testid": "cast-check-choice" },
-    choices.map((i) => h("li", {}, labels[i] ?? `#${i + 1}`))),
+    chosenLabels(ballot, choices, false).map((label) => h("li", {}, label))),
   h("p", { class: "hint" }, t("cast_check_note")),
   h("button", {
     type: "button", class: "big primary", "data-key": "confirm-cast", "data-testid": "confirm-cast",

@@ -2,7 +2,8 @@
 import { errorText, t } from "./i18n.js";
 import { LiveError } from "./net.js";
 import { outcomeOf } from "./outcome.js";
-import { h, optionLabels, percentOf, stateLabel, updateBars } from "./ui.js";
+import { barsOf, isRanking, isText, placesTable, summaryOf, textFigures } from "./figures.js";
+import { h, stateLabel, updateBars } from "./ui.js";
 
 const VISIBILITY = {
   live: "vis_live", after_vote: "vis_after_vote", after_close: "vis_after_close",
@@ -24,8 +25,11 @@ export function hostBallotCard(ballot, ctx) {
     h("span", { class: "state-badge", "data-state": ballot.state, "data-testid": "ballot-state" },
       stateLabel(ballot.state))),
   h("p", { class: "meta" }, meta(ballot)),
-  h("div", { class: "bars" }),
+  h("div", { class: "bars", hidden: isText(ballot) }),
+  h("p", { class: "summary", "data-testid": "ballot-summary" }),
+  h("div", { class: "figures" }),
   h("p", { class: "voters", "data-testid": "ballot-voters" }),
+  isText(ballot) ? moderation(ballot, ctx) : null,
   ballot.state === "open" && ballot.closes_at
     ? h("p", { class: "countdown", "data-closes-at": ballot.closes_at }) : null,
   actionsFor(ballot, ctx),
@@ -36,8 +40,12 @@ export function hostBallotCard(ballot, ctx) {
 }
 
 function meta(ballot) {
-  const kind = ballot.kind === "multiple"
+  let kind = ballot.kind === "multiple"
     ? `${t("kind_multiple")} (≤ ${ballot.max_choices})` : t(`kind_${ballot.kind}`);
+  if (ballot.kind === "rating") kind += ` (${ballot.scale.min}–${ballot.scale.max})`;
+  if (isText(ballot)) {
+    kind += ` (≤ ${ballot.text.max_length}${ballot.text.hold ? `, ${t("text_hold_on")}` : ""})`;
+  }
   const parts = [kind, `${t("visibility_label")}: ${t(VISIBILITY[ballot.visibility])}`];
   if (ballot.allow_change) parts.push(t("allow_change_on"));
   if (ballot.confirm) parts.push(t("confirm_on"));
@@ -47,12 +55,38 @@ function meta(ballot) {
 /** Bars and the voter count; the final record once closed, else the live tally. */
 export function fillCounts(card, ballot, tally) {
   const record = ballot.state === "closed" ? ballot.result?.record : null;
-  const counts = record?.counts ?? tally?.counts ?? ballot.options.map(() => 0);
-  const percent = record ? percentOf(counts) : tally?.percent ?? percentOf(counts);
+  const figures = record ?? tally ?? {};
+  const { labels, counts, percent } = barsOf(ballot, figures, record ? null : tally?.percent);
   const voters = record?.voters ?? tally?.voters ?? 0;
-  updateBars(card.querySelector(".bars"), optionLabels(ballot), counts, percent,
-    { winners: ballot.state === "closed" && outcomeOf(ballot, counts).winners });
-  card.querySelector(".voters").textContent = t("votes_n", { n: voters });
+  updateBars(card.querySelector(".bars"), labels, counts, percent,
+    { winners: ballot.state === "closed" && !isText(ballot) && outcomeOf(ballot, counts).winners });
+  card.querySelector(".summary").textContent = summaryOf(ballot, figures);
+  const more = card.querySelector(".figures");
+  if (isRanking(ballot)) more.replaceChildren(placesTable(ballot, figures.positions));
+  if (isText(ballot)) more.replaceChildren(textFigures(ballot, tally));
+  card.querySelector(".voters").textContent = t(isText(ballot) ? "answers_n" : "votes_n",
+    { n: voters });
+}
+
+const NEXT = { pending: ["approve", "hide"], approved: ["hide"], hidden: ["approve"] };
+
+/** Every answer with its state, and the host's approve / hide buttons. */
+function moderation(ballot, ctx) {
+  const answers = ctx.answers ?? [];
+  return h("section", { class: "moderation", "aria-label": t("moderation_title") },
+    h("h4", {}, t("moderation_title")),
+    answers.length ? h("ul", { class: "moderation-list", "data-testid": "moderation" },
+      answers.map((a) => h("li", { class: "moderation-item", "data-state": a.state,
+        "data-testid": `answer-${a.id}` },
+      h("span", { class: "answer-text" }, a.text),
+      h("span", { class: "state-badge", "data-state": a.state }, t(`answer_${a.state}`)),
+      ...NEXT[a.state].map((action) => h("button", {
+        type: "button", class: `btn ${action === "hide" ? "danger" : "secondary"}`,
+        "data-key": `${action}-${a.id}`, "data-testid": `${action}-${a.id}`,
+        "aria-label": `${t(`moderate_${action}`)}: ${a.text}`, disabled: Boolean(ctx.busy),
+        onclick: () => ctx.actions.moderate(ballot.id, a.id, action),
+      }, t(`moderate_${action}`))))))
+      : h("p", { class: "muted" }, t("no_answers_yet")));
 }
 
 function secondsField(ballot, labelKey) {

@@ -10,6 +10,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   room: "", key: "", ballots: new Map(), tallies: new Map(), errors: new Map(), busy: new Set(),
   screen: null, // what the room's presenter screens show (screen:show)
+  answers: new Map(), // open-text question -> its answers with their states (answers:list)
 };
 let conn = null;
 let gates = null;
@@ -57,7 +58,9 @@ function start() {
   if (conn) conn.socket.disconnect();
   gates?.stop();
   Object.assign(state, { room, key });
-  for (const map of [state.ballots, state.tallies, state.errors, state.busy]) map.clear();
+  for (const map of [state.ballots, state.tallies, state.errors, state.busy, state.answers]) {
+    map.clear();
+  }
   $("create-view").hidden = true;
   $("console").hidden = false;
   $("key-notice").hidden = createdKey !== key;
@@ -91,6 +94,7 @@ async function watch(c) {
     const { tally, ...rest } = ballot;
     upsert(rest);
     takeTally(tally);
+    if (rest.kind === "text" && rest.state !== "draft") loadAnswers(rest.id);
   }
   renderAll();
   gates.load();
@@ -126,6 +130,7 @@ function listen(c) {
     const ballot = state.ballots.get(tally.ballot);
     const card = document.querySelector(`[data-ballot="${tally.ballot}"]`);
     if (takeTally(tally) && ballot && card) fillCounts(card, ballot, tally);
+    if (ballot?.kind === "text") loadAnswers(ballot.id);
   });
   c.on("room:presence", ({ phones }) => {
     $("host-phones").textContent = String(phones);
@@ -155,6 +160,29 @@ function renderScreenPanel() {
     call: hostCall, directive: state.screen, ballots: state.ballots, onShown: onScreen,
     onError: (error) => status(errorText(error, { detail: true })),
   }));
+}
+
+// open-text moderation ------------------------------------------------------------
+
+const loading = new Map(); // ballot -> true while answers:list is in flight, "again" if pushed meanwhile
+
+/** The answers of an open-text question, at most one request at a time per question. */
+async function loadAnswers(id) {
+  if (loading.get(id)) {
+    loading.set(id, "again");
+    return;
+  }
+  loading.set(id, true);
+  try {
+    state.answers.set(id, (await hostCall("answers:list", { ballot: id })).answers);
+    renderCard(id);
+  } catch (error) {
+    state.errors.set(id, error);
+  } finally {
+    const again = loading.get(id) === "again";
+    loading.delete(id);
+    if (again) loadAnswers(id);
+  }
 }
 
 // actions ---------------------------------------------------------------------
@@ -200,6 +228,10 @@ const actions = {
       status(t("votes_discarded", { n: done.votes_discarded }));
     });
   },
+  moderate: (id, answer, action) => run(id, async () => {
+    await hostCall("answer:moderate", { ballot: id, answer, action });
+    await loadAnswers(id);
+  }),
   failed: (id, error) => {
     state.errors.set(id, error);
     renderCard(id);
@@ -216,10 +248,23 @@ async function createBallot(event) {
     allow_change: $("b-change").checked,
     confirm: $("b-confirm").checked,
   };
-  if (kind !== "yesno") {
+  if (["single", "multiple", "ranking"].includes(kind)) {
     body.options = $("b-options").value.split("\n").map((s) => s.trim()).filter(Boolean);
   }
   if (kind === "multiple") body.max_choices = Number($("b-max").value) || 1;
+  if (kind === "rating") {
+    body.scale = {
+      min: Number($("b-scale-min").value), max: Number($("b-scale-max").value) || 5,
+      low: $("b-scale-low").value.trim(), high: $("b-scale-high").value.trim(),
+    };
+  }
+  if (kind === "text") {
+    Object.assign(body, {
+      max_length: Number($("b-text-max").value) || 140, hold: $("b-text-hold").checked,
+      cloud: $("b-text-cloud").checked,
+      blocked: $("b-text-blocked").value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean),
+    });
+  }
   const submit = $("ballot-form").querySelector("[type=submit]");
   submit.disabled = true;
   $("ballot-error").textContent = "";
@@ -243,6 +288,7 @@ async function createBallot(event) {
 function cardFor(ballot) {
   return hostBallotCard(ballot, {
     tally: state.tallies.get(ballot.id),
+    answers: state.answers.get(ballot.id),
     error: state.errors.get(ballot.id),
     busy: state.busy.has(ballot.id),
     room: state.room,
@@ -279,8 +325,10 @@ function renderCard(id) {
 
 function syncKindFields() {
   const kind = $("b-kind").value;
-  $("b-options-field").hidden = kind === "yesno";
+  $("b-options-field").hidden = !["single", "multiple", "ranking"].includes(kind);
   $("b-max-field").hidden = kind !== "multiple";
+  $("b-scale-field").hidden = kind !== "rating";
+  $("b-text-field").hidden = kind !== "text";
 }
 
 function boot() {

@@ -4,7 +4,8 @@
 import { t } from "./i18n.js";
 import { outcomeOf } from "./outcome.js";
 import { showQuorum } from "./screen-quorum.js";
-import { optionLabels, percentOf, stateLabel, updateBars } from "./ui.js";
+import { barsOf, isRanking, isText, placesTable, summaryOf, textFigures } from "./figures.js";
+import { optionLabels, stateLabel, updateBars } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
 const LONG_LABEL = 28; // characters: longer options put their bar under the label
@@ -27,7 +28,10 @@ function showManifest(ballot) {
 }
 
 function reset() {
-  for (const id of ["outcome", "result-title", "counts-note", "fingerprint"]) $(id).hidden = true;
+  for (const id of ["outcome", "result-title", "counts-note", "fingerprint", "figure", "words",
+    "places"]) {
+    $(id).hidden = true;
+  }
   $("countdown").removeAttribute("data-closes-at");
   $("countdown").textContent = "";
 }
@@ -67,18 +71,19 @@ export function renderBoard(ballot, { tally, directive, quorum, view }) {
   $("question").textContent = ballot.question;
   const closesAt = ballot.closes_at || tally?.closes_at || 0;
   if (ballot.state === "open" && closesAt) $("countdown").dataset.closesAt = String(closesAt);
-  const labels = optionLabels(ballot);
   const record = ballot.state === "closed" ? ballot.result?.record : null;
   const shown = Boolean(record || (tally?.counts && mayShowCounts(ballot, directive)));
-  const counts = record?.counts ?? (shown ? tally.counts : labels.map(() => 0));
-  const decided = record ? outcomeOf(ballot, counts) : null;
+  const figures = record ?? (shown ? tally : {});
+  const { labels, counts, percent } = barsOf(ballot, figures, record ? null : tally?.percent);
+  const decided = record && !isText(ballot) ? outcomeOf(ballot, counts) : null;
   showOutcome(decided?.outcome);
   const bars = $("bars");
-  bars.hidden = view === "quorum";
+  bars.hidden = view === "quorum" || isText(ballot);
   bars.classList.toggle("counts-hidden", !shown);
   bars.classList.toggle("stacked", labels.some((label) => label.length > LONG_LABEL));
-  updateBars(bars, labels, counts, record || !tally?.percent ? percentOf(counts) : tally.percent,
+  updateBars(bars, labels, counts, percent,
     { testids: true, winners: decided ? decided.winners : false });
+  showFigures(ballot, shown ? figures : null, tally);
   if (record) {
     $("result-title").hidden = view === "quorum";
     $("fingerprint").hidden = false;
@@ -87,6 +92,22 @@ export function renderBoard(ballot, { tally, directive, quorum, view }) {
     note(t(ballot.visibility === "never" ? "result_hidden" : "counts_after_close"));
   }
   return record?.voters ?? tally?.voters ?? 0;
+}
+
+/** A rating's average, a ranking's places, an open-text question's cloud or answers. */
+function showFigures(ballot, figures, tally) {
+  const summary = figures ? summaryOf(ballot, figures) : "";
+  $("figure").hidden = !summary;
+  $("figure").textContent = summary;
+  if (isRanking(ballot) && figures) {
+    $("places").hidden = false;
+    $("places").replaceChildren(placesTable(ballot, figures.positions));
+  }
+  if (isText(ballot)) {
+    // The record holds no answers: a closed question keeps the last approved ones.
+    $("words").hidden = false;
+    $("words").replaceChildren(textFigures(ballot, tally));
+  }
 }
 
 const overflows = (el) => el.scrollHeight > el.clientHeight + 1

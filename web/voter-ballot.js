@@ -1,7 +1,10 @@
 // One ballot as a phone shows it: choices, sending, the "counted" receipt, results.
 import { castCheck } from "./cast-check.js";
 import { errorText, t } from "./i18n.js";
-import { h, optionLabels, percentOf, updateBars } from "./ui.js";
+import {
+  barsOf, cellsOf, chosenLabels, isRanking, isText, labelsOf, placesTable, summaryOf, textFigures,
+} from "./figures.js";
+import { h, updateBars } from "./ui.js";
 import { manifestLine, trackerBlock, verifyLink } from "./voter-trust.js";
 
 const YESNO_CLASSES = ["choice-yes", "choice-no", "choice-abstain"];
@@ -43,13 +46,19 @@ function body(ballot, ctx) {
   return choicesBody(ballot, ctx);
 }
 
-function chosenText(ballot, choices) {
-  const labels = optionLabels(ballot);
-  return choices.map((i) => labels[i] ?? `#${i + 1}`).join(", ");
+const drafts = new Map(); // ballot -> the answer being typed, kept across re-renders
+
+function chosenText(ballot, pending) {
+  return isText(ballot) ? pending.text ?? "" : chosenLabels(ballot, pending.choices);
 }
 
 function hint(ballot) {
   if (ballot.kind === "multiple") return t("choose_up_to", { n: ballot.max_choices });
+  if (ballot.kind === "rating") return t(ballot.confirm ? "choose_rating_confirm" : "choose_rating");
+  if (isRanking(ballot)) return t("choose_ranking");
+  if (isText(ballot)) {
+    return t(ballot.text?.cloud ? "write_word" : "write_answer", { n: ballot.text?.max_length });
+  }
   const key = ballot.kind === "yesno" ? "choose_yesno" : "choose_one";
   return t(ballot.confirm ? `${key}_confirm` : key);
 }
@@ -57,13 +66,16 @@ function hint(ballot) {
 function choicesBody(ballot, ctx) {
   const hintId = `hint-${ballot.id}`;
   const wrap = h("div", { class: "voting" }, h("p", { id: hintId, class: "hint" }, hint(ballot)));
+  if (isRanking(ballot)) return rankingBody(ballot, ctx, wrap);
+  if (isText(ballot)) return answerBody(ballot, ctx, wrap);
   const current = new Set(ctx.changing ? ballot.my_vote?.choices ?? [] : []);
   const group = h("div", {
     class: "choices", role: "group", "aria-labelledby": `q-${ballot.id}`,
     "aria-describedby": hintId,
   });
-  const labels = optionLabels(ballot);
+  const labels = labelsOf(ballot);
   const multiple = ballot.kind === "multiple";
+  if (ballot.kind === "rating") group.classList.add("rating-points");
   const status = multiple ? h("p", { class: "selected", "aria-live": "polite" }) : null;
   const submit = multiple
     ? h("button", {
@@ -117,7 +129,7 @@ function sendingBody(ballot, ctx) {
   const wrap = h("div", { class: "sending", role: "status", "data-testid": "sending" });
   if (pending.phase === "failed") {
     wrap.append(h("p", { class: "warning" }, t("not_confirmed")),
-      h("p", { class: "chosen" }, `${t("your_choice")}: ${chosenText(ballot, pending.choices)}`),
+      h("p", { class: "chosen" }, `${t("your_choice")}: ${chosenText(ballot, pending)}`),
       h("button", {
         type: "button", class: "big primary", "data-key": "retry", "data-testid": "send-again",
         onclick: () => ctx.actions.retry(ballot.id),
@@ -126,16 +138,16 @@ function sendingBody(ballot, ctx) {
   }
   wrap.setAttribute("aria-busy", "true");
   wrap.append(h("span", { class: "spinner", "aria-hidden": "true" }),
-    h("p", {}, pending.phase === "retrying" ? t("retrying") : t("sending")),
-    h("p", { class: "chosen" }, `${t("your_choice")}: ${chosenText(ballot, pending.choices)}`));
+    h("p", {}, t({ retrying: "retrying", busy: "busy_wait" }[pending.phase] || "sending")),
+    h("p", { class: "chosen" }, `${t("your_choice")}: ${chosenText(ballot, pending)}`));
   return wrap;
 }
 
 function receiptLines(ballot) {
   const vote = ballot.my_vote;
   return [
-    h("p", { class: "chosen" }, `${t("your_choice")}: `,
-      h("strong", { "data-testid": "my-choice" }, chosenText(ballot, vote.choices))),
+    h("p", { class: "chosen" }, `${t(isText(ballot) ? "your_answer" : "your_choice")}: `,
+      h("strong", { "data-testid": "my-choice" }, chosenText(ballot, vote))),
     h("p", { class: "receipt" }, `${t("receipt")}: `,
       h("strong", { class: "receipt-code", "data-testid": "receipt" }, vote.receipt)),
     // The tracker lets anyone check later that this ballot is among the published ones.
@@ -171,35 +183,113 @@ function closedBody(ballot) {
 export function fillResults(card, ballot, tally) {
   const section = card.querySelector(".results");
   if (!section) return;
-  const labels = optionLabels(ballot);
-  let counts = null;
-  let percent = null;
-  let voters = 0;
+  let figures = null;
   let title = t("live_results");
   if (ballot.state === "closed") {
     title = t("final_result");
-    const record = ballot.result?.record;
-    if (!record) {
+    figures = ballot.result?.record;
+    if (!figures) {
       section.hidden = false;
       section.replaceChildren(h("p", { class: "muted" }, t("result_hidden")));
       return;
     }
-    ({ counts, voters } = record);
-    percent = percentOf(counts);
-  } else if (tally && tally.state === "open") {
-    ({ counts, percent, voters } = tally);
+  } else if (tally && tally.state === "open" && !tally.hidden) {
+    figures = tally;
   }
-  if (!counts) {
+  if (!figures) {
     section.hidden = true;
+    return;
+  }
+  section.hidden = false;
+  if (isText(ballot)) {
+    const shown = figures === tally ? textFigures(ballot, tally)
+      : h("p", {}, t("answers_n", { n: figures.answers }));
+    section.replaceChildren(h("h3", { class: "results-title" }, title), shown);
     return;
   }
   if (!section.querySelector(".bars")) {
     section.replaceChildren(h("h3", { class: "results-title" }), h("div", { class: "bars" }),
-      h("p", { class: "voters" }));
+      h("p", { class: "summary", "data-testid": "summary" }), h("p", { class: "voters" }));
   }
-  section.hidden = false;
   section.querySelector(".results-title").textContent = title;
-  updateBars(section.querySelector(".bars"), labels, counts, percent,
+  const bars = barsOf(ballot, figures, figures === tally ? tally.percent : null);
+  updateBars(section.querySelector(".bars"), bars.labels, bars.counts, bars.percent,
     { winners: ballot.state === "closed" });
-  section.querySelector(".voters").textContent = t("votes_n", { n: voters });
+  section.querySelector(".summary").textContent = summaryOf(ballot, figures);
+  section.querySelector(".voters").textContent = t("votes_n", { n: figures.voters });
+}
+
+/** A ranking on a phone: the options in order, each moved with buttons (no dragging). */
+function rankingBody(ballot, ctx, wrap) {
+  const order = ctx.selection;
+  if (order.size !== ballot.options.length) {
+    order.clear();
+    ballot.options.forEach((_, i) => order.add(i));
+  }
+  const list = h("ol", { class: "ranking", "aria-labelledby": `q-${ballot.id}` });
+  const status = h("p", { class: "selected", "aria-live": "polite" });
+  const labels = labelsOf(ballot);
+  const move = (option, by, key) => {
+    const now = [...order];
+    const from = now.indexOf(option);
+    const to = from + by;
+    if (to < 0 || to >= now.length) return;
+    [now[from], now[to]] = [now[to], now[from]];
+    order.clear();
+    now.forEach((o) => order.add(o));
+    draw();
+    status.textContent = t("moved_to", { option: labels[option], n: to + 1 });
+    list.querySelector(`[data-key="${key}"]`)?.focus();
+  };
+  const draw = () => list.replaceChildren(...[...order].map((option, place) => h("li", {
+    class: "rank-item", "data-testid": `rank-${place}`, "data-option": option,
+  }, h("span", { class: "rank-place", "aria-hidden": "true" }, String(place + 1)),
+  h("span", { class: "rank-text" }, labels[option]),
+  h("span", { class: "rank-moves" },
+    h("button", {
+      type: "button", class: "rank-move", "data-key": `up-${option}`, disabled: place === 0,
+      "aria-label": t("move_up", { option: labels[option] }),
+      onclick: () => move(option, -1, `up-${option}`),
+    }, "▲"),
+    h("button", {
+      type: "button", class: "rank-move", "data-key": `down-${option}`,
+      disabled: place === order.size - 1, "aria-label": t("move_down", { option: labels[option] }),
+      onclick: () => move(option, 1, `down-${option}`),
+    }, "▼")))));
+  draw();
+  wrap.append(list, status, h("button", {
+    type: "button", class: "big primary", "data-key": "submit", "data-testid": "submit-vote",
+    onclick: () => ctx.actions.review(ballot, cellsOf([...order])),
+  }, t("submit_ranking")));
+  return wrap;
+}
+
+/** An open-text answer: a labelled box with its length limit, then send. */
+function answerBody(ballot, ctx, wrap) {
+  const id = `answer-${ballot.id}`;
+  const limit = ballot.text?.max_length ?? 140;
+  const left = h("p", { class: "hint", id: `${id}-left`, "aria-live": "polite" });
+  const box = h(ballot.text?.cloud ? "input" : "textarea", {
+    id, class: "answer-input", maxlength: limit, "data-key": "answer", "data-testid": "answer-input",
+    "aria-describedby": `hint-${ballot.id} ${id}-left`, autocomplete: "off",
+  });
+  box.value = drafts.get(ballot.id) ?? "";
+  const send = h("button", {
+    type: "submit", class: "big primary", "data-key": "submit", "data-testid": "submit-answer",
+  }, t("send_answer"));
+  const refresh = () => {
+    drafts.set(ballot.id, box.value);
+    left.textContent = t("chars_left", { n: limit - box.value.length });
+    send.disabled = !box.value.trim();
+  };
+  box.addEventListener("input", refresh);
+  refresh();
+  wrap.append(h("form", {
+    class: "answer-form",
+    onsubmit: (event) => {
+      event.preventDefault();
+      if (box.value.trim()) ctx.actions.answer(ballot.id, box.value.trim());
+    },
+  }, h("label", { for: id, class: "field-label" }, t("your_answer")), box, left, send));
+  return wrap;
 }

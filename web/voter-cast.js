@@ -5,6 +5,7 @@ import { newClientKey, sleep } from "./net.js";
 import { expectedTracker, keepVote, newNonce } from "./voter-trust.js";
 
 const MAX_TRIES = 5;
+const MAX_BUSY = 20; // `busy` answers waited out (the server is behind; nothing applied)
 // Worth another try with the same key: the vote may or may not have landed.
 const RETRYABLE = new Set(["timeout", "offline", "not_joined", "internal", "store_unavailable"]);
 // The server knows better than this page: fetch its view of my vote and the ballot.
@@ -21,27 +22,30 @@ function sameChoices(a, b) {
  *         refreshTally(id), pass(), readmit()}
  */
 export function votingActions(state, hooks) {
-  async function cast(ballotId, choices) {
-    let pending = state.pending.get(ballotId);
-    if (!pending || !sameChoices(pending.choices, choices)) {
-      // The page's own nonce: the phone can recompute its tracker and check the server's.
-      pending = { choices, key: newClientKey(), phase: "sending", nonce: newNonce() };
-    }
+  /** Send `pending` (kept with its client key) until it is acked or refused. */
+  async function deliver(ballotId, pending, event, body) {
     pending.phase = "sending";
     state.pending.set(ballotId, pending);
     state.errors.delete(ballotId);
     hooks.renderCard(ballotId);
-    pending.expected ??= await expectedTracker(ballotId, pending.choices, pending.nonce);
-    for (let attempt = 1; attempt <= MAX_TRIES; attempt += 1) {
+    let busy = 0;
+    for (let attempt = 1; attempt <= MAX_TRIES;) {
       try {
-        const ack = await hooks.conn().call("vote:cast", {
-          ballot: ballotId, choices: pending.choices, client_key: pending.key,
-          pass: hooks.pass(), nonce: pending.nonce,
+        const ack = await hooks.conn().call(event, {
+          ...(await body()), client_key: pending.key, pass: hooks.pass(),
         });
         counted(ballotId, ack, pending);
         return;
       } catch (error) {
         if (state.pending.get(ballotId) !== pending) return;
+        if (error.code === "busy" && busy < MAX_BUSY) {
+          // Many votes at once: the same vote again after the server's hint, jittered.
+          busy += 1;
+          pending.phase = "busy";
+          hooks.renderCard(ballotId);
+          await sleep((error.details?.retry_ms || 500) * (0.5 + Math.random()));
+          continue;
+        }
         if (!RETRYABLE.has(error.code)) {
           refused(ballotId, error);
           return;
@@ -49,16 +53,38 @@ export function votingActions(state, hooks) {
         pending.phase = "retrying";
         hooks.renderCard(ballotId);
         await sleep(500 * attempt);
+        attempt += 1;
       }
     }
     pending.phase = "failed";
     hooks.renderCard(ballotId);
   }
 
+  function cast(ballotId, choices) {
+    let pending = state.pending.get(ballotId);
+    if (!pending || !sameChoices(pending.choices, choices)) {
+      // The page's own nonce: the phone can recompute its tracker and check the server's.
+      pending = { choices, key: newClientKey(), nonce: newNonce() };
+    }
+    return deliver(ballotId, pending, "vote:cast", async () => {
+      pending.expected ??= await expectedTracker(ballotId, pending.choices, pending.nonce);
+      return { ballot: ballotId, choices: pending.choices, nonce: pending.nonce };
+    });
+  }
+
+  /** An open-text answer: one client key per answer as typed, like a vote. */
+  function answer(ballotId, text) {
+    let pending = state.pending.get(ballotId);
+    if (!pending || pending.text !== text) pending = { choices: [], text, key: newClientKey() };
+    return deliver(ballotId, pending, "answer:send", async () => ({ ballot: ballotId, text }));
+  }
+
   function counted(ballotId, ack, pending) {
     const ballot = state.ballots.get(ballotId);
     if (!ballot) return;
-    ballot.my_vote = { choices: ack.choices, receipt: ack.receipt, tracker: ack.tracker ?? "" };
+    ballot.my_vote = ack.answer
+      ? { choices: [], receipt: ack.receipt, answer: ack.answer, text: pending.text }
+      : { choices: ack.choices, receipt: ack.receipt, tracker: ack.tracker ?? "" };
     if (ack.tracker) keepVote(ballot, ack, pending);
     state.pending.delete(ballotId);
     state.changing.delete(ballotId);
@@ -80,7 +106,11 @@ export function votingActions(state, hooks) {
   return {
     cast,
     ...castChecking(state, { render: hooks.renderCard, focus: hooks.focus }, cast),
-    retry: (id) => cast(id, state.pending.get(id)?.choices ?? []),
+    answer,
+    retry: (id) => {
+      const pending = state.pending.get(id);
+      return pending?.text ? answer(id, pending.text) : cast(id, pending?.choices ?? []);
+    },
     change: (id) => {
       state.changing.add(id);
       state.selections.set(id, new Set());

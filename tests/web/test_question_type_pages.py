@@ -1,0 +1,94 @@
+"""Rating, ranking and open text in the pages (issue 19): phones at 390 px and
+200 % text, ranked with buttons alone, and the presenter screen showing the
+average, the Borda scores and places, and a moderated word cloud; a real
+headless Chromium against a real `live serve`."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, expect
+
+from tests.support import Host, LiveServer
+from tests.web.test_pages import PHONE, PROJECTOR, open_page, screen_url
+from tests.web.test_phone_pages import fits, zoomed_phone
+
+pytestmark = pytest.mark.browser
+
+
+async def test_a_phone_rates_and_ranks_by_keyboard_and_the_screen_shows_both(
+        live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
+    rating = await host.ballot(question="How was the venue?", kind="rating",
+                               scale={"min": 1, "max": 5, "low": "poor", "high": "great"})
+    await host.open(rating["id"])
+    screen = await open_page(browser, contexts, screen_url(live, host), **PROJECTOR)
+    await expect(screen.get_by_test_id("question")).to_have_text("How was the venue?")
+    phone = await zoomed_phone(browser, contexts, f"{live.url}/j/{host.room['code']}")
+    await phone.get_by_role("button", name="4").click()
+    await expect(phone.get_by_test_id("my-choice")).to_have_text("4")
+    await expect(screen.get_by_test_id("figure")).to_have_text("Average 4.0 (scale 1–5)")
+    await expect(screen.get_by_test_id("label-4")).to_have_text("5 · great")
+    await expect(screen.get_by_test_id("count-3")).to_have_text("1")
+    await fits(phone, "rated")
+
+    ranking = await host.ballot(question="Order the talks", kind="ranking",
+                                options=["Keynote", "Panel", "Demo"])
+    await host.open(ranking["id"])
+    card = phone.locator(f"[data-ballot='{ranking['id']}']")
+    await expect(card.get_by_test_id("rank-0")).to_contain_text("Keynote")
+    await card.get_by_role("button", name="Move Demo up").focus()
+    await phone.keyboard.press("Enter")  # Demo to 2nd; focus stays on its button
+    await phone.keyboard.press("Enter")  # Demo to 1st
+    await expect(card.get_by_test_id("rank-0")).to_contain_text("Demo")
+    await expect(card.get_by_text("Demo is now number 1.")).to_be_attached()
+    await fits(phone, "ranking")
+    await card.get_by_test_id("submit-vote").click()
+    await expect(card.get_by_test_id("my-choice")).to_have_text(
+        "1. Demo, 2. Keynote, 3. Panel")
+    assert (await host.tally(ranking["id"]))["borda"] == [1, 0, 2]
+    await expect(screen.get_by_test_id("question")).to_have_text("Order the talks")
+    await expect(screen.get_by_test_id("count-2")).to_have_text("2")
+    await expect(screen.get_by_test_id("places-2")).to_contain_text("Demo")
+    await host.close(ranking["id"])
+    await expect(screen.get_by_test_id("state")).to_have_text("Closed")
+    await expect(card.get_by_test_id("summary")).to_contain_text("Borda")
+
+    await phone.get_by_role("button", name="한국어로 보기").click()
+    await expect(phone.locator(f"[data-ballot='{rating['id']}']").get_by_test_id("summary")) \
+        .to_have_text("평균 4.0점 (척도 1–5)")
+
+
+async def test_open_answers_show_as_text_and_moderation_hides_one_everywhere(
+        live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
+    ballot = await host.ballot(question="One word for today?", kind="text", hold=True,
+                               max_length=30)
+    await host.open(ballot["id"])
+    screen = await open_page(browser, contexts, screen_url(live, host), **PROJECTOR)
+    console = await open_page(browser, contexts, f"{live.url}/host#room={host.room['id']}"
+                              f"&key={host.key}", viewport={"width": 1280, "height": 900})
+    phones = []
+    for said in ("<b>bold</b>", "사과", "사과!"):
+        phone = await open_page(browser, contexts, f"{live.url}/j/{host.room['code']}", **PHONE)
+        await phone.get_by_test_id("answer-input").fill(said)
+        await phone.get_by_test_id("submit-answer").click()
+        await expect(phone.get_by_test_id("my-choice")).to_have_text(said)
+        phones.append(phone)
+    await expect(screen.get_by_test_id("no-answers")).to_be_visible()  # held for approval
+
+    moderation = console.get_by_test_id("moderation")
+    await expect(moderation.locator("li")).to_have_count(3)
+    for _ in range(3):
+        await moderation.get_by_role("button", name="Approve").first.click()
+    await expect(moderation.locator("li[data-state='approved']")).to_have_count(3)
+    cloud = screen.get_by_test_id("cloud")
+    await expect(cloud.locator("li")).to_have_count(2)
+    await expect(cloud.locator("li", has_text="사과")).to_have_attribute("data-count", "2")
+    # as text (the cloud trims punctuation at an answer's ends)
+    await expect(cloud.locator("li", has_text="b>bold</b")).to_have_count(1)
+    assert await screen.locator(".cloud b").count() == 0, "user text is never markup"
+    await expect(phones[0].get_by_test_id("cloud").locator("li")).to_have_count(2)
+
+    await moderation.get_by_role("button", name="Hide: <b>bold</b>").click()
+
+    await expect(cloud.locator("li")).to_have_count(1)
+    await expect(phones[1].get_by_test_id("cloud").locator("li")).to_have_count(1)
+    await expect(moderation.locator("li[data-state='hidden']")).to_contain_text("<b>bold</b>")
