@@ -28,6 +28,7 @@ from live.http import build_routes, http_error, internal_error, store_error
 from live.hub import Hub
 from live.meeting import MeetingNamespace
 from live.packets import AnsweringPacket
+from live.pressure import Pressure
 from live.pump import TallyPump
 from live.screen import ScreenNamespace
 from live.serverinfo import require_supported_async
@@ -111,7 +112,8 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
     drives = Drives(ConsentStore(redis), server_secret(settings), signer,
                     stamp_with(time_stamper(settings)))
     grants = janus_grants(settings)  # None: the built-in relay carries video
-    hub = Hub(settings, rooms, sio, meetings, sms, signer, messengers, phone_seal, drives)
+    hub = Hub(settings, rooms, sio, meetings, sms, signer, messengers, phone_seal, drives,
+              pressure=Pressure(settings.busy_lag_ms, settings.busy_casting))
     manager.heard = hub.heard  # every worker's phone views follow ballot changes
     provider = identity_provider(settings, state_secret=server_secret(settings),
                                  hasher=hasher(server_secret(settings)),
@@ -130,6 +132,7 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
         await require_supported_async(redis)
         collector.tune()
         pump.start()
+        hub.pressure.start()
         video.start()
         try:
             yield
@@ -137,6 +140,7 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
             started = time.monotonic()
             await asyncio.wait_for(video.close(), SHUTDOWN_STEP_S)
             await asyncio.wait_for(pump.stop(), SHUTDOWN_STEP_S)
+            await hub.pressure.stop()
             await hub.settle(SHUTDOWN_STEP_S)
             if isinstance(manager, ClusterManager):
                 await asyncio.wait_for(manager.close(), SHUTDOWN_STEP_S)

@@ -228,7 +228,13 @@ def build_routes(hub: Hub, provider: IdentityProvider | None = None) -> list[Rou
         text = ("# HELP livevote_lean_transport 1 if this worker runs the lean WebSocket "
                 "loops, 0 if it fell back to python-engineio's own\n"
                 "# TYPE livevote_lean_transport gauge\n"
-                f'livevote_lean_transport{{worker="{hub.worker}"}} {lean}\n')
+                f'livevote_lean_transport{{worker="{hub.worker}"}} {lean}\n'
+                "# HELP livevote_votes_busy_total votes answered busy (this worker was behind)\n"
+                "# TYPE livevote_votes_busy_total counter\n"
+                f'livevote_votes_busy_total{{worker="{hub.worker}"}} {hub.pressure.refused}\n'
+                "# HELP livevote_loop_lag_ms how late this worker's event loop ran, last tick\n"
+                "# TYPE livevote_loop_lag_ms gauge\n"
+                f'livevote_loop_lag_ms{{worker="{hub.worker}"}} {hub.pressure.lag_ms:.1f}\n')
         return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     personal = personal_routes(hub, client_address)

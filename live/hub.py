@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import socketio
 
+from live.pressure import Pressure
 from live import ledgerfile, projector, witness
 from live.settings import Settings
 from live.signing import Signer
@@ -72,6 +73,7 @@ class Hub:
     phone_seal: PhoneSeal | None = None  # opens the roster's numbers to send invitations
     drives: Drives | None = None  # consent drives (rooms of kind "drive")
     video: VideoGrants | None = None  # members' video rights (Janus tokens, or the relay)
+    pressure: Pressure = field(default_factory=lambda: Pressure(0, 0))  # overload: `busy`
     worker: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     phones: Counter[str] = field(default_factory=Counter)
     screens: Counter[str] = field(default_factory=Counter)

@@ -29,6 +29,10 @@ class Settings:
     fsync: str = "always"
     tick_ms: int = 100
     ping_s: int = 20
+    # overload (live/pressure.py): votes answered `busy` while the event loop is
+    # this late, or while this many of the worker's votes wait for Redis; 0: off
+    busy_lag_ms: int = 250
+    busy_casting: int = 2000
     cross_worker: bool = False
     workers: int = 1
     sms_webhook: str = ""
@@ -66,6 +70,8 @@ class Settings:
             raise ValueError("LIVE_FSYNC must be 'always' or 'everysec'")
         if not 20 <= self.tick_ms <= 2000:
             raise ValueError("LIVE_TICK_MS must be between 20 and 2000")
+        if self.busy_lag_ms < 0 or self.busy_casting < 0:
+            raise ValueError("LIVE_BUSY_LAG_MS and LIVE_BUSY_CASTING are 0 (off) or more")
         if not 1 <= self.ping_s <= 120:
             raise ValueError("LIVE_PING_S must be between 1 and 120")
         if self.rooms_per_hour < 1 or self.wrong_codes_per_minute < 1:
@@ -177,6 +183,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         fsync=env.get("LIVE_FSYNC", "always"),
         tick_ms=int(env.get("LIVE_TICK_MS", "100")),
         ping_s=int(env.get("LIVE_PING_S", "20")),
+        busy_lag_ms=int(env.get("LIVE_BUSY_LAG_MS", "250")),
+        busy_casting=int(env.get("LIVE_BUSY_CASTING", "2000")),
         cross_worker=env.get("LIVE_CROSS_WORKER", "") == "1",
         workers=int(env.get("LIVE_WORKERS", "1")),
         sms_webhook=env.get("LIVE_SMS_WEBHOOK", ""),

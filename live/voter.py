@@ -152,7 +152,8 @@ class VoterNamespace(AckedNamespace):
 
     async def cast(self, sid: str, data: Any) -> dict[str, Any]:
         session = await self._joined(sid)
-        cast = await self.hub.rooms.cast(session["room"], session["voter"], data, now_ms())
+        with self.hub.pressure.vote():  # `busy` while this worker is behind
+            cast = await self.hub.rooms.cast(session["room"], session["voter"], data, now_ms())
         await self.enter_room(sid, voted_channel(cast.ballot_id))
         return cast.public()
 

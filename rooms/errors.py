@@ -32,6 +32,17 @@ class StoreUnavailable(LiveVoteError):
         super().__init__("the server's store is not answering for a moment; please retry")
 
 
+class Busy(LiveVoteError):
+    """This worker is behind (more votes than it can take): nothing was applied;
+    the same vote, sent again after about `retry_ms`, is welcome."""
+    code = "busy"
+    status = 503
+
+    def __init__(self, retry_ms: int) -> None:
+        super().__init__(f"many votes are arriving at once; send it again in {retry_ms} ms",
+                         retry_ms=retry_ms)
+
+
 class BadPayload(LiveVoteError):
     code = "bad_payload"
     status = 400

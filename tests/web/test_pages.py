@@ -124,13 +124,21 @@ async def test_voter_picks_several_options_and_changes_the_vote(
     assert (await host.tally(ballot["id"]))["counts"] == [0, 1, 0]
 
 
-async def test_voter_retries_a_lost_answer_with_the_same_key(
-        live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
-    ballot = await host.ballot(question="Coffee?", options=["Hot", "Iced"])
+async def phone_context(host: Host, browser: Browser, contexts: list[BrowserContext],
+                        question: str, options: list[str]
+                        ) -> tuple[dict[str, Any], BrowserContext]:
+    """An open ballot, and a phone's browser to route its WebSocket in."""
+    ballot = await host.ballot(question=question, options=options)
     await host.open(ballot["id"])
     context = await browser.new_context(**PHONE)
     context.set_default_timeout(WAIT_MS)
     contexts.append(context)
+    return ballot, context
+
+
+async def test_voter_retries_a_lost_answer_with_the_same_key(
+        live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
+    ballot, context = await phone_context(host, browser, contexts, "Coffee?", ["Hot", "Iced"])
     sent: list[dict[str, Any]] = []
     ack_ids: list[str] = []
 
@@ -325,3 +333,38 @@ async def test_host_downloads_a_hidden_result_with_the_key(
     assert printed.suggested_filename == f"result-{ballot['id']}.pdf"
     assert Path(await printed.path()).read_bytes().startswith(b"%PDF-")
     await expect(card.get_by_test_id("export-xlsx")).to_have_text("Result as Excel (XLSX)")
+
+
+async def test_voter_told_busy_waits_and_sends_the_same_vote_again(
+        live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
+    ballot, context = await phone_context(host, browser, contexts, "Tea?", ["Green", "Black"])
+    sent: list[dict[str, Any]] = []
+
+    async def busy_at_first(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            text = message if isinstance(message, str) else ""
+            vote = re.match(r'42/voter,(\d+)\["vote:cast",', text)
+            if vote:
+                sent.append(json.loads(text[text.index("["):])[1])
+                if len(sent) == 1:  # the worker is behind: told so, nothing applied
+                    busy = {"ok": False, "error": {
+                        "code": "busy", "retry_ms": 1500,
+                        "message": "many votes are arriving at once; send it again in 1500 ms"}}
+                    ws.send(f"43/voter,{vote.group(1)}{json.dumps([busy])}")
+                    return
+            server.send(message)
+
+        ws.on_message(from_page)
+        server.on_message(ws.send)
+
+    await context.route_web_socket(re.compile(r".*/socket\.io/.*"), busy_at_first)
+    phone = await context.new_page()
+    await phone.goto(f"{live.url}/j/{host.room['code']}")
+    await phone.get_by_role("button", name="Black").click()
+    await expect(phone.get_by_test_id("sending")).to_contain_text("Many people are voting at once")
+    await expect(phone.get_by_test_id("confirmation")).to_contain_text("Counted")
+    assert len(sent) == 2 and sent[0]["client_key"] == sent[1]["client_key"]
+    tally = await host.tally(ballot["id"])
+    assert tally["counts"] == [0, 1] and tally["voters"] == 1

@@ -1,0 +1,70 @@
+"""Overload, answered early. Offered more votes than one process can take, a
+server that queues them all answers each later and later (a phone's events are
+answered in order, so its next vote waits behind the last). Instead, while
+this worker is late, a vote is answered at once with `busy`: nothing applied,
+send the same vote again in a moment (the phone page does, with the same
+client key, so a vote is never counted twice). Answering `busy` costs a small
+part of a vote, so the worker catches up and the backlog stays bounded.
+
+"Late" is either of:
+- the event loop runs late: a timer due every TICK_S fires more than `lag_ms`
+  after its time (the loop is busy with more frames than it can handle);
+- more than `casting` votes of this worker are waiting for Redis at once
+  (the store is slow, so their answers would be too)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Iterator
+
+from rooms.errors import Busy
+
+TICK_S = 0.05
+RETRY_MS = 500  # the phone waits about this long (half to one and a half times)
+
+
+class Pressure:
+    def __init__(self, lag_ms: int, casting: int) -> None:
+        self.limit_ms = lag_ms  # 0: never busy for lag
+        self.casting_limit = casting  # 0: never busy for waiting votes
+        self.lag_ms = 0.0
+        self.casting = 0
+        self.refused = 0  # votes answered busy, for /metrics
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self.limit_ms and self._task is None:
+            self._task = asyncio.ensure_future(self._watch())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            due = loop.time() + TICK_S
+            await asyncio.sleep(TICK_S)
+            self.lag_ms = max(0.0, (loop.time() - due) * 1000)
+
+    def late(self) -> bool:
+        return bool((self.limit_ms and self.lag_ms > self.limit_ms) or
+                    (self.casting_limit and self.casting >= self.casting_limit))
+
+    @contextlib.contextmanager
+    def vote(self) -> Iterator[None]:
+        """Around one vote: refused with `busy` while the worker is late, else
+        counted among those waiting for Redis until it is answered."""
+        if self.late():
+            self.refused += 1
+            raise Busy(int(RETRY_MS * (0.5 + random.random())))
+        self.casting += 1
+        try:
+            yield
+        finally:
+            self.casting -= 1

@@ -1,0 +1,89 @@
+"""Overload answered early: while a worker is behind, a vote is answered `busy`
+at once (nothing applied), and the same vote sent again goes in once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import httpx
+import pytest
+
+from live.pressure import Pressure
+from rooms.errors import Busy
+from tests.support import Host, LiveServer, call, voter
+
+
+@pytest.fixture
+def crowded(redis_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    """A worker that counts itself behind as soon as one vote waits for Redis."""
+    server = LiveServer(tmp_path / "data", redis_url=redis_url,
+                        env={"LIVE_BUSY_CASTING": "1", "LIVE_BUSY_LAG_MS": "0"})
+    yield server
+    server.stop()
+
+
+async def resend_until_counted(phone: Any, ballot: str, choice: int) -> tuple[Any, int]:
+    """What the phone page does: the same vote (same client key) until it is acked."""
+    busy = 0
+    while True:
+        ack = await call(phone, "vote:cast", {"ballot": ballot, "choices": [choice],
+                                              "client_key": "only-once"})
+        if ack["ok"] or ack["error"]["code"] != "busy":
+            return ack, busy
+        assert 250 <= ack["error"]["retry_ms"] <= 750, ack
+        busy += 1
+        # the page's wait before sending again (shortened: the test has no people to spread)
+        await asyncio.sleep(ack["error"]["retry_ms"] / 1000 / 10)
+
+
+async def test_a_crowd_voting_at_once_is_answered_busy_and_counted_once(
+        crowded: LiveServer) -> None:
+    host = Host(crowded.url)
+    phones: list[Any] = []
+    try:
+        await host.create_room()
+        ballot = (await host.ballot())["id"]
+        await host.open(ballot)
+        phones = [(await voter(crowded.url, code=host.room["code"]))[0] for _ in range(120)]
+        answers = await asyncio.gather(*(resend_until_counted(p, ballot, i % 3)
+                                         for i, p in enumerate(phones)))
+        assert all(ack["ok"] for ack, _ in answers), [a for a, _ in answers if not a["ok"]][:3]
+        busy = sum(n for _, n in answers)
+        assert busy > 0, "120 votes at once with room for one: some were told busy"
+        tally = await host.tally(ballot)
+        assert tally["counts"] == [40, 40, 40] and tally["voters"] == 120
+        metrics = httpx.get(f"{crowded.url}/metrics").text
+        told = [line for line in metrics.splitlines()
+                if line.startswith("livevote_votes_busy_total")]
+        assert int(told[0].rsplit(" ", 1)[1]) == busy
+    finally:
+        for phone in phones:
+            await phone.disconnect()
+        await host.aclose()
+
+
+async def test_a_late_event_loop_is_busy_until_it_catches_up() -> None:
+    pressure = Pressure(lag_ms=100, casting=0)
+    pressure.start()
+    try:
+        with pressure.vote():
+            pass  # on time: welcome
+        await asyncio.sleep(0)  # the watcher's timer is set
+        time.sleep(0.3)  # the loop is held up, as by more frames than it can handle
+        deadline = time.monotonic() + 2
+        while not pressure.late() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert pressure.lag_ms > 100
+        with pytest.raises(Busy) as refused:
+            with pressure.vote():
+                pass
+        assert refused.value.as_dict()["code"] == "busy" and pressure.refused == 1
+        deadline = time.monotonic() + 2
+        while pressure.late() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert not pressure.late(), "caught up: votes are welcome again"
+    finally:
+        await pressure.stop()
