@@ -40,11 +40,12 @@ def steady(phones: list[Phone], start: float, rate: float, seconds: float, optio
 
 
 def needs_retry(v: Vote) -> bool:
-    return v.acked < 0 or v.status == "err:internal"
+    """Unanswered, `internal`, or `busy` (the server was behind: nothing applied)."""
+    return v.acked < 0 or v.status in ("err:internal", "err:busy")
 
 
 def retries(votes: list[Vote], start: float, rate: float) -> Plan:
-    """What a phone does when a vote timed out or met `internal`: send the
+    """What a phone does when a vote timed out or met `internal` or `busy`: send the
     same vote again with the same client key (the protocol makes it safe),
     the phones together at most `rate` per second (they back off)."""
     failed = [v for v in votes if needs_retry(v)]

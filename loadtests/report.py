@@ -137,6 +137,14 @@ def ladders(outs: list[dict[str, Any]]) -> list[str]:
                 f"{'-' if screen is None else f'{screen:.0f}'}"
                 f"{'  lost ' + str(s['lost']) if s['lost'] else ''}"
                 f"{'  refused ' + str(s['refused']) if s['refused'] else ''}")
+        over = _get(o, "ladder", "overload")
+        if over:
+            lat = over["latency_ms"]
+            lines.append(
+                f"    overload {over['rate']:.0f}/s -> acked {over['acked_per_s']:.0f}/s, every "
+                f"answer p50/p99/p99.9 {lat['p50']:.1f}/{lat['p99']:.1f}/{lat['p999']:.1f} ms, "
+                f"refused {over['refused'] or 0}, retries {over['retried']['rounds']}, lost "
+                f"after retries {over['lost_after_retries']}")
     return lines
 
 

@@ -25,6 +25,7 @@ from targets import Config, Target, profile
 
 OPTIONS = ["Red", "Green", "Blue"]
 RETRY_ROUNDS, RETRY_RATE = 3, 300.0
+OVERLOAD = 1.3  # the overload phase offers this times the ladder's best step
 
 
 class Run:
@@ -241,15 +242,40 @@ class Run:
                     or step["refused"]):
                 break
             await asyncio.sleep(0.5)
+        ceiling = max(s["acked_per_s"] for s in steps)
         await asyncio.sleep(1.0)
-        res: dict[str, Any] = {"steps": steps,
-                               "ceiling_per_s": max(s["acked_per_s"] for s in steps)}
+        over, done = await self.overload(ballot, ceiling, cursor)
+        every += done
+        await asyncio.sleep(1.0)
+        res: dict[str, Any] = {"steps": steps, "ceiling_per_s": ceiling, "overload": over}
         res["close"], sealed = await self.close(ballot, 0)
         if isinstance(self.host, LiveHost):
             res["correct"] = analysis.correctness(
                 every, len(OPTIONS), None, sealed, await self.host.result(ballot),
                 self.presenter.last_tally(ballot))
         self.out["ladder"] = res
+
+    async def overload(self, ballot: str, ceiling: float, cursor: int
+                       ) -> tuple[dict[str, Any], list[analysis.Vote]]:
+        """Above capacity: OVERLOAD times the most a step acked, for two steps'
+        time. Every answer (acked or `busy`) counts for latency; then the phones
+        send their unanswered and `busy` votes again, so none may be lost."""
+        rate = max(OVERLOAD * ceiling, 100.0)
+        seconds = 2 * self.cfg.step_seconds
+        plan = plans.steady(self.phones, time.monotonic() + 0.5, rate, seconds, len(OPTIONS),
+                            self.rng, cursor, "o")
+        self.cpu.start(plan[0][1])
+        vs = await self.vote(ballot, plan)
+        step = analysis.throughput(vs, seconds)
+        step.update(cpu=self.cpu.stop(time.monotonic()), rate=rate)
+        step["retried"] = await self.retry(ballot, vs)
+        done = [v for v in vs if not plans.needs_retry(v)] + step["retried"].pop("votes")
+        step["lost_after_retries"] = sum(plans.needs_retry(v) for v in done)
+        lat = step["latency_ms"]
+        self.log(f"overload {rate:.0f}/s: acked {step['acked_per_s']:.0f}/s, answers p50 "
+                 f"{lat['p50']:.1f} p99 {lat['p99']:.1f} ms, refused {step['refused']}, "
+                 f"lost after retries {step['lost_after_retries']}")
+        return step, done
 
     async def finish(self) -> None:
         stats = await self.fleet.ask("stats", {})
