@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import AsyncIterator, Iterator
 
 import pytest
 import redis
 
-from tests.support import Host, LiveServer, RedisProcess
+from tests.support import CLUSTER, ROOT, Host, LiveServer, RedisProcess, sync_client
+
+sys.path.insert(0, str(ROOT / "loadtests"))
+from cluster import LocalCluster  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -22,15 +26,16 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
-    server = RedisProcess(tmp_path_factory.mktemp("redis"))
+    server = (LocalCluster(tmp_path_factory.mktemp("cluster")) if CLUSTER
+              else RedisProcess(tmp_path_factory.mktemp("redis")))
     yield server.url
     server.stop()
 
 
 @pytest.fixture
 def redis_client(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()
+    client = sync_client(redis_url)
+    client.flushdb()  # on a cluster: every primary
     yield client
     client.close()
 

@@ -19,9 +19,14 @@ import redis
 import socketio
 
 from live.embedded import server_binary
+from live.storeclient import checking_client, store_client
 from live.settings import from_env
+from rooms.store import Client
 
 ROOT = Path(__file__).resolve().parent.parent
+# LIVE_REDIS_CLUSTER=1: the store fixtures run on a local cluster (conftest.py)
+# and the servers the tests start on an external store use it as one
+CLUSTER = os.environ.get("LIVE_REDIS_CLUSTER") == "1"
 MEMBER_GRACE_MS = 1500  # reconnect grace of online members on test servers
 # Shutdown is bounded by uvicorn's 5 s for open connections and 5 s per step after;
 # on a loaded machine it takes longer, and a hang should show its log.
@@ -69,6 +74,15 @@ class RedisProcess:
         self.proc.wait(10)
 
 
+def sync_client(url: str) -> Any:
+    """A client of the tests' store: one server, or the cluster."""
+    return checking_client(url, CLUSTER)
+
+
+def async_client(url: str) -> Client:
+    return store_client(url, CLUSTER)
+
+
 def _redis_up(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
@@ -99,7 +113,8 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.embedded = redis_url is None
         LiveServer.started.append(self)
-        full_env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        dropped = ("REDIS_URL",) if redis_url else ("REDIS_URL", "LIVE_REDIS_CLUSTER")
+        full_env = {k: v for k, v in os.environ.items() if k not in dropped}
         full_env.update({"LIVE_SECRET": "test-secret", "LIVE_TICK_MS": "50", "LIVE_OTP_GAP_S": "2",
                          "LIVE_MEMBER_GRACE_MS": str(MEMBER_GRACE_MS),
                          # Tests create hundreds of rooms from one address; the

@@ -9,7 +9,7 @@ from typing import Any, AsyncIterator
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from redis.asyncio import Redis
+from tests.support import async_client
 
 from live.signing import Signer
 from rooms.consent.drive import Drives
@@ -28,7 +28,7 @@ def row(owner_no: str, parcel: str, area: str) -> dict[str, Any]:
 
 @pytest.fixture
 async def drives(redis_url: str, redis_client: object) -> AsyncIterator[Drives]:
-    r = Redis.from_url(redis_url)
+    r = async_client(redis_url)
     made = Drives(ConsentStore(r), b"secret", Signer(Ed25519PrivateKey.generate()))
     await made.import_owners(ROOM, [row("O1", "1", "10"), row("O2", "2", "30")])
     await made.setup(ROOM, {"proposal": "union", "threshold": "promotion_committee",

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from redis.asyncio import Redis
+from tests.support import async_client
 from redis.crc import key_slot
 
 from rooms.store import keys, Store
@@ -18,7 +18,7 @@ from rooms.polls.service import Rooms
 
 @pytest.fixture
 async def rooms(redis_url: str, redis_client: object) -> Rooms:
-    r = Redis.from_url(redis_url)
+    r = async_client(redis_url)
     yield Rooms(Store(r), b"secret")
     await r.aclose()
 
