@@ -64,6 +64,7 @@ class Settings:
     janus_admin_secret: str = ""
     janus_room_key: str = ""  # the VideoRoom plugin's admin_key, if it has one
     ice_servers: str = ""  # a JSON list of RTCIceServer objects
+    ice_policy: str = "all"  # "relay": browsers connect only through the TURN servers
 
     def __post_init__(self) -> None:
         if self.fsync not in ("always", "everysec"):
@@ -96,6 +97,11 @@ class Settings:
             raise ValueError("LIVE_VIDEO=janus needs LIVE_JANUS_URL, LIVE_JANUS_ADMIN_URL and "
                              "LIVE_JANUS_ADMIN_SECRET")
         ice_server_list(self.ice_servers)
+        if self.ice_policy not in ("all", "relay"):
+            raise ValueError("LIVE_ICE_POLICY must be 'all' or 'relay' (TURN only)")
+        if self.ice_policy == "relay" and not any(
+                "turn" in str(s.get("urls", "")) for s in self.ice_server_list):
+            raise ValueError("LIVE_ICE_POLICY=relay needs a TURN server in LIVE_ICE_SERVERS")
         if self.vote_replicas is not None and not 0 <= self.vote_replicas <= 5:
             raise ValueError("LIVE_VOTE_REPLICAS must be between 0 and 5")
 
@@ -213,6 +219,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         janus_admin_secret=env.get("LIVE_JANUS_ADMIN_SECRET", ""),
         janus_room_key=env.get("LIVE_JANUS_ROOM_KEY", ""),
         ice_servers=env.get("LIVE_ICE_SERVERS", ""),
+        ice_policy=env.get("LIVE_ICE_POLICY", "all").strip() or "all",
     )
 
 

@@ -104,7 +104,8 @@ class VideoNamespace(AckedNamespace):
     def state(self, room_id: str) -> dict[str, Any]:
         return {"room": room_id, "enabled": room_id in self.enabled,
                 "live": self.relay.live(room_id), "worker": self.hub.worker, "mode": "relay",
-                "ice_servers": self.hub.settings.ice_server_list}
+                "ice_servers": self.hub.settings.ice_server_list,
+                "ice_transport_policy": self.hub.settings.ice_policy}
 
     async def announce(self, room_id: str, live: bool) -> None:
         await self.emit("video:state", self.state(room_id), to=video_channel(room_id))

@@ -85,7 +85,8 @@ class JanusVideoNamespace(AckedNamespace):
     def _state(self, room_id: str, feeds: list[int] | None) -> dict[str, Any]:
         return {"room": room_id, "enabled": feeds is not None, "live": bool(feeds),
                 "feeds": feeds or [], "worker": self.hub.worker, "mode": "janus",
-                "ice_servers": self.hub.settings.ice_server_list}
+                "ice_servers": self.hub.settings.ice_server_list,
+                "ice_transport_policy": self.hub.settings.ice_policy}
 
     async def announce(self, room_id: str) -> dict[str, Any]:
         state = await self.state(room_id)

@@ -49,7 +49,8 @@ export class Floor {
       const [media, how] = await openMedia();
       this.media = media;
       if (!this.on) return this.release(); // the turn ended while the browser asked
-      const config = { iceServers: state.ice_servers || [] };
+      const config = { iceServers: state.ice_servers || [],
+        iceTransportPolicy: state.ice_transport_policy || "all" };
       await (this.mode === "janus" ? this.toJanus(config) : this.toRelay(config));
       this.onStatus(how === "mic_only" ? "mic_only" : "camera_on");
     } catch (error) {

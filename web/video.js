@@ -74,7 +74,9 @@ function controls() {
 
 const feedsOf = (held) => [...(held.feeds || [])].sort().join(",");
 
-const rtcConfig = () => ({ iceServers: state.ice_servers || [] }); // LIVE_ICE_SERVERS
+// LIVE_ICE_SERVERS and LIVE_ICE_POLICY ("relay": through the TURN servers only)
+const rtcConfig = () => ({ iceServers: state.ice_servers || [],
+  iceTransportPolicy: state.ice_transport_policy || "all" });
 
 async function offer(connection) {
   // One round trip: the offer carries every candidate (the server never trickles).

@@ -88,6 +88,17 @@ VIDEOROOM = """general: {{
 """
 
 
+def stop_process(proc: "subprocess.Popen[bytes]", grace_s: float = 15) -> None:
+    """TERM, then KILL if it has not gone within `grace_s`."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
 def missing_message() -> str:
     return (f"{JANUS} is missing. The video tests drive Debian's janus (apt-get install "
             "janus; scripts/test installs it when run as root) and never download one.")
@@ -146,11 +157,5 @@ class JanusProcess:
             return False
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
         self.log.close()

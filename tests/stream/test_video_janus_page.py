@@ -16,6 +16,8 @@ from playwright.async_api import Browser, Page, expect
 from tests.stream.conftest import ICE_SERVERS
 from tests.stream.janus_server import JanusProcess
 from tests.stream.meeting import sign_in, union
+from tests.stream.turn_server import TURNSERVER, TurnProcess
+from tests.stream.turn_server import missing_message as turn_missing
 from tests.stream.test_video_page import FRAMES, WAIT_MS, browser, open_page  # noqa: F401
 from tests.support import Host, LiveServer, eventually
 
@@ -166,3 +168,31 @@ async def test_a_member_keeps_watching_across_a_server_restart_without_signing_i
         await chair.aclose()
     finally:
         server.stop()
+
+
+async def test_with_turn_only_the_picture_goes_through_a_real_coturn(
+        redis_url: str, janus: JanusProcess, browser: Browser,  # noqa: F811
+        tmp_path: Path) -> None:
+    """LIVE_ICE_POLICY=relay: every browser reaches Janus only through the TURN
+    server of LIVE_ICE_SERVERS, as members behind a network that blocks UDP to
+    the media server would; the chair's picture still reaches the member."""
+    if not TURNSERVER.exists():
+        pytest.fail(turn_missing(), pytrace=False)
+    turn = TurnProcess(tmp_path / "turn")
+    server = LiveServer(tmp_path / "data", redis_url=redis_url,
+                        env=janus.env() | {"LIVE_ICE_SERVERS": turn.ice_servers(),
+                                           "LIVE_ICE_POLICY": "relay"})
+    try:
+        chair = await union(server.url, prefix="T")
+        studio = await on_air(browser, server, chair)
+        invite, token = await sign_in(server.url, chair, 1, prefix="T")
+        member = await signed_in_page(browser, f"{server.url}/video#room={chair.room['id']}",
+                                      invite, token)
+        await member.wait_for_function(FRAMES, arg=10, timeout=WAIT_MS * 2)
+        assert turn.allocations() >= 2, "the chair's and the member's connections were relayed"
+        for page in (member, studio):
+            await page.context.close()
+        await chair.aclose()
+    finally:
+        server.stop()
+        turn.stop()
