@@ -25,7 +25,7 @@ from live.rosterfile import XLSX_TYPE, xlsx_to_csv
 from live.hub import Hub, now_ms
 from rooms.errors import (BadPayload, BadRequest, LiveVoteError, MethodNotAllowed, NotFound,
                           NotHost, OperatorRequired, ResultNotReady, StoreUnavailable)
-from rooms.polls import Kind, Visibility
+from rooms.polls import Ballot, Kind, Visibility
 from rooms.meetings import AGENDA_TYPES
 
 log = logging.getLogger("livevote.http")
@@ -159,10 +159,11 @@ def build_routes(hub: Hub, provider: IdentityProvider | None = None) -> list[Rou
                                              await shown_answers(request, ballot))
         return json_response({"ok": True, "data": stored})
 
-    async def shown_answers(request: Request, ballot: Any) -> list[dict[str, Any]]:
-        """An open-text question's answers in its result file: the host's has
-        every one with its state, anyone else's only the approved ones."""
-        if ballot.kind is not Kind.TEXT:
+    async def shown_answers(request: Request, ballot: Ballot) -> list[dict[str, Any]]:
+        """An open-text question's answers (a board's questions) in its result
+        file: the host's has every one with its state, anyone else's only the
+        approved ones."""
+        if ballot.kind not in (Kind.TEXT, Kind.QA):
             return []
         given = await hub.rooms.answers(ballot)
         try:
@@ -231,8 +232,9 @@ def build_routes(hub: Hub, provider: IdentityProvider | None = None) -> list[Rou
                 f'livevote_lean_transport{{worker="{hub.worker}"}} {lean}\n'
                 "# HELP livevote_votes_busy_total votes answered busy (this worker was behind)\n"
                 "# TYPE livevote_votes_busy_total counter\n"
-                f'livevote_votes_busy_total{{worker="{hub.worker}"}} {hub.pressure.refused}\n'
-                "# HELP livevote_loop_lag_ms how late this worker's event loop ran, last tick\n"
+                + "".join(f'livevote_votes_busy_total{{worker="{hub.worker}",why="{why}"}} '
+                          f'{hub.pressure.refused[why]}\n' for why in ("lag", "casting")) +
+                "# HELP livevote_loop_lag_ms how late this worker's event loop ran (least of the last ticks)\n"
                 "# TYPE livevote_loop_lag_ms gauge\n"
                 f'livevote_loop_lag_ms{{worker="{hub.worker}"}} {hub.pressure.lag_ms:.1f}\n')
         return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -29,6 +29,8 @@ class VoterNamespace(AckedNamespace):
             "otp:send": self.otp_send,
             "vote:cast": self.cast,
             "answer:send": self.answer,
+            "question:ask": self.ask,
+            "question:upvote": self.upvote,
             "ballot:list": self.ballot_list,
             "tally:get": self.tally_get,
         }
@@ -163,6 +165,16 @@ class VoterNamespace(AckedNamespace):
         given = await self.hub.rooms.answer(session["room"], session["voter"], data, now_ms())
         await self.enter_room(sid, voted_channel(given["ballot"]))
         return given
+
+    async def ask(self, sid: str, data: Any) -> dict[str, Any]:
+        """A question on a Q&A board."""
+        session = await self._joined(sid)
+        return await self.hub.rooms.ask(session["room"], session["voter"], data, now_ms())
+
+    async def upvote(self, sid: str, data: Any) -> dict[str, Any]:
+        """An upvote of another's question, once per identity."""
+        session = await self._joined(sid)
+        return await self.hub.rooms.upvote(session["room"], session["voter"], data, now_ms())
 
     async def ballot_list(self, sid: str, data: Any) -> list[dict[str, Any]]:
         session = await self._joined(sid)

@@ -115,7 +115,7 @@ class AnswerNotFound(LiveVoteError):
     status = 404
 
     def __init__(self, ballot_id: str) -> None:
-        super().__init__(f"no such answer on question {ballot_id!r}")
+        super().__init__(f"no such answer (or approved question) on {ballot_id!r}")
 
 
 class AnswerBlocked(LiveVoteError):
@@ -226,6 +226,12 @@ def refusal(code: str, ballot_id: str, detail: str = "") -> LiveVoteError:
         return InvalidOption(ballot_id, detail or "too many choices")
     if code == "answer_not_found":
         return AnswerNotFound(ballot_id)
+    if code == "too_many_questions":
+        return GateError("too_many_questions", "this phone has asked as many questions as a "
+                                               "board takes from one phone", max=5)
+    if code == "own_question":
+        return GateError("own_question", "a question is upvoted by the others, not by "
+                                         "whoever asked it")
     if code == "tracker_taken":
         return BadPayload("nonce", "this receipt is already another ballot's; let the phone "
                                    "choose a new random nonce")

@@ -29,11 +29,11 @@ export function hostBallotCard(ballot, ctx) {
   h("p", { class: "summary", "data-testid": "ballot-summary" }),
   h("div", { class: "figures" }),
   h("p", { class: "voters", "data-testid": "ballot-voters" }),
-  isText(ballot) ? moderation(ballot, ctx) : null,
   ballot.state === "open" && ballot.closes_at
     ? h("p", { class: "countdown", "data-closes-at": ballot.closes_at }) : null,
   actionsFor(ballot, ctx),
   ctx.screen ?? null,
+  isText(ballot) ? moderation(ballot, ctx) : null,
   ctx.error ? h("p", { class: "error", role: "alert" }, errorText(ctx.error, { detail: true })) : null);
   fillCounts(card, ballot, ctx.tally);
   return card;
@@ -70,11 +70,15 @@ export function fillCounts(card, ballot, tally) {
 
 const NEXT = { pending: ["approve", "hide"], approved: ["hide"], hidden: ["approve"] };
 
-/** Every answer with its state, and the host's approve / hide buttons. */
+const WAITING_FIRST = { pending: 0, approved: 1, hidden: 2 };
+
+/** Every answer with its state (waiting ones first, then the newest), and the
+ * host's approve / hide buttons, in a list that scrolls on its own. */
 function moderation(ballot, ctx) {
-  const answers = ctx.answers ?? [];
-  return h("section", { class: "moderation", "aria-label": t("moderation_title") },
-    h("h4", {}, t("moderation_title")),
+  const answers = [...(ctx.answers ?? [])].sort((a, b) =>
+    WAITING_FIRST[a.state] - WAITING_FIRST[b.state] || b.at - a.at);
+  return h("details", { class: "moderation", open: true },
+    h("summary", {}, t("moderation_title"), ` (${answers.length})`),
     answers.length ? h("ul", { class: "moderation-list", "data-testid": "moderation" },
       answers.map((a) => h("li", { class: "moderation-item", "data-state": a.state,
         "data-testid": `answer-${a.id}` },

@@ -355,6 +355,8 @@ export const EN = {
     invalid_option: "That choice is not valid.",
     answer_blocked: "Your answer holds a word that is not allowed here. Please write it another way.",
     answer_not_found: "That answer is no longer there.",
+    too_many_questions: "You have asked as many questions as this board takes from one phone.",
+    own_question: "Your own question is upvoted by the others.",
     rate_limited: "Too many requests. Please wait a moment and retry.",
     operator_required: "This server creates rooms only with its operator token.",
     codes_exhausted: "Every join code is in use right now. Please try again later.",

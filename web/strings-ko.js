@@ -360,6 +360,8 @@ export const KO = {
     invalid_option: "선택이 올바르지 않습니다.",
     answer_blocked: "허용되지 않는 낱말이 들어 있습니다. 다르게 써 주세요.",
     answer_not_found: "그 답은 더 이상 없습니다.",
+    too_many_questions: "이 게시판에는 휴대폰 한 대로 더 이상 질문할 수 없습니다.",
+    own_question: "내 질문에는 추천할 수 없습니다. 다른 사람이 추천합니다.",
     rate_limited: "요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.",
     operator_required: "이 서버에서는 운영자 토큰이 있어야 방을 만들 수 있습니다.",
     codes_exhausted: "지금은 모든 참여 코드가 사용 중입니다. 잠시 뒤에 다시 시도해 주세요.",

@@ -84,3 +84,18 @@ def sealed_digest(answers: list[dict[str, Any]]) -> str:
     moderation: hiding an answer later changes what is shown, not what was said."""
     lines = sorted(f"{a['id']}\t{a['text']}" for a in answers)
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+BOARD_SIZE = 20
+
+
+def board(questions: list[dict[str, Any]]) -> dict[str, Any]:
+    """What screens and phones see of a Q&A board: the approved questions, pinned
+    first, then those not yet answered, most upvoted first, oldest first among
+    equals (BOARD_SIZE of them); and how many questions are in each state."""
+    shown = sorted((q for q in questions if q["state"] == APPROVED),
+                   key=lambda q: (not q["pinned"], q["answered"], -q["up"], q["at"], q["id"]))
+    states = Counter(q["state"] for q in questions)
+    return {"questions": [{k: q[k] for k in ("id", "text", "name", "up", "pinned", "answered")}
+                          for q in shown[:BOARD_SIZE]],
+            "moderation": {s: states.get(s, 0) for s in STATES}}

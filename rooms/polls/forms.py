@@ -15,6 +15,8 @@ MAX_LABEL = 40
 MAX_ANSWER = 500
 DEFAULT_ANSWER = 140
 MAX_BLOCKED = 200
+MAX_QUESTION = 300
+DEFAULT_QUESTION = 200
 
 
 def form(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
@@ -22,6 +24,8 @@ def form(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
         return _scale(body.get("scale", {}))
     if kind is Kind.TEXT:
         return _text(body)
+    if kind is Kind.QA:
+        return _board(body)
     return {}
 
 
@@ -31,7 +35,7 @@ def options_of(kind: Kind, form: dict[str, Any]) -> tuple[str, ...] | None:
         return YESNO_OPTIONS
     if kind is Kind.RATING:
         return scale_options(form["min"], form["max"])
-    if kind is Kind.TEXT:
+    if kind in (Kind.TEXT, Kind.QA):
         return ()
     return None
 
@@ -62,11 +66,12 @@ def _label(raw: dict[str, Any], name: str) -> str:
     return value.strip()
 
 
-def _text(body: dict[str, Any]) -> dict[str, Any]:
-    length = body.get("max_length", DEFAULT_ANSWER)
-    if isinstance(length, bool) or not isinstance(length, int) or not 1 <= length <= MAX_ANSWER:
-        raise BadPayload("max_length", f"must be an integer between 1 and {MAX_ANSWER}")
-    for name in ("hold", "cloud"):
+def _text(body: dict[str, Any], default: int = DEFAULT_ANSWER,
+          most: int = MAX_ANSWER) -> dict[str, Any]:
+    length = body.get("max_length", default)
+    if isinstance(length, bool) or not isinstance(length, int) or not 1 <= length <= most:
+        raise BadPayload("max_length", f"must be an integer between 1 and {most}")
+    for name in ("hold", "cloud", "named"):
         if not isinstance(body.get(name, False), bool):
             raise BadPayload(name, "must be true or false")
     blocked = body.get("blocked", [])
@@ -77,3 +82,11 @@ def _text(body: dict[str, Any]) -> dict[str, Any]:
     return {"max_length": length, "hold": bool(body.get("hold", False)),
             "cloud": bool(body.get("cloud", True)),
             "blocked": sorted({answers.folded(w) for w in blocked})}
+
+
+def _board(body: dict[str, Any]) -> dict[str, Any]:
+    """A Q&A board: questions up to `max_length`, held or not, blocked words as
+    for open text, and whether askers may give a name (`named`, default yes)."""
+    board = _text(body, DEFAULT_QUESTION, MAX_QUESTION)
+    del board["cloud"]
+    return board | {"named": bool(body.get("named", True))}

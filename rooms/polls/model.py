@@ -18,6 +18,7 @@ class Kind(str, enum.Enum):
     RATING = "rating"  # one point of an integer scale; options are the points
     RANKING = "ranking"  # every option placed once; counted per (option, place) cell
     TEXT = "text"  # open answers, moderated; a word cloud of the approved ones
+    QA = "qa"  # a board of attendees' questions, upvoted, moderated
 
 
 CHOICE_KINDS = (Kind.SINGLE, Kind.MULTIPLE, Kind.YESNO)
@@ -90,7 +91,7 @@ class Ballot:
     form: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.kind is Kind.TEXT:
+        if self.kind in (Kind.TEXT, Kind.QA):
             if self.options or self.max_choices != 1:
                 raise ValueError("an open-text question has no options")
             return
@@ -134,8 +135,8 @@ class Ballot:
     def _form(self) -> dict[str, object]:
         if self.kind is Kind.RATING:
             return {"scale": dict(self.form)}
-        if self.kind is Kind.TEXT:
-            return {"text": {k: v for k, v in self.form.items() if k != "blocked"}}
+        if self.kind in (Kind.TEXT, Kind.QA):
+            return {self.kind.value: {k: v for k, v in self.form.items() if k != "blocked"}}
         return {}
 
 

@@ -62,9 +62,11 @@ def type_figures(ballot: Ballot, tally: Tally, given: list[dict[str, Any]]) -> d
         return {"scale": dict(ballot.form), **figures.rating(tally.counts, ballot.form["min"])}
     if ballot.kind is Kind.RANKING:
         return figures.ranking(tally.counts, len(ballot.options))
-    if ballot.kind is Kind.TEXT:
-        return {"answers": len(given), "answers_sha256": answers.sealed_digest(given),
-                "form": {k: v for k, v in ballot.form.items() if k != "blocked"}}
+    if ballot.kind in (Kind.TEXT, Kind.QA):
+        sealed = {"answers": len(given), "answers_sha256": answers.sealed_digest(given),
+                  "form": {k: v for k, v in ballot.form.items() if k != "blocked"}}
+        return sealed | ({"upvotes": sum(q["up"] for q in given)} if ballot.kind is Kind.QA
+                         else {})
     return {}
 
 
@@ -93,6 +95,9 @@ def outcome_words(record: dict[str, Any]) -> tuple[str, str]:
         return typed
     if record["kind"] == Kind.TEXT.value:
         return f"답변 {record['answers']}개", f"{record['answers']} answers"
+    if record["kind"] == Kind.QA.value:
+        return (f"질문 {record['answers']}개, 추천 {record['upvotes']}",
+                f"{record['answers']} questions, {record['upvotes']} upvotes")
     counts, options = record["counts"], record["options"]
     top = max(counts, default=0)
     if top == 0:

@@ -21,9 +21,9 @@ from rooms.polls.model import Ballot, State, Visibility
 VIEWS = ("ballot", "quorum", "welcome")
 AUTO = "auto"  # asked for: forget the directive, follow the floor again
 # counts and everything read off them: a rating's sum and average, a ranking's
-# scores and places, an open-text question's answers and cloud
+# scores and places, an open-text question's answers and cloud, a board's questions
 HIDDEN_FIELDS = ("counts", "percent", "votes", "sum", "average", "borda", "positions",
-                 "answers", "cloud", "moderation")
+                 "answers", "cloud", "moderation", "questions")
 
 
 @dataclass(frozen=True)

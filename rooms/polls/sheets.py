@@ -25,7 +25,7 @@ def local_time(ms: int | None, zone: ZoneInfo) -> str:
 def option_rows(record: dict[str, Any]) -> list[tuple[int, str, int, str]]:
     """(number, option, votes, percent of all choices) per option; a ranking's
     (number, option, Borda points, percent of all points); none for open text."""
-    if record["kind"] == Kind.TEXT.value:
+    if record["kind"] in (Kind.TEXT.value, Kind.QA.value):
         return []
     counts = record["borda"] if record["kind"] == Kind.RANKING.value else record["counts"]
     total = sum(counts)
@@ -47,6 +47,11 @@ def result_table(record: dict[str, Any], given: list[dict[str, Any]], zone: Zone
         header = ["번호 answer_no", "답변 answer", "상태 state", f"시각 at ({zone.key})"]
         return header, [[i + 1, a["text"], a["state"], local_time(a["at"], zone)]
                         for i, a in enumerate(given)]
+    if kind == Kind.QA.value:
+        header = ["번호 question_no", "질문 question", "이름 name", "추천 upvotes", "상태 state",
+                  "고정 pinned", "답변함 answered", f"시각 at ({zone.key})"]
+        return header, [[i + 1, q["text"], q["name"], q["up"], q["state"], q["pinned"],
+                         q["answered"], local_time(q["at"], zone)] for i, q in enumerate(given)]
     return OPTION_HEADER, [list(row) for row in option_rows(record)]
 
 
@@ -66,4 +71,8 @@ def type_facts(record: dict[str, Any]) -> list[tuple[str, str, Any]]:
     if record["kind"] == Kind.TEXT.value:
         return [("답변 수", "Answers", record["answers"]),
                 ("답변 해시", "Answers SHA-256", record["answers_sha256"])]
+    if record["kind"] == Kind.QA.value:
+        return [("질문 수", "Questions", record["answers"]),
+                ("추천 수", "Upvotes", record["upvotes"]),
+                ("질문 해시", "Questions SHA-256", record["answers_sha256"])]
     return []

@@ -1,5 +1,6 @@
-"""The question-type part of `Store`: open-text answers and their moderation,
-and the fields a tally of a rating, ranking or open-text question reads."""
+"""The question-type part of `Store`: open-text answers, Q&A questions and
+upvotes, their moderation, and the fields a tally of a rating, ranking,
+open-text question or Q&A board reads."""
 
 from __future__ import annotations
 
@@ -12,11 +13,16 @@ from rooms.polls import answers as texts
 from rooms.polls.figures import figures
 from rooms.polls.model import Ballot, Kind
 from rooms.store import keys
-from rooms.store.base import Client, _s
+from rooms.store.base import Client, _s, lua
 from redis.commands.core import AsyncScript
 from redis.typing import EncodableT
 
 FIGURE_FIELDS = ("kind", "lo", "cloud")  # in the ballot's meta hash, beside n and seq
+
+
+def phone_script(redis: Client, name: str) -> AsyncScript:
+    """A script that a phone's write runs, after the checks they share."""
+    return redis.register_script(lua("open_ballot") + "\n" + lua(name))
 
 
 def figure_fields(ballot: Ballot) -> dict[EncodableT, EncodableT]:
@@ -26,7 +32,11 @@ def figure_fields(ballot: Ballot) -> dict[EncodableT, EncodableT]:
 
 
 def answer_list(raw: dict[Any, Any]) -> list[dict[str, Any]]:
-    return [{"id": _s(k), **orjson.loads(v)} for k, v in raw.items()]
+    """Answers or questions as stored, without the owner a question keeps."""
+    given = [{"id": _s(k), **orjson.loads(v)} for k, v in raw.items()]
+    for entry in given:
+        entry.pop("o", None)
+    return given
 
 
 def tally_figures(meta: list[Any], counts: tuple[int, ...],
@@ -36,35 +46,69 @@ def tally_figures(meta: list[Any], counts: tuple[int, ...],
     kind = Kind(_s(meta[0])) if meta[0] is not None else Kind.SINGLE
     if kind is Kind.TEXT:
         return texts.figures(given, _s(meta[2] or b"0") == "1")
+    if kind is Kind.QA:
+        return texts.board(given)
     return figures(kind, counts, int(meta[1] or 0))
 
 
 class AnswerStore:
     redis: Client
     _answer: AsyncScript
+    _ask: AsyncScript
+    _upvote: AsyncScript
     _moderate: AsyncScript
+
+    def _answer_scripts(self) -> None:
+        self._answer = phone_script(self.redis, "answer")
+        self._ask = phone_script(self.redis, "ask")
+        self._upvote = phone_script(self.redis, "upvote")
+        self._moderate = self.redis.register_script(lua("moderate"))
+
+    async def _write(self, script: AsyncScript, ballot_id: str, args: list[EncodableT],
+                     names: tuple[str, ...]) -> dict[str, Any]:
+        """Run a phone's write on the ballot's text keys; the reply's fields after
+        "ok" and seq, by name."""
+        reply = await script(keys=[keys.ballot(ballot_id), keys.counts(ballot_id),
+                                   keys.voters(ballot_id), keys.log(ballot_id),
+                                   keys.answers(ballot_id)], args=args)
+        _refused(reply, ballot_id)
+        return {"ballot": ballot_id, "seq": int(reply[1]),
+                **{name: _s(value) for name, value in zip(names, reply[2:])}}
 
     async def answer(self, room_id: str, ballot_id: str, identities: list[str],
                      client_key: str, answer_id: str, receipt: str, text: str, state: str,
                      pseudonym: str) -> dict[str, Any]:
-        reply = await self._answer(
-            keys=[keys.ballot(ballot_id), keys.counts(ballot_id), keys.voters(ballot_id),
-                  keys.log(ballot_id), keys.answers(ballot_id)],
-            args=[",".join(identities), client_key, answer_id, receipt, text, state, pseudonym,
-                  room_id, texts.digest(text)])
-        _refused(reply, ballot_id)
-        return {"ballot": ballot_id, "seq": int(reply[1]), "receipt": _s(reply[2]),
-                "status": _s(reply[3]), "answer": _s(reply[4]), "state": _s(reply[5])}
+        return await self._write(self._answer, ballot_id, [
+            ",".join(identities), client_key, answer_id, receipt, text, state, pseudonym,
+            room_id, texts.digest(text)], ("receipt", "status", "answer", "state"))
 
-    async def moderate(self, ballot_id: str, answer_id: str, state: str) -> int:
+    async def ask(self, room_id: str, ballot_id: str, identities: list[str], client_key: str,
+                  question_id: str, text: str, name: str, state: str, most: int
+                  ) -> dict[str, Any]:
+        return await self._write(self._ask, ballot_id, [
+            ",".join(identities), client_key, question_id, text, name, state, room_id, most,
+            texts.digest(text)], ("question", "status", "state"))
+
+    async def upvote(self, room_id: str, ballot_id: str, identities: list[str],
+                     question_id: str) -> dict[str, Any]:
+        reply = await self._upvote(
+            keys=[keys.ballot(ballot_id), keys.voters(ballot_id), keys.log(ballot_id),
+                  keys.answers(ballot_id)],
+            args=[",".join(identities), question_id, room_id])
+        _refused(reply, ballot_id)
+        return {"ballot": ballot_id, "seq": int(reply[1]), "question": question_id,
+                "upvotes": int(reply[2]), "status": _s(reply[3])}
+
+    async def moderate(self, ballot_id: str, answer_id: str, field: str, value: object) -> int:
         reply = await self._moderate(
             keys=[keys.ballot(ballot_id), keys.log(ballot_id), keys.answers(ballot_id)],
-            args=[answer_id, state])
+            args=[answer_id, field, orjson.dumps(value).decode()])
         _refused(reply, ballot_id)
         return int(reply[1])
 
     async def answers(self, ballot_id: str) -> list[dict[str, Any]]:
-        """Every answer standing, with its state, oldest first."""
+        """Every answer (or Q&A question) standing, with its state, oldest first;
+        never who asked."""
         given = answer_list(await self.redis.hgetall(keys.answers(ballot_id)))
         return sorted(given, key=lambda a: (a["at"], a["id"]))
 

@@ -49,8 +49,7 @@ class Store(LedgerStore, GatesStore, ScreenStore, AnswerStore):
         self._result_event = script(redis, "result_event")
         self._withdraw = script(redis, "withdraw")
         self._receipts = script(redis, "receipts")
-        self._answer = script(redis, "answer")
-        self._moderate = script(redis, "moderate")
+        self._answer_scripts()
         self._rooms: dict[str, tuple[float, tuple[Room, str]]] = {}
         self._codes: dict[str, tuple[float, str]] = {}
 

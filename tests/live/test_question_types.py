@@ -27,9 +27,16 @@ def half_up(total: int, n: int) -> float:
     return float(int(Fraction(total, n) * 10 + Fraction(1, 2))) / 10
 
 
-async def hall_of(live: LiveServer, host: Host, n: int) -> list[socketio.AsyncClient]:
-    joined = await asyncio.gather(*[voter(live.url, code=host.room["code"]) for _ in range(n)])
-    return [phone for phone, _ in joined]
+async def hall_of(live: LiveServer, host: Host, n: int, batch: int = 100
+                  ) -> list[socketio.AsyncClient]:
+    """n phones joined, `batch` connecting at a time (a client waits 1 s for its
+    namespace: a whole hall at once on two loaded cores may take longer)."""
+    phones: list[socketio.AsyncClient] = []
+    for start in range(0, n, batch):
+        joined = await asyncio.gather(*[voter(live.url, code=host.room["code"])
+                                        for _ in range(start, min(n, start + batch))])
+        phones += [phone for phone, _ in joined]
+    return phones
 
 
 async def burst(phones: list[socketio.AsyncClient], event: str,
@@ -259,3 +266,83 @@ def test_record_digest_covers_every_answer() -> None:
     from rooms.polls.answers import sealed_digest
     given = [{"id": "b", "text": "y"}, {"id": "a", "text": "x"}]
     assert sealed_digest(given) == hashlib.sha256(b"a\tx\nb\ty").hexdigest()
+
+
+async def test_a_hall_of_500_phones_upvotes_a_qa_board_once_each(live: LiveServer,
+                                                                 host: Host) -> None:
+    board = await host.ballot(question="Questions for the panel", kind="qa")
+    assert board["qa"] == {"max_length": 200, "hold": False, "named": True}
+    await host.open(board["id"])
+    presenter, pushed, _ = await screen(live, host)
+    phones = await hall_of(live, host, HALL)
+    asked = await burst(phones[:3], "question:ask", [
+        {"ballot": board["id"], "text": t, "name": n, "client_key": "q"}
+        for t, n in (("What comes next?", ""), ("예산은 얼마인가요?", "김민지"),
+                     ("Why Valkey?", "Sam"))])
+    ids = [a["data"]["question"] for a in asked]
+    retried = await send(phones[0], "question:ask", {"ballot": board["id"], "client_key": "q",
+                                                     "text": "What comes next?"})
+    assert (retried["data"]["question"], retried["data"]["status"]) == (ids[0], "repeat")
+
+    def target(i: int) -> int:  # askers upvote the next question, not their own
+        return (i + 1) % 3 if i < 3 else i % 3
+    bodies = [{"ballot": board["id"], "question": ids[target(i)]} for i in range(HALL)]
+    first, again = await asyncio.gather(burst(phones, "question:upvote", bodies),
+                                        burst(phones, "question:upvote", bodies))
+
+    want = Counter(target(i) for i in range(HALL))
+    statuses = Counter(a["data"]["status"] for a in first + again)
+    assert statuses == {"new": HALL, "repeat": HALL}, "one upvote per phone, twice sent"
+    tally = await host.tally(board["id"])
+    assert {q["id"]: q["up"] for q in tally["questions"]} == {
+        ids[k]: n for k, n in want.items()}
+    assert [q["up"] for q in tally["questions"]] == sorted(want.values(), reverse=True)
+    assert "o" not in tally["questions"][0], "who asked is never shown"
+    own = await send(phones[1], "question:upvote", {"ballot": board["id"], "question": ids[1]})
+    assert own["error"]["code"] == "own_question"
+
+    await moderate(host, board["id"], ids[2], "pin")
+    await moderate(host, board["id"], ids[0], "answered")
+
+    async def screen_order() -> list[str]:
+        last = latest(pushed, board["id"])
+        return [q["id"] for q in last.get("questions", [])]
+    want_order = [ids[2], ids[1], ids[0]]  # pinned, then unanswered by upvotes, then answered
+    assert await eventually(lambda: _equal(screen_order(), want_order)), await screen_order()
+    await moderate(host, board["id"], ids[1], "hide")
+    assert await eventually(lambda: _equal(screen_order(), [ids[2], ids[0]]))
+    record = (await host.close(board["id"]))["record"]
+    assert (record["answers"], record["upvotes"]) == (3, HALL)
+    rows = list(csv.reader(io.StringIO(
+        (await host.get(f"/ballots/{board['id']}/result.csv")).content.decode("utf-8-sig"))))
+    assert rows[0][2:8] == ["번호 question_no", "질문 question", "이름 name", "추천 upvotes",
+                            "상태 state", "고정 pinned"]
+    assert sorted((r[3], r[4], r[5], r[6]) for r in rows[1:4]) == sorted([
+        ("What comes next?", "", str(want[0]), "approved"),
+        ("예산은 얼마인가요?", "김민지", str(want[1]), "hidden"),
+        ("Why Valkey?", "Sam", str(want[2]), "approved")])
+    await asyncio.gather(presenter.disconnect(), *[phone.disconnect() for phone in phones])
+
+
+async def _equal(got: Any, want: list[str]) -> bool:
+    return bool(await got == want)
+
+
+async def test_a_phone_asks_at_most_five_questions_on_a_board(live: LiveServer,
+                                                              host: Host) -> None:
+    board = await host.ballot(question="Ask us", kind="qa", named=False, hold=True)
+    await host.open(board["id"])
+    phone, _ = await voter(live.url, code=host.room["code"])
+    for i in range(5):
+        ok = await send(phone, "question:ask", {"ballot": board["id"], "text": f"Q{i}",
+                                                "name": "Kim", "client_key": f"k{i}"})
+        assert ok["data"]["state"] == "pending", ok
+    sixth = await send(phone, "question:ask", {"ballot": board["id"], "text": "Q5",
+                                               "client_key": "k5"})
+    assert sixth["error"]["code"] == "too_many_questions"
+    listed = (await host.get(f"/ballots/{board['id']}/answers")).json()["data"]["answers"]
+    assert {q["name"] for q in listed} == {""}, "a board without names keeps none"
+    held = await send(phone, "question:upvote", {"ballot": board["id"],
+                                                 "question": listed[0]["id"]})
+    assert held["error"]["code"] == "answer_not_found", "held questions take no upvotes"
+    await phone.disconnect()

@@ -17,21 +17,10 @@
 -- ARGV[8] = the room the phone acts in
 -- ARGV[9] = SHA-256 of the text, for the ledger (the text itself stays out of it)
 -- returns {"ok", seq, receipt, "new"|"changed"|"repeat", answer id, state} or {"err", code}
-local meta = redis.call('HMGET', KEYS[1], 'state', 'room', 'change', 'closes_at')
-if not meta[1] or meta[2] ~= ARGV[8] then return {'err', 'ballot_not_found'} end
-if meta[1] == 'closed' then return {'err', 'ballot_closed'} end
-if meta[1] ~= 'open' then return {'err', 'ballot_not_open'} end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if (tonumber(meta[4]) or 0) > 0 and now >= tonumber(meta[4]) then return {'err', 'ballot_closed'} end
-
-local owner
-local ids = {}
-for id in string.gmatch(ARGV[1], '[^,]+') do
-  ids[#ids + 1] = id
-  owner = owner or redis.call('HGET', KEYS[3], 'i:' .. id)
-end
-owner = owner or ids[1]
+-- (open_now and owner_of: open_ballot.lua)
+local refused, now = open_now(KEYS[1], ARGV[8])
+if refused then return {'err', refused} end
+local owner = owner_of(KEYS[3], ARGV[1])
 local prev = redis.call('HGET', KEYS[3], 'v:' .. owner)
 local old
 if prev then
@@ -41,12 +30,11 @@ if prev then
     return {'ok', tonumber(redis.call('HGET', KEYS[1], 'seq')), old.r, 'repeat', old.a,
             kept.state or ''}
   end
-  if meta[3] ~= '1' then return {'err', 'already_voted'} end
+  if redis.call('HGET', KEYS[1], 'change') ~= '1' then return {'err', 'already_voted'} end
   redis.call('HDEL', KEYS[5], old.a)
 else
   redis.call('HINCRBY', KEYS[2], 'voters', 1)
 end
-for _, id in ipairs(ids) do redis.call('HSETNX', KEYS[3], 'i:' .. id, owner) end
 local voter = ARGV[7]
 if old then voter = old.p end
 redis.call('HSET', KEYS[3], 'v:' .. owner, cjson.encode({k = ARGV[2], r = ARGV[4], m = 'live',
