@@ -234,7 +234,8 @@ def build_routes(hub: Hub, provider: IdentityProvider | None = None) -> list[Rou
                 "# TYPE livevote_votes_busy_total counter\n"
                 + "".join(f'livevote_votes_busy_total{{worker="{hub.worker}",why="{why}"}} '
                           f'{hub.pressure.refused[why]}\n' for why in ("lag", "casting")) +
-                "# HELP livevote_loop_lag_ms how late this worker's event loop ran (least of the last ticks)\n"
+                "# HELP livevote_loop_lag_ms how late this worker's event loop ran "
+                "(the least of its last ticks)\n"
                 "# TYPE livevote_loop_lag_ms gauge\n"
                 f'livevote_loop_lag_ms{{worker="{hub.worker}"}} {hub.pressure.lag_ms:.1f}\n')
         return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")

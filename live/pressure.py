@@ -7,8 +7,10 @@ client key, so a vote is never counted twice). Answering `busy` costs a small
 part of a vote, so the worker catches up and the backlog stays bounded.
 
 "Late" is either of:
-- the event loop runs late: a timer due every TICK_S fires more than `lag_ms`
-  after its time (the loop is busy with more frames than it can handle);
+- the event loop runs late: a timer due every TICK_S has fired more than
+  `lag_ms` after its time on each of its last WINDOW ticks (the loop is busy
+  with more frames than it can handle; a single long turn, a collector pause
+  or a fan-out of tallies to every phone, is not that);
 - more than `casting` votes of this worker are waiting for Redis at once
   (the store is slow, so their answers would be too)."""
 
@@ -17,11 +19,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections import Counter, deque
 from collections.abc import Iterator
 
 from rooms.errors import Busy
 
 TICK_S = 0.05
+WINDOW = 8  # ticks: lateness must last about half a second to count
 RETRY_MS = 500  # the phone waits about this long (half to one and a half times)
 
 
@@ -29,9 +33,9 @@ class Pressure:
     def __init__(self, lag_ms: int, casting: int) -> None:
         self.limit_ms = lag_ms  # 0: never busy for lag
         self.casting_limit = casting  # 0: never busy for waiting votes
-        self.lag_ms = 0.0
+        self.lag_ms = 0.0  # the least lateness of the last WINDOW ticks
         self.casting = 0
-        self.refused = 0  # votes answered busy, for /metrics
+        self.refused: Counter[str] = Counter()  # votes answered busy, by why: lag, casting
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -47,21 +51,28 @@ class Pressure:
 
     async def _watch(self) -> None:
         loop = asyncio.get_running_loop()
+        recent: deque[float] = deque(maxlen=WINDOW)
         while True:
             due = loop.time() + TICK_S
             await asyncio.sleep(TICK_S)
-            self.lag_ms = max(0.0, (loop.time() - due) * 1000)
+            recent.append(max(0.0, (loop.time() - due) * 1000))
+            self.lag_ms = min(recent) if len(recent) == WINDOW else 0.0
 
-    def late(self) -> bool:
-        return bool((self.limit_ms and self.lag_ms > self.limit_ms) or
-                    (self.casting_limit and self.casting >= self.casting_limit))
+    def late(self) -> str:
+        """Why this worker is behind ("lag", "casting"), or "" when it is not."""
+        if self.limit_ms and self.lag_ms > self.limit_ms:
+            return "lag"
+        if self.casting_limit and self.casting >= self.casting_limit:
+            return "casting"
+        return ""
 
     @contextlib.contextmanager
     def vote(self) -> Iterator[None]:
         """Around one vote: refused with `busy` while the worker is late, else
         counted among those waiting for Redis until it is answered."""
-        if self.late():
-            self.refused += 1
+        why = self.late()
+        if why:
+            self.refused[why] += 1
             raise Busy(int(RETRY_MS * (0.5 + random.random())))
         self.casting += 1
         try:
