@@ -65,6 +65,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="py-spy raw profiles of the server under load into this folder")
     p.add_argument("--smoke", action="store_true",
                    help="a tiny, quick pass (50 phones, short phases) to check the driver")
+    p.add_argument("--idle-seconds", type=float, default=5.0,
+                   help="how long the phones idle (and the idle profile records)")
+    p.add_argument("--hold-only", action="store_true",
+                   help="stop after connecting and idling: the join storm and the idle cost")
     p.add_argument("--json", type=Path, default=None, help="write all figures here")
     p.add_argument("--workdir", type=Path, default=None, help="logs and Redis files")
     return p.parse_args(argv)
@@ -142,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
                  burst_seconds=args.burst_seconds, burst_shape=args.burst_shape,
                  visibility=args.visibility, ladder_visibility=args.ladder_visibility,
                  ladder=tuple(float(r) for r in args.ladder.split(",")),
-                 step_seconds=args.step_seconds, profile_dir=args.profile)
+                 step_seconds=args.step_seconds, profile_dir=args.profile,
+                 idle_seconds=args.idle_seconds, hold_only=args.hold_only)
     if args.smoke:
         cfg = replace(cfg, voters=min(args.voters, 50), burst_seconds=1.0, ladder=(100, 200),
                       step_seconds=1.0, idle_seconds=1.0, trickle=(20.0, 1.0), warm_phones=20)

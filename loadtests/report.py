@@ -62,8 +62,8 @@ ROWS: list[Row] = [
     ("burst other cores (noise)", lambda o: _get(o, "burst", "cpu", "other"), "{:.2f}"),
     ("burst driver send lag p99 ms", lambda o: _get(o, "burst", "driver_lag_ms", "p99"),
      "{:.1f}"),
-    ("burst refused or unacked", lambda o: sum(_get(o, "burst", "refused").values())
-     + _get(o, "burst", "lost"), "{:.0f}"),
+    ("burst refused or unacked", lambda o: sum((_get(o, "burst", "refused") or {}).values())
+     + (_get(o, "burst", "lost") or 0) if o.get("burst") else None, "{:.0f}"),
     ("burst tally pushes to phones", lambda o: _get(o, "burst", "tally_pushes"), "{:.0f}"),
     ("burst votes failing after retries", lambda o: _get(o, "burst", "retried",
                                                          "still_failing"), "{:.0f}"),
@@ -183,7 +183,7 @@ def targets(outs: list[dict[str, Any]], voters: int) -> list[str]:
             f"after close ({_round(to_all)} ms, told {_get(burst, 'close', 'told')})",
             f"    {mark(_get(o, 'ladder', 'correct', 'ok'))} ladder (changed votes): counts = "
             f"sealed = persisted ({_brief(_get(o, 'ladder', 'correct'))})",
-        ]
+        ][:None if o.get("ladder") else 3]  # --hold-only: the phases that ran
     return [line for line in lines if line]
 
 

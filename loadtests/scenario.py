@@ -295,6 +295,9 @@ class Run:
                 await self.presenter.watch("127.0.0.1", self.t.port, self.host.room["id"],
                                            self.host.key)
             await self.hold()
+            if self.cfg.hold_only:  # the join storm and the idle cost alone
+                await self.finish()
+                return self.out
             if self.live:
                 await self.trickle()
             async with profile(self.cfg, self.t, "burst-ladder", self.out):

@@ -28,6 +28,7 @@ class Config:
     step_seconds: float = 3.0
     grace: float = 30.0
     idle_seconds: float = 5.0
+    hold_only: bool = False  # stop after connecting and idling (join storm, idle cost)
     trickle: tuple[float, float] = (20.0, 5.0)  # votes/s, seconds: every tick has news
     warm_phones: int = 200
     seed: int = 7
