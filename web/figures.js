@@ -6,6 +6,9 @@ import { h, optionLabels, percentOf } from "./ui.js";
 
 export const isRanking = (ballot) => ballot.kind === "ranking";
 export const isText = (ballot) => ballot.kind === "text";
+export const isBoard = (ballot) => ballot.kind === "qa";
+/** Kinds whose answers are texts people write: open text and Q&A. */
+export const isWritten = (ballot) => isText(ballot) || isBoard(ballot);
 
 /** Option labels with a rating's end labels beside its first and last points. */
 export function labelsOf(ballot) {
@@ -101,4 +104,42 @@ export function textFigures(ballot, tally) {
   if (!tally || tally.hidden) return h("p", { class: "muted" }, t("counts_after_close"));
   if (!answers.length) return h("p", { class: "muted", "data-testid": "no-answers" }, t("no_answers_yet"));
   return ballot.text?.cloud ? cloudOf(tally.cloud ?? []) : wallOf(answers);
+}
+
+/**
+ * A Q&A board's questions as tallies list them (pinned, then unanswered by
+ * upvotes). On a phone `vote` = {mine: Set of own ids, upvoted: Set, upvote(id)}
+ * adds an upvote button to the others' questions.
+ */
+export function boardOf(tally, vote = null) {
+  const questions = tally?.questions ?? [];
+  if (!tally || tally.hidden) return h("p", { class: "muted" }, t("counts_after_close"));
+  if (!questions.length) {
+    return h("p", { class: "muted", "data-testid": "no-answers" }, t("no_questions_yet"));
+  }
+  return h("ol", { class: "board-list", "data-testid": "board" }, questions.map((q) => h("li", {
+    class: "board-question", "data-question": q.id, "data-pinned": q.pinned ? "true" : null,
+    "data-answered": q.answered ? "true" : null,
+  },
+  h("p", { class: "board-text" }, q.text),
+  h("p", { class: "board-meta" },
+    q.pinned ? h("span", { class: "board-flag" }, `📌 ${t("q_pinned")}`) : null,
+    q.answered ? h("span", { class: "board-flag" }, `✓ ${t("q_answered")}`) : null,
+    h("span", { class: "board-name" }, q.name || t("q_anonymous"))),
+  upvoteOf(q, vote))));
+}
+
+function upvoteOf(q, vote) {
+  const count = h("span", { class: "board-up", "data-testid": `up-${q.id}` }, String(q.up));
+  if (!vote || vote.mine.has(q.id)) {
+    return h("p", { class: "board-votes", "aria-label": t("q_upvotes", { n: q.up }) },
+      "▲ ", count);
+  }
+  const done = vote.upvoted.has(q.id);
+  return h("button", {
+    type: "button", class: "upvote", "data-key": `up-${q.id}`, "aria-pressed": String(done),
+    "data-testid": `upvote-${q.id}`, disabled: done,
+    "aria-label": t(done ? "q_upvoted" : "q_upvote", { text: q.text, n: q.up }),
+    onclick: () => vote.upvote(q.id),
+  }, "▲ ", count);
 }

@@ -2,7 +2,9 @@
 import { errorText, t } from "./i18n.js";
 import { LiveError } from "./net.js";
 import { outcomeOf } from "./outcome.js";
-import { barsOf, isRanking, isText, placesTable, summaryOf, textFigures } from "./figures.js";
+import {
+  barsOf, boardOf, isBoard, isRanking, isText, isWritten, placesTable, summaryOf, textFigures,
+} from "./figures.js";
 import { h, stateLabel, updateBars } from "./ui.js";
 
 const VISIBILITY = {
@@ -25,7 +27,7 @@ export function hostBallotCard(ballot, ctx) {
     h("span", { class: "state-badge", "data-state": ballot.state, "data-testid": "ballot-state" },
       stateLabel(ballot.state))),
   h("p", { class: "meta" }, meta(ballot)),
-  h("div", { class: "bars", hidden: isText(ballot) }),
+  h("div", { class: "bars", hidden: isWritten(ballot) }),
   h("p", { class: "summary", "data-testid": "ballot-summary" }),
   h("div", { class: "figures" }),
   h("p", { class: "voters", "data-testid": "ballot-voters" }),
@@ -33,7 +35,7 @@ export function hostBallotCard(ballot, ctx) {
     ? h("p", { class: "countdown", "data-closes-at": ballot.closes_at }) : null,
   actionsFor(ballot, ctx),
   ctx.screen ?? null,
-  isText(ballot) ? moderation(ballot, ctx) : null,
+  isWritten(ballot) ? moderation(ballot, ctx) : null,
   ctx.error ? h("p", { class: "error", role: "alert" }, errorText(ctx.error, { detail: true })) : null);
   fillCounts(card, ballot, ctx.tally);
   return card;
@@ -43,8 +45,9 @@ function meta(ballot) {
   let kind = ballot.kind === "multiple"
     ? `${t("kind_multiple")} (≤ ${ballot.max_choices})` : t(`kind_${ballot.kind}`);
   if (ballot.kind === "rating") kind += ` (${ballot.scale.min}–${ballot.scale.max})`;
-  if (isText(ballot)) {
-    kind += ` (≤ ${ballot.text.max_length}${ballot.text.hold ? `, ${t("text_hold_on")}` : ""})`;
+  if (isWritten(ballot)) {
+    const form = ballot.text ?? ballot.qa;
+    kind += ` (≤ ${form.max_length}${form.hold ? `, ${t("text_hold_on")}` : ""})`;
   }
   const parts = [kind, `${t("visibility_label")}: ${t(VISIBILITY[ballot.visibility])}`];
   if (ballot.allow_change) parts.push(t("allow_change_on"));
@@ -59,16 +62,23 @@ export function fillCounts(card, ballot, tally) {
   const { labels, counts, percent } = barsOf(ballot, figures, record ? null : tally?.percent);
   const voters = record?.voters ?? tally?.voters ?? 0;
   updateBars(card.querySelector(".bars"), labels, counts, percent,
-    { winners: ballot.state === "closed" && !isText(ballot) && outcomeOf(ballot, counts).winners });
+    { winners: ballot.state === "closed" && !isWritten(ballot) && outcomeOf(ballot, counts).winners });
   card.querySelector(".summary").textContent = summaryOf(ballot, figures);
   const more = card.querySelector(".figures");
   if (isRanking(ballot)) more.replaceChildren(placesTable(ballot, figures.positions));
   if (isText(ballot)) more.replaceChildren(textFigures(ballot, tally));
-  card.querySelector(".voters").textContent = t(isText(ballot) ? "answers_n" : "votes_n",
-    { n: voters });
+  if (isBoard(ballot)) more.replaceChildren(boardOf(tally));
+  const counted = isText(ballot) ? "answers_n" : isBoard(ballot) ? "askers_n" : "votes_n";
+  card.querySelector(".voters").textContent = t(counted, { n: voters });
 }
 
 const NEXT = { pending: ["approve", "hide"], approved: ["hide"], hidden: ["approve"] };
+
+/** What the host may do next with an answer, or with a board's question. */
+function nextActions(ballot, a) {
+  if (!isBoard(ballot) || a.state !== "approved") return NEXT[a.state];
+  return ["hide", a.pinned ? "unpin" : "pin", a.answered ? "unanswered" : "answered"];
+}
 
 const WAITING_FIRST = { pending: 0, approved: 1, hidden: 2 };
 
@@ -83,8 +93,11 @@ function moderation(ballot, ctx) {
       answers.map((a) => h("li", { class: "moderation-item", "data-state": a.state,
         "data-testid": `answer-${a.id}` },
       h("span", { class: "answer-text" }, a.text),
+      isBoard(ballot) ? h("span", { class: "answer-who" },
+        `${a.name || t("q_anonymous")} · ▲ ${a.up}${a.pinned ? " · 📌" : ""}`
+        + `${a.answered ? ` · ✓ ${t("q_answered")}` : ""}`) : null,
       h("span", { class: "state-badge", "data-state": a.state }, t(`answer_${a.state}`)),
-      ...NEXT[a.state].map((action) => h("button", {
+      ...nextActions(ballot, a).map((action) => h("button", {
         type: "button", class: `btn ${action === "hide" ? "danger" : "secondary"}`,
         "data-key": `${action}-${a.id}`, "data-testid": `${action}-${a.id}`,
         "aria-label": `${t(`moderate_${action}`)}: ${a.text}`, disabled: Boolean(ctx.busy),

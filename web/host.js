@@ -94,7 +94,7 @@ async function watch(c) {
     const { tally, ...rest } = ballot;
     upsert(rest);
     takeTally(tally);
-    if (rest.kind === "text" && rest.state !== "draft") loadAnswers(rest.id);
+    if (["text", "qa"].includes(rest.kind) && rest.state !== "draft") loadAnswers(rest.id);
   }
   renderAll();
   gates.load();
@@ -130,7 +130,7 @@ function listen(c) {
     const ballot = state.ballots.get(tally.ballot);
     const card = document.querySelector(`[data-ballot="${tally.ballot}"]`);
     if (takeTally(tally) && ballot && card) fillCounts(card, ballot, tally);
-    if (ballot?.kind === "text") loadAnswers(ballot.id);
+    if (["text", "qa"].includes(ballot?.kind)) loadAnswers(ballot.id);
   });
   c.on("room:presence", ({ phones }) => {
     $("host-phones").textContent = String(phones);
@@ -258,12 +258,11 @@ async function createBallot(event) {
       low: $("b-scale-low").value.trim(), high: $("b-scale-high").value.trim(),
     };
   }
-  if (kind === "text") {
+  if (kind === "text" || kind === "qa") {
     Object.assign(body, {
       max_length: Number($("b-text-max").value) || 140, hold: $("b-text-hold").checked,
-      cloud: $("b-text-cloud").checked,
       blocked: $("b-text-blocked").value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean),
-    });
+    }, kind === "qa" ? { named: $("b-qa-named").checked } : { cloud: $("b-text-cloud").checked });
   }
   const submit = $("ballot-form").querySelector("[type=submit]");
   submit.disabled = true;
@@ -328,7 +327,12 @@ function syncKindFields() {
   $("b-options-field").hidden = !["single", "multiple", "ranking"].includes(kind);
   $("b-max-field").hidden = kind !== "multiple";
   $("b-scale-field").hidden = kind !== "rating";
-  $("b-text-field").hidden = kind !== "text";
+  $("b-text-field").hidden = kind !== "text" && kind !== "qa";
+  $("b-text-cloud-field").hidden = kind !== "text";
+  $("b-qa-named-field").hidden = kind !== "qa";
+  const longest = kind === "qa" ? 300 : 500;
+  $("b-text-max").max = String(longest);
+  if (Number($("b-text-max").value) > longest) $("b-text-max").value = String(longest);
 }
 
 function boot() {

@@ -4,7 +4,9 @@
 import { t } from "./i18n.js";
 import { outcomeOf } from "./outcome.js";
 import { showQuorum } from "./screen-quorum.js";
-import { barsOf, isRanking, isText, placesTable, summaryOf, textFigures } from "./figures.js";
+import {
+  barsOf, boardOf, isBoard, isRanking, isWritten, placesTable, summaryOf, textFigures,
+} from "./figures.js";
 import { optionLabels, stateLabel, updateBars } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -75,10 +77,10 @@ export function renderBoard(ballot, { tally, directive, quorum, view }) {
   const shown = Boolean(record || (tally?.counts && mayShowCounts(ballot, directive)));
   const figures = record ?? (shown ? tally : {});
   const { labels, counts, percent } = barsOf(ballot, figures, record ? null : tally?.percent);
-  const decided = record && !isText(ballot) ? outcomeOf(ballot, counts) : null;
+  const decided = record && !isWritten(ballot) ? outcomeOf(ballot, counts) : null;
   showOutcome(decided?.outcome);
   const bars = $("bars");
-  bars.hidden = view === "quorum" || isText(ballot);
+  bars.hidden = view === "quorum" || isWritten(ballot);
   bars.classList.toggle("counts-hidden", !shown);
   bars.classList.toggle("stacked", labels.some((label) => label.length > LONG_LABEL));
   updateBars(bars, labels, counts, percent,
@@ -103,10 +105,10 @@ function showFigures(ballot, figures, tally) {
     $("places").hidden = false;
     $("places").replaceChildren(placesTable(ballot, figures.positions));
   }
-  if (isText(ballot)) {
+  if (isWritten(ballot)) {
     // The record holds no answers: a closed question keeps the last approved ones.
     $("words").hidden = false;
-    $("words").replaceChildren(textFigures(ballot, tally));
+    $("words").replaceChildren(isBoard(ballot) ? boardOf(tally) : textFigures(ballot, tally));
   }
 }
 

@@ -2,7 +2,8 @@
 import { castCheck } from "./cast-check.js";
 import { errorText, t } from "./i18n.js";
 import {
-  barsOf, cellsOf, chosenLabels, isRanking, isText, labelsOf, placesTable, summaryOf, textFigures,
+  barsOf, boardOf, cellsOf, chosenLabels, isBoard, isRanking, isText, labelsOf, placesTable,
+  summaryOf, textFigures,
 } from "./figures.js";
 import { h, updateBars } from "./ui.js";
 import { manifestLine, trackerBlock, verifyLink } from "./voter-trust.js";
@@ -39,6 +40,7 @@ export function ballotCard(ballot, ctx) {
 
 function body(ballot, ctx) {
   if (ballot.state === "closed") return closedBody(ballot);
+  if (isBoard(ballot)) return boardBody(ballot, ctx);
   if (ctx.pending) return sendingBody(ballot, ctx);
   if (ballot.my_vote && !ctx.changing) return confirmation(ballot, ctx);
   if (ctx.locked) return h("p", { class: "locked", "data-testid": "locked" }, t("locked_note"));
@@ -46,10 +48,16 @@ function body(ballot, ctx) {
   return choicesBody(ballot, ctx);
 }
 
-const drafts = new Map(); // ballot -> the answer being typed, kept across re-renders
+const drafts = new Map(); // box -> the text being typed, kept across re-renders
+
+/** After a text was sent: its box starts empty again. */
+export function forgetDraft(ballotId) {
+  for (const key of [`answer-${ballotId}`, `ask-${ballotId}`]) drafts.delete(key);
+}
 
 function chosenText(ballot, pending) {
-  return isText(ballot) ? pending.text ?? "" : chosenLabels(ballot, pending.choices);
+  return isText(ballot) || isBoard(ballot) ? pending.text ?? ""
+    : chosenLabels(ballot, pending.choices);
 }
 
 function hint(ballot) {
@@ -59,6 +67,7 @@ function hint(ballot) {
   if (isText(ballot)) {
     return t(ballot.text?.cloud ? "write_word" : "write_answer", { n: ballot.text?.max_length });
   }
+  if (isBoard(ballot)) return t("ask_hint", { n: ballot.qa?.max_length });
   const key = ballot.kind === "yesno" ? "choose_yesno" : "choose_one";
   return t(ballot.confirm ? `${key}_confirm` : key);
 }
@@ -182,7 +191,7 @@ function closedBody(ballot) {
 /** Live bars while open (when a tally was allowed through), the final result once closed. */
 export function fillResults(card, ballot, tally) {
   const section = card.querySelector(".results");
-  if (!section) return;
+  if (!section || isBoard(ballot)) return; // a board lists its questions in its body
   let figures = null;
   let title = t("live_results");
   if (ballot.state === "closed") {
@@ -264,25 +273,37 @@ function rankingBody(ballot, ctx, wrap) {
   return wrap;
 }
 
-/** An open-text answer: a labelled box with its length limit, then send. */
-function answerBody(ballot, ctx, wrap) {
-  const id = `answer-${ballot.id}`;
-  const limit = ballot.text?.max_length ?? 140;
+/** A labelled box for a text with its length limit (the typed text kept in drafts). */
+function writeBox(id, { limit, multiline, describedBy, label, onchange }) {
   const left = h("p", { class: "hint", id: `${id}-left`, "aria-live": "polite" });
-  const box = h(ballot.text?.cloud ? "input" : "textarea", {
-    id, class: "answer-input", maxlength: limit, "data-key": "answer", "data-testid": "answer-input",
-    "aria-describedby": `hint-${ballot.id} ${id}-left`, autocomplete: "off",
+  const box = h(multiline ? "textarea" : "input", {
+    id, class: "answer-input", maxlength: limit, "data-key": id, "data-testid": "answer-input",
+    "aria-describedby": `${describedBy} ${id}-left`, autocomplete: "off",
   });
-  box.value = drafts.get(ballot.id) ?? "";
-  const send = h("button", {
-    type: "submit", class: "big primary", "data-key": "submit", "data-testid": "submit-answer",
-  }, t("send_answer"));
+  box.value = drafts.get(id) ?? "";
   const refresh = () => {
-    drafts.set(ballot.id, box.value);
+    drafts.set(id, box.value);
     left.textContent = t("chars_left", { n: limit - box.value.length });
-    send.disabled = !box.value.trim();
+    onchange(box.value.trim());
   };
   box.addEventListener("input", refresh);
+  return { box, nodes: [h("label", { for: id, class: "field-label" }, label), box, left], refresh };
+}
+
+function sendButton(key) {
+  return h("button", {
+    type: "submit", class: "big primary", "data-key": "submit", "data-testid": "submit-answer",
+  }, t(key));
+}
+
+/** An open-text answer: a labelled box with its length limit, then send. */
+function answerBody(ballot, ctx, wrap) {
+  const send = sendButton("send_answer");
+  const { box, nodes, refresh } = writeBox(`answer-${ballot.id}`, {
+    limit: ballot.text?.max_length ?? 140, multiline: !ballot.text?.cloud,
+    describedBy: `hint-${ballot.id}`, label: t("your_answer"),
+    onchange: (text) => { send.disabled = !text; },
+  });
   refresh();
   wrap.append(h("form", {
     class: "answer-form",
@@ -290,6 +311,57 @@ function answerBody(ballot, ctx, wrap) {
       event.preventDefault();
       if (box.value.trim()) ctx.actions.answer(ballot.id, box.value.trim());
     },
-  }, h("label", { for: id, class: "field-label" }, t("your_answer")), box, left, send));
+  }, ...nodes, send));
   return wrap;
+}
+
+/** A Q&A board on a phone: ask (with a name if the board takes names), see the
+ * approved questions, upvote the others'. */
+function boardBody(ballot, ctx) {
+  const hintId = `hint-${ballot.id}`;
+  const wrap = h("div", { class: "voting" });
+  const asked = ctx.asked ?? new Map();
+  if (ballot.state === "open") {
+    const send = sendButton("ask_button");
+    const { box, nodes, refresh } = writeBox(`ask-${ballot.id}`, {
+      limit: ballot.qa?.max_length ?? 200, multiline: true, describedBy: hintId,
+      label: t("your_question"),
+      onchange: (text) => { send.disabled = !text || Boolean(ctx.pending); },
+    });
+    const name = ballot.qa?.named ? h("input", {
+      id: `name-${ballot.id}`, class: "answer-input", maxlength: 40, autocomplete: "name",
+      "data-key": "name", "data-testid": "ask-name",
+    }) : null;
+    if (name) name.value = drafts.get(`name-${ballot.id}`) ?? "";
+    name?.addEventListener("input", () => drafts.set(`name-${ballot.id}`, name.value));
+    refresh();
+    wrap.append(h("p", { id: hintId, class: "hint" }, hint(ballot)), h("form", {
+      class: "answer-form",
+      onsubmit: (event) => {
+        event.preventDefault();
+        if (box.value.trim() && !ctx.pending) {
+          ctx.actions.ask(ballot.id, box.value.trim(), name?.value.trim() ?? "");
+        }
+      },
+    }, ...nodes, name ? h("label", { for: name.id, class: "field-label" }, t("ask_name")) : null,
+    name, send));
+  }
+  if (ctx.pending) wrap.append(sendingBody(ballot, ctx));
+  const held = [...asked.values()].filter((state) => state === "pending").length;
+  if (asked.size) {
+    wrap.append(h("p", { class: "sent", role: "status", "data-testid": "asked" },
+      t("asked_n", { n: asked.size }), held ? ` ${t("asked_held", { n: held })}` : ""));
+  }
+  wrap.append(h("div", { class: "board-slot", "data-board": ballot.id },
+    boardList(ballot, ctx)));
+  return wrap;
+}
+
+/** The board's questions with upvote buttons; a tally replaces only this, so a
+ * question being typed (an IME composing Hangul) is never rebuilt under the finger. */
+export function boardList(ballot, ctx) {
+  return boardOf(ctx.tally, ballot.state === "open" ? {
+    mine: new Set((ctx.asked ?? new Map()).keys()), upvoted: ctx.upvoted ?? new Set(),
+    upvote: (id) => ctx.actions.upvote(ballot.id, id),
+  } : null);
 }

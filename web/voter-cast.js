@@ -2,6 +2,7 @@
 import { castChecking } from "./cast-check.js";
 import { t } from "./i18n.js";
 import { newClientKey, sleep } from "./net.js";
+import { forgetDraft } from "./voter-ballot.js";
 import { expectedTracker, keepVote, newNonce } from "./voter-trust.js";
 
 const MAX_TRIES = 5;
@@ -72,16 +73,57 @@ export function votingActions(state, hooks) {
     });
   }
 
-  /** An open-text answer: one client key per answer as typed, like a vote. */
-  function answer(ballotId, text) {
+  /** An open-text answer (or a Q&A question): one client key per text as typed. */
+  function answer(ballotId, text, event = "answer:send", name = "") {
     let pending = state.pending.get(ballotId);
-    if (!pending || pending.text !== text) pending = { choices: [], text, key: newClientKey() };
-    return deliver(ballotId, pending, "answer:send", async () => ({ ballot: ballotId, text }));
+    if (!pending || pending.text !== text) {
+      pending = { choices: [], text, name, event, key: newClientKey() };
+    }
+    return deliver(ballotId, pending, event, async () => ({ ballot: ballotId, text, name }));
+  }
+
+  function asked(ballotId, ack) {
+    state.pending.delete(ballotId);
+    if (!state.asked.has(ballotId)) state.asked.set(ballotId, new Map());
+    state.asked.get(ballotId).set(ack.question, ack.state);
+    forgetDraft(ballotId);
+    hooks.renderCard(ballotId);
+    hooks.announce(t(ack.state === "pending" ? "asked_held_announce" : "asked_shown_announce"));
+  }
+
+  /** An upvote: once per question (the server counts it once however often it is sent). */
+  async function upvote(ballotId, question) {
+    if (!state.upvoted.has(ballotId)) state.upvoted.set(ballotId, new Set());
+    const mine = state.upvoted.get(ballotId);
+    if (mine.has(question)) return;
+    mine.add(question);
+    state.errors.delete(ballotId);
+    hooks.renderCard(ballotId);
+    for (let attempt = 1; attempt <= MAX_TRIES; attempt += 1) {
+      try {
+        await hooks.conn().call("question:upvote", { ballot: ballotId, question, pass: hooks.pass() });
+        return;
+      } catch (error) {
+        if (!RETRYABLE.has(error.code)) {
+          if (error.code !== "own_question") mine.delete(question);
+          refused(ballotId, error);
+          return;
+        }
+        await sleep(500 * attempt);
+      }
+    }
+    mine.delete(question);
+    hooks.renderCard(ballotId);
   }
 
   function counted(ballotId, ack, pending) {
     const ballot = state.ballots.get(ballotId);
     if (!ballot) return;
+    if (ack.question) {
+      asked(ballotId, ack);
+      return;
+    }
+    forgetDraft(ballotId);
     ballot.my_vote = ack.answer
       ? { choices: [], receipt: ack.receipt, answer: ack.answer, text: pending.text }
       : { choices: ack.choices, receipt: ack.receipt, tracker: ack.tracker ?? "" };
@@ -107,9 +149,12 @@ export function votingActions(state, hooks) {
     cast,
     ...castChecking(state, { render: hooks.renderCard, focus: hooks.focus }, cast),
     answer,
+    ask: (id, text, name) => answer(id, text, "question:ask", name),
+    upvote,
     retry: (id) => {
       const pending = state.pending.get(id);
-      return pending?.text ? answer(id, pending.text) : cast(id, pending?.choices ?? []);
+      return pending?.text ? answer(id, pending.text, pending.event, pending.name)
+        : cast(id, pending?.choices ?? []);
     },
     change: (id) => {
       state.changing.add(id);

@@ -5,7 +5,7 @@ import { load, save } from "./keep.js";
 import { Conn } from "./net.js";
 import { cardOf, connectionBanner, keepingFocus, noteServerTime, tickCountdowns } from "./ui.js";
 import { AdmissionDesk } from "./voter-admission.js";
-import { ballotCard, fillResults } from "./voter-ballot.js";
+import { ballotCard, boardList, fillResults } from "./voter-ballot.js";
 import { votingActions } from "./voter-cast.js";
 import { showMeetingDoor } from "./voter-meeting.js";
 
@@ -23,6 +23,8 @@ const state = {
   errors: new Map(),
   selections: new Map(),
   confirming: new Map(), // ballot -> choices waiting for "Cast vote"
+  asked: new Map(), // Q&A board -> Map of this phone's questions -> their state when asked
+  upvoted: new Map(), // Q&A board -> Set of the questions this phone upvoted
 };
 let conn = null;
 const desk = new AdmissionDesk({
@@ -164,7 +166,11 @@ function takeTally(tally) {
   if (!tally || !state.ballots.has(tally.ballot) || (seen && tally.seq < seen.seq)) return;
   state.tallies.set(tally.ballot, tally);
   const card = cardOf(tally.ballot);
-  if (card) fillResults(card, state.ballots.get(tally.ballot), tally);
+  const ballot = state.ballots.get(tally.ballot);
+  const board = card?.querySelector("[data-board]");
+  // A Q&A board's questions (with their upvote buttons) are part of its body.
+  if (board) keepingFocus(() => board.replaceChildren(boardList(ballot, ctxFor(ballot))));
+  else if (card) fillResults(card, ballot, tally);
 }
 
 async function refreshTally(ballotId, early = false) {
@@ -207,17 +213,23 @@ function visibleBallots() {
 }
 
 function cardFor(ballot) {
+  return ballotCard(ballot, ctxFor(ballot));
+}
+
+function ctxFor(ballot) {
   if (!state.selections.has(ballot.id)) state.selections.set(ballot.id, new Set());
-  return ballotCard(ballot, {
+  return {
     tally: state.tallies.get(ballot.id),
     pending: state.pending.get(ballot.id),
     changing: state.changing.has(ballot.id),
     error: state.errors.get(ballot.id),
     selection: state.selections.get(ballot.id),
     checking: ballot.state === "open" ? state.confirming.get(ballot.id) : undefined,
+    asked: state.asked.get(ballot.id),
+    upvoted: state.upvoted.get(ballot.id),
     locked: desk.locked,
     actions,
-  });
+  };
 }
 
 function renderAll() {

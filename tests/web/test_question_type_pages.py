@@ -48,8 +48,8 @@ async def test_a_phone_rates_and_ranks_by_keyboard_and_the_screen_shows_both(
     await expect(screen.get_by_test_id("question")).to_have_text("Order the talks")
     await expect(screen.get_by_test_id("count-2")).to_have_text("2")
     await expect(screen.get_by_test_id("places-2")).to_contain_text("Demo")
-    await host.close(ranking["id"])
-    await expect(screen.get_by_test_id("state")).to_have_text("Closed")
+    await host.close(ranking["id"])  # the screen goes back to the rating, still open
+    await expect(card.get_by_test_id("ended")).to_be_visible()
     await expect(card.get_by_test_id("summary")).to_contain_text("Borda")
 
     await phone.get_by_role("button", name="한국어로 보기").click()
@@ -92,3 +92,43 @@ async def test_open_answers_show_as_text_and_moderation_hides_one_everywhere(
     await expect(cloud.locator("li")).to_have_count(1)
     await expect(phones[1].get_by_test_id("cloud").locator("li")).to_have_count(1)
     await expect(moderation.locator("li[data-state='hidden']")).to_contain_text("<b>bold</b>")
+
+
+async def test_a_qa_board_takes_questions_and_upvotes_and_the_screen_ranks_them(
+        live: LiveServer, host: Host, browser: Browser, contexts: list[BrowserContext]) -> None:
+    board = await host.ballot(question="Questions for the panel", kind="qa")
+    await host.open(board["id"])
+    screen = await open_page(browser, contexts, screen_url(live, host), **PROJECTOR)
+    console = await open_page(browser, contexts, f"{live.url}/host#room={host.room['id']}"
+                              f"&key={host.key}", viewport={"width": 1280, "height": 900})
+    asker = await zoomed_phone(browser, contexts, f"{live.url}/j/{host.room['code']}")
+    await asker.get_by_test_id("answer-input").fill("Why <i>Valkey</i>?")
+    await asker.get_by_test_id("ask-name").fill("Sam")
+    await asker.get_by_test_id("submit-answer").click()
+    await expect(asker.get_by_test_id("asked")).to_have_text("You asked 1.")
+    await asker.get_by_test_id("answer-input").fill("When is lunch?")
+    await asker.get_by_test_id("submit-answer").click()
+    await expect(asker.get_by_test_id("asked")).to_have_text("You asked 2.")
+    await fits(asker, "asked")
+
+    other = await open_page(browser, contexts, f"{live.url}/j/{host.room['code']}", **PHONE)
+    lunch = other.get_by_role("button", name="Upvote: When is lunch? (0)")
+    await lunch.focus()
+    await other.keyboard.press("Enter")
+    await expect(other.get_by_role("button", name="Upvoted: When is lunch? (1)")) \
+        .to_have_attribute("aria-pressed", "true")
+    questions = screen.get_by_test_id("board").locator("li")
+    await expect(questions).to_have_count(2)
+    await expect(questions.first).to_contain_text("When is lunch?")
+    await expect(questions.nth(1)).to_contain_text("Why <i>Valkey</i>?")  # as text
+    await expect(questions.nth(1)).to_contain_text("Sam")
+    assert await screen.locator(".board-list i").count() == 0
+    await expect(asker.get_by_role("button", name="Upvote: When is lunch? (1)")).to_have_count(0)
+
+    moderation = console.get_by_test_id("moderation")
+    await moderation.get_by_role("button", name="Pin: Why <i>Valkey</i>?").click()
+    await expect(questions.first).to_contain_text("Why <i>Valkey</i>?")
+    await expect(questions.first).to_contain_text("Pinned")
+    await moderation.get_by_role("button", name="Hide: When is lunch?").click()
+    await expect(questions).to_have_count(1)
+    await expect(other.get_by_test_id("board").locator("li")).to_have_count(1)
