@@ -298,8 +298,8 @@ def check_roster(bundle: dict[str, Any], events: list[dict[str, Any]],
 
 def check_counts(bundle: dict[str, Any], problems: list[str]) -> None:
     manifest, record = json.loads(bundle["manifest"]), bundle["record"]
-    if manifest.get("kind") == "text":
-        return  # open answers: no choices to recount; the receipts digest covers them
+    if manifest.get("kind") in ("text", "qa"):
+        return  # open answers, Q&A questions: no choices to recount
     n = len(manifest["options"])
     # A ranking counts each (option, place) cell: option * n + place.
     counts = [0] * (n * n if manifest.get("kind") == "ranking" else n)

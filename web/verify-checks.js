@@ -181,9 +181,13 @@ function plurality(counts) {
 
 function checkCounts(bundle, add) {
   const manifest = parseJSON(text(req(bundle, "manifest"), "manifest"));
+  // open answers and Q&A questions: no choices to recount (as live/verify.py)
+  if (["text", "qa"].includes(manifest.kind)) return;
   const record = req(bundle, "record");
   const ballots = list(req(bundle, "ballots"), "ballots");
-  const counts = new Array(list(req(manifest, "options"), "options").length).fill(0);
+  const n = list(req(manifest, "options"), "options").length;
+  // a ranking counts each (option, place) cell: option * n + place
+  const counts = new Array(manifest.kind === "ranking" ? n * n : n).fill(0);
   const most = req(manifest, "max_choices");
   ballots.forEach((ballot, n) => {
     const raw = req(ballot, "choices");

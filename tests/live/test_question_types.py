@@ -15,7 +15,9 @@ from typing import Any
 
 import socketio
 
+from live.verify import verify
 from tests.live.test_exports import sheet_rows
+from tests.live.test_ledger import fetch_bundle
 from tests.live.test_voting import screen
 from tests.support import PASSES, Host, LiveServer, call, eventually, voter
 
@@ -346,3 +348,29 @@ async def test_a_phone_asks_at_most_five_questions_on_a_board(live: LiveServer,
                                                  "question": listed[0]["id"]})
     assert held["error"]["code"] == "answer_not_found", "held questions take no upvotes"
     await phone.disconnect()
+
+
+async def test_signed_bundles_of_every_type_pass_live_verify(live: LiveServer,
+                                                             host: Host) -> None:
+    made = [await host.ballot(kind="rating", scale={"min": 0, "max": 10}),
+            await host.ballot(kind="ranking", options=["A", "B", "C"]),
+            await host.ballot(kind="text"), await host.ballot(kind="qa")]
+    for b in made:
+        await host.open(b["id"])
+    phones = await hall_of(live, host, 4)
+    rating, ranking, text, board = (b["id"] for b in made)
+    await burst(phones, "vote:cast", [{"ballot": rating, "choices": [i * 3],
+                                       "client_key": "r"} for i in range(4)])
+    await burst(phones, "vote:cast", [{"ballot": ranking, "ranking": r, "client_key": "k"}
+                                      for r in ([0, 1, 2], [2, 1, 0], [1, 0, 2], [0, 2, 1])])
+    await burst(phones, "answer:send", [{"ballot": text, "text": f"t{i}", "client_key": "t"}
+                                        for i in range(4)])
+    asked = await send(phones[0], "question:ask", {"ballot": board, "text": "Why?",
+                                                   "client_key": "q"})
+    await burst(phones[1:], "question:upvote", [{"ballot": board,
+                                                 "question": asked["data"]["question"]}] * 3)
+    for b in made:
+        await host.close(b["id"])
+        doc = await fetch_bundle(host, b["id"])
+        assert verify(doc) == [], (b["kind"], verify(doc))
+    await asyncio.gather(*[p.disconnect() for p in phones])

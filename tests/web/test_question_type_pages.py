@@ -11,6 +11,7 @@ from playwright.async_api import Browser, BrowserContext, expect
 from tests.support import Host, LiveServer
 from tests.web.test_pages import PHONE, PROJECTOR, open_page, screen_url
 from tests.web.test_phone_pages import fits, zoomed_phone
+from tests.web.test_verify_and_gates import DESK, expect_verified
 
 pytestmark = pytest.mark.browser
 
@@ -51,6 +52,9 @@ async def test_a_phone_rates_and_ranks_by_keyboard_and_the_screen_shows_both(
     await host.close(ranking["id"])  # the screen goes back to the rating, still open
     await expect(card.get_by_test_id("ended")).to_be_visible()
     await expect(card.get_by_test_id("summary")).to_contain_text("Borda")
+    auditor = await open_page(browser, contexts, f"{live.url}/verify#room={host.room['id']}"
+                              f"&ballot={ranking['id']}", **DESK)
+    await expect_verified(auditor)  # the page recounts a ranking's cells as live verify does
 
     await phone.get_by_role("button", name="한국어로 보기").click()
     await expect(phone.locator(f"[data-ballot='{rating['id']}']").get_by_test_id("summary")) \
