@@ -18,6 +18,7 @@ from redis.commands.core import AsyncScript
 from redis.typing import EncodableT
 
 FIGURE_FIELDS = ("kind", "lo", "cloud")  # in the ballot's meta hash, beside n and seq
+WRITTEN_KINDS = (Kind.TEXT.value, Kind.QA.value)  # their tallies read the answers too
 
 
 def phone_script(redis: Client, name: str) -> AsyncScript:

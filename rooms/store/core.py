@@ -15,8 +15,8 @@ from redis.exceptions import ResponseError
 from rooms.store import keys
 from rooms.errors import BallotNotFound, RoomNotFound, refusal
 from rooms.polls.model import Ballot, Cast, Kind, Room, State, Tally, Visibility
-from rooms.store.answers import (FIGURE_FIELDS, AnswerStore, answer_list, figure_fields,
-                                 tally_figures)
+from rooms.store.answers import (FIGURE_FIELDS, WRITTEN_KINDS, AnswerStore, answer_list,
+                                 figure_fields, tally_figures)
 from rooms.store.base import Client, _s, lua, script
 from rooms.store.batch import ScriptBatcher
 from rooms.store.gates import GatesStore
@@ -232,10 +232,12 @@ class Store(LedgerStore, GatesStore, ScreenStore, AnswerStore):
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hmget(keys.ballot(ballot_id), "state", "n", "seq", "closes_at", *FIGURE_FIELDS)
             pipe.hgetall(keys.counts(ballot_id))
-            pipe.hgetall(keys.answers(ballot_id))  # open-text questions only; else empty
-            meta, counts, given = await pipe.execute()
+            meta, counts = await pipe.execute()
         if meta[0] is None:
             raise BallotNotFound(ballot_id)
+        # Open answers and Q&A questions, read after seq: at least as new as it.
+        given = await self.redis.hgetall(keys.answers(ballot_id)) \
+            if _s(meta[4] or b"") in WRITTEN_KINDS else {}
         c = {_s(k): int(v) for k, v in counts.items()}
         numbers = tuple(c.get(str(i), 0) for i in range(int(meta[1])))
         return Tally(ballot_id, int(meta[2]), State(_s(meta[0])), numbers,
