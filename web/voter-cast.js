@@ -2,7 +2,7 @@
 import { castChecking } from "./cast-check.js";
 import { t } from "./i18n.js";
 import { newClientKey, sleep } from "./net.js";
-import { forgetDraft } from "./voter-ballot.js";
+import { forgetDraft } from "./voter-kinds.js";
 import { expectedTracker, keepVote, newNonce } from "./voter-trust.js";
 
 const MAX_TRIES = 5;

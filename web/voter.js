@@ -5,7 +5,8 @@ import { load, save } from "./keep.js";
 import { Conn } from "./net.js";
 import { cardOf, connectionBanner, keepingFocus, noteServerTime, tickCountdowns } from "./ui.js";
 import { AdmissionDesk } from "./voter-admission.js";
-import { ballotCard, boardList, fillResults } from "./voter-ballot.js";
+import { ballotCard, fillResults } from "./voter-ballot.js";
+import { boardList } from "./voter-kinds.js";
 import { votingActions } from "./voter-cast.js";
 import { showMeetingDoor } from "./voter-meeting.js";
 
