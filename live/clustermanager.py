@@ -85,7 +85,7 @@ class ClusterManager(AsyncPubSubManager, LeanManager):  # type: ignore[misc]
             try:
                 await self.shards.subscribe(EVERYONE)
                 break
-            except (RedisError, OSError, asyncio.TimeoutError) as exc:
+            except (RedisError, OSError) as exc:
                 log.warning("cannot subscribe to %s yet: %s", EVERYONE, exc)
                 await asyncio.sleep(1)
         while True:

@@ -22,6 +22,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 CONFIRM_S = 5.0  # how long a subscription may take to be confirmed
 REHOME_STEP_S = 0.2  # between tries to find a channel's new primary
@@ -58,7 +59,13 @@ class _Reader:
             await self.pubsub.ssubscribe(channel)
             if self.task is None:  # the connection exists from the first subscription on
                 self.task = asyncio.ensure_future(self._read())
-        await asyncio.wait_for(future, CONFIRM_S)
+        try:
+            await asyncio.wait_for(future, CONFIRM_S)
+        except asyncio.TimeoutError:
+            self.confirm.pop(channel, None)
+            self.channels.discard(channel)
+            raise RedisTimeoutError(f"{self.name}: {channel} not confirmed in {CONFIRM_S} s"
+                                    ) from None
 
     async def unsubscribe(self, channel: str) -> None:
         self.channels.discard(channel)
@@ -186,7 +193,7 @@ class ShardSubscriber:
                 try:
                     await self._place(channel)
                     waiting.discard(channel)
-                except (RedisError, OSError, asyncio.TimeoutError):
+                except (RedisError, OSError):
                     self.cluster._initialize = True  # still the old slots: read them again
             if waiting:
                 await asyncio.sleep(REHOME_STEP_S)
