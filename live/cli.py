@@ -14,7 +14,7 @@ from typing import Any
 from pathlib import Path
 
 import uvicorn
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from live import qr, verify
 from live.embedded import EmbeddedRedis, RedisUnavailable, make_private
@@ -79,7 +79,11 @@ async def demo(settings: Settings) -> None:
 def check_external(url: str, cluster: bool = False) -> str:
     """The server (or every node of the cluster) named by REDIS_URL, checked once
     before any worker starts."""
-    client = checking_client(url, cluster)
+    try:
+        client = checking_client(url, cluster)
+    except RedisClusterException as exc:  # the node says it is not in cluster mode
+        raise UnsupportedServer(f"REDIS_URL does not name a cluster node ({exc}): unset "
+                                "LIVE_REDIS_CLUSTER to use it as one server") from exc
     try:
         return require_supported(client)
     finally:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -16,9 +18,10 @@ import socketio
 from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
+from live.clustermanager import EVERYONE, shard_channel
 from rooms.store import keys
 from tests.live.worker_steps import closing_happens_once, presenter_sees_votes_cast_through_another
-from tests.support import PASSES, ROOT, Host, LiveServer, call, eventually, voter
+from tests.support import CLUSTER, PASSES, ROOT, Host, LiveServer, call, eventually, voter
 
 sys.path.insert(0, str(ROOT / "loadtests"))
 from cluster import LocalCluster  # noqa: E402
@@ -43,6 +46,34 @@ def pair(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory
     yield servers
     for s in servers:
         s.stop()
+
+
+def test_a_rooms_events_go_to_the_shard_of_its_keys() -> None:
+    for room_id in ("abc", "0f3a9c", "x" * 12):
+        channel = shard_channel(f"room:{room_id}")
+        assert key_slot(channel.encode()) == key_slot(keys.room(room_id).encode())
+        assert shard_channel(f"video:{room_id}") == channel
+    assert shard_channel("voted:b1") == shard_channel("some-sid") == shard_channel(None) \
+        == shard_channel(["room:a", "room:b"]) == EVERYONE
+
+
+def serve_once(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "live.cli", "serve", "--port", "0",
+                           "--data-dir", str(tmp_path / "data")], cwd=ROOT,
+                          env=dict(os.environ, **env), capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_live_serve_refuses_a_cluster_node_as_one_server_and_the_reverse(
+        cluster: LocalCluster, redis_url: str, tmp_path: Path) -> None:
+    plain = {k: v for k, v in os.environ.items() if k != "LIVE_REDIS_CLUSTER"}
+    as_one = serve_once(tmp_path, dict(plain, REDIS_URL=cluster.url, LIVE_REDIS_CLUSTER=""))
+    assert as_one.returncode == 2 and "set LIVE_REDIS_CLUSTER=1" in as_one.stderr, \
+        as_one.stderr
+    if not CLUSTER:  # the session's store is one server
+        as_cluster = serve_once(tmp_path, dict(REDIS_URL=redis_url, LIVE_REDIS_CLUSTER="1"))
+        assert as_cluster.returncode == 2, as_cluster.stderr
+        assert "cluster" in as_cluster.stderr, as_cluster.stderr
 
 
 async def room_on(server: LiveServer, title: str = "Cluster room") -> Host:
