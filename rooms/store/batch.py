@@ -27,8 +27,8 @@ from typing import Any
 
 import orjson
 from redis.asyncio.cluster import PipelineCommand, RedisCluster
-from redis.exceptions import (ClusterDownError, ConnectionError, MovedError, NoScriptError,
-                              SlotNotCoveredError, TimeoutError, TryAgainError)
+from redis.exceptions import (AskError, ClusterDownError, ConnectionError, MovedError,
+                              NoScriptError, SlotNotCoveredError, TimeoutError, TryAgainError)
 
 from rooms.store.base import Client
 
@@ -39,8 +39,9 @@ MAX_IN_FLIGHT = 8  # calls per ballot at once: with appendfsync always, Redis
 WAIT_MS = 500  # how long a vote waits for its replicas
 FAILOVER_S = 15.0  # how long a vote waits for its shard's replica to take over
 FAILOVER_STEP_S = 0.1
+# the shard failing over, or the ballot's slot moving (MOVED after, ASK during)
 SHARD_GONE = (ConnectionError, TimeoutError, ClusterDownError, SlotNotCoveredError,
-              TryAgainError, MovedError)
+              TryAgainError, MovedError, AskError)
 log = logging.getLogger("livevote.store")
 
 
