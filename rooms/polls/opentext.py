@@ -42,11 +42,16 @@ class Written:
 def written(payload: Any, field: str = "text") -> Written:
     body = payloads.as_dict(payload)
     raw = body.get(field)
-    if not isinstance(raw, str) or not raw.strip():
-        raise BadPayload(field, "must be a non-empty string")
-    return Written(payloads.text(body, "ballot", limit=64), " ".join(raw.split()),
+    shown = answers.visible(raw) if isinstance(raw, str) else ""
+    if not shown:
+        raise BadPayload(field, "must be a string with visible text")
+    name = body.get("name")
+    if name is not None and not isinstance(name, str):
+        raise BadPayload("name", "must be a string")
+    return Written(payloads.text(body, "ballot", limit=64), shown,
                    payloads.text(body, "client_key", limit=payloads.MAX_CLIENT_KEY),
-                   _pass(body), payloads.text(body, "name", required=False, limit=MAX_NAME))
+                   _pass(body), payloads.text({"name": answers.visible(name or "")}, "name",
+                                              required=False, limit=MAX_NAME))
 
 
 def _pass(body: dict[str, Any]) -> str | None:
@@ -92,7 +97,8 @@ class TextAnswers:
         self._allowed(ballot, request.text)
         return await self.store.answer(
             room_id, ballot.id, ids, request.client_key, self._id(), self._receipt(),
-            request.text, _first_state(ballot), ledger.pseudonym(self.secret, ballot.id, ids[0]))
+            request.text, _first_state(ballot), ledger.pseudonym(self.secret, ballot.id, ids[0]),
+            answers.digest(self.secret, ballot.id, request.text))
 
     async def ask(self, room_id: str, voter: str, payload: Any, now_ms: int) -> dict[str, Any]:
         request = written(payload)
@@ -103,7 +109,8 @@ class TextAnswers:
         if name and answers.blocked_word(name, ballot.form.get("blocked", ())):
             raise AnswerBlocked()
         return await self.store.ask(room_id, ballot.id, ids, request.client_key, self._id(),
-                                    request.text, name, _first_state(ballot), MAX_ASKS)
+                                    request.text, name, _first_state(ballot), MAX_ASKS,
+                                    answers.digest(self.secret, ballot.id, request.text))
 
     async def upvote(self, room_id: str, voter: str, payload: Any, now_ms: int
                      ) -> dict[str, Any]:

@@ -118,14 +118,18 @@ def ballot_spec(payload: Any) -> BallotSpec:
     rule = _rule(body)
     if rule is not None and kind not in CHOICE_KINDS:
         raise BadPayload("kind", "agenda items are single, multiple or yes/no questions")
+    visibility = Visibility(choice(body, "visibility", tuple(v.value for v in Visibility),
+                                   Visibility.LIVE.value))
+    if kind is Kind.QA and visibility is Visibility.AFTER_VOTE:
+        # asking or upvoting is not a vote: nobody would ever see the board
+        raise BadPayload("visibility", "a Q&A board is live, after_close or never")
     return BallotSpec(
         question=text(body, "question"),
         options=options,
         kind=kind,
         max_choices=max_choices,
         allow_change=boolean(body, "allow_change"),
-        visibility=Visibility(choice(body, "visibility", tuple(v.value for v in Visibility),
-                                     Visibility.LIVE.value)),
+        visibility=visibility,
         secret=boolean(body, "secret"),
         rule=rule,
         # Agenda items ask members to confirm before a vote is sent; event polls

@@ -61,6 +61,8 @@ def shaped(ballot: Ballot, request: payloads.VoteRequest) -> payloads.VoteReques
     """A vote as its question type counts it: a ranking's order as its cells."""
     if ballot.kind is Kind.TEXT:
         raise BadPayload("choices", "an open-text question is answered with answer:send")
+    if ballot.kind is Kind.QA:
+        raise BadPayload("choices", "a Q&A board takes question:ask and question:upvote")
     if request.ranking:
         if ballot.kind is not Kind.RANKING:
             raise BadPayload("ranking", "is for ranking questions; send choices")

@@ -78,17 +78,18 @@ class AnswerStore:
 
     async def answer(self, room_id: str, ballot_id: str, identities: list[str],
                      client_key: str, answer_id: str, receipt: str, text: str, state: str,
-                     pseudonym: str) -> dict[str, Any]:
+                     pseudonym: str, text_digest: str) -> dict[str, Any]:
+        """`text_digest`: the ledger's keyed commitment to the text (answers.digest)."""
         return await self._write(self._answer, ballot_id, [
             ",".join(identities), client_key, answer_id, receipt, text, state, pseudonym,
-            room_id, texts.digest(text)], ("receipt", "status", "answer", "state"))
+            room_id, text_digest], ("receipt", "status", "answer", "state"))
 
     async def ask(self, room_id: str, ballot_id: str, identities: list[str], client_key: str,
-                  question_id: str, text: str, name: str, state: str, most: int
-                  ) -> dict[str, Any]:
+                  question_id: str, text: str, name: str, state: str, most: int,
+                  text_digest: str) -> dict[str, Any]:
         return await self._write(self._ask, ballot_id, [
             ",".join(identities), client_key, question_id, text, name, state, room_id, most,
-            texts.digest(text)], ("question", "status", "state"))
+            text_digest], ("question", "status", "state"))
 
     async def upvote(self, room_id: str, ballot_id: str, identities: list[str],
                      question_id: str) -> dict[str, Any]:
