@@ -290,6 +290,10 @@ class Rooms(RoomReads, TextAnswers):
                         else self._shared_views(room_id))
         mine = ([None] * len(shared) if new_device else
                 await self.store.my_votes([v["id"] for v in shared], f"d:{voter}"))
+        for view, my_vote in zip(shared, mine):  # an open answer: its text, to show again
+            if my_vote is not None and "answer" in my_vote:
+                given = await self.store.my_answer(view["id"], my_vote["answer"])
+                my_vote["text"] = given["text"] if given else None
         return [dict(view, my_vote=my_vote) for view, my_vote in zip(shared, mine)]
 
     async def _shared_views(self, room_id: str) -> list[dict[str, Any]]:

@@ -385,11 +385,16 @@ async def test_no_phone_can_break_the_files_or_slip_past_the_checks(
     assert refused.status_code == 400 and refused.json()["error"]["field"] == "visibility"
     for ballot in (text, board):
         await host.open(ballot["id"])
-    phone, _ = await voter(live.url, code=host.room["code"])
+    phone, joined = await voter(live.url, code=host.room["code"])
     try:
         given = await send(phone, "answer:send", {"ballot": text["id"], "client_key": "a",
                                                   "text": "a\x01b\x1b[31m"})
         assert given["ok"], given
+        again, back = await voter(live.url, code=host.room["code"], device=joined["device"])
+        await again.disconnect()
+        mine = next(b for b in back["ballots"] if b["id"] == text["id"])["my_vote"]
+        assert (mine["answer"], mine["text"]) == (given["data"]["answer"], "ab[31m"), \
+            "after a refresh the phone shows its own answer"
         blank = await send(phone, "question:ask", {"ballot": board["id"], "client_key": "q",
                                                    "text": "\u200b\u3164"})
         assert blank["error"]["code"] == "bad_payload" and blank["error"]["field"] == "text"
