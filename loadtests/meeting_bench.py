@@ -340,10 +340,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     try:
         import uvloop
-        uvloop.install()
+        make_loop: Any = uvloop.new_event_loop
     except ImportError:
-        pass
-    out = asyncio.run(main_async(args))
+        make_loop = None
+    # A loop of its own, not uvloop's policy for the whole process: the smoke
+    # test runs this inside pytest, and later tests start subprocesses through
+    # asyncio's default policy (which uvloop's lacks).
+    with asyncio.Runner(loop_factory=make_loop) as runner:
+        out = runner.run(main_async(args))
     text = json.dumps(out, ensure_ascii=False, indent=1, default=str)
     if args.json:
         args.json.write_text(text)
