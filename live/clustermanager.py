@@ -64,6 +64,7 @@ class ClusterManager(AsyncPubSubManager, LeanManager):  # type: ignore[misc]
         self.shards = ShardSubscriber(cluster, self.inbox.put_nowait)
         self._lock = asyncio.Lock()
         self._swept_at = time.monotonic()
+        self._leaving: set[str] = set()  # channels a sweep is unsubscribing right now
 
     async def _publish(self, data: Any) -> None:
         channel = message_channel(data)
@@ -100,9 +101,9 @@ class ClusterManager(AsyncPubSubManager, LeanManager):  # type: ignore[misc]
                          eio_sid: str | None = None) -> None:
         await super().enter_room(sid, namespace, room, eio_sid=eio_sid)
         channel = shard_channel(room)
-        if channel == EVERYONE or self.shards.ready(channel):
+        if channel == EVERYONE or (self.shards.ready(channel) and channel not in self._leaving):
             return
-        async with self._lock:  # the first join subscribes; the others wait for it
+        async with self._lock:  # the first join subscribes; the others (and a sweep) wait
             await self.shards.subscribe(channel)
 
     def local_rooms(self) -> set[str]:
@@ -120,7 +121,16 @@ class ClusterManager(AsyncPubSubManager, LeanManager):  # type: ignore[misc]
         self._swept_at = time.monotonic()
         async with self._lock:
             for channel in self.shards.channels - self.local_rooms():
-                await self.shards.unsubscribe(channel)
+                # Asked again per channel: a phone may have entered the room while
+                # an earlier channel was being left. One entering while this one is
+                # left waits for the lock, then subscribes again.
+                if channel in self.local_rooms():
+                    continue
+                self._leaving.add(channel)
+                try:
+                    await self.shards.unsubscribe(channel)
+                finally:
+                    self._leaving.discard(channel)
 
     async def close(self) -> None:
         await self.shards.close()

@@ -130,8 +130,14 @@ class TextAnswers:
         if ballot.kind not in (Kind.TEXT, Kind.QA):
             raise BallotNotFound(ballot.id)
         field, value = table[action]
-        return await self.store.moderate(ballot.id, payloads.text(body, "answer", limit=64),
-                                         field, value)
+        answer = payloads.text(body, "answer", limit=64)
+        seq, closed = await self.store.moderate(ballot.id, answer, field, value)
+        if closed:  # the ballot's chain ended with its seal; the room's ledger keeps this
+            seconds, micros = await self.store.redis.time()  # the clock of every event
+            await self.store.log_room_event(ballot.room_id, {
+                "type": "moderate", "ballot": ballot.id, "answer": answer, "field": field,
+                "value": value, "ts": int(seconds) * 1000 + int(micros) // 1000})
+        return seq
 
     async def answers(self, ballot: Ballot) -> list[dict[str, Any]]:
         if ballot.kind not in (Kind.TEXT, Kind.QA):

@@ -101,12 +101,19 @@ class AnswerStore:
         return {"ballot": ballot_id, "seq": int(reply[1]), "question": question_id,
                 "upvotes": int(reply[2]), "status": _s(reply[3])}
 
-    async def moderate(self, ballot_id: str, answer_id: str, field: str, value: object) -> int:
+    async def moderate(self, ballot_id: str, answer_id: str, field: str, value: object
+                       ) -> tuple[int, bool]:
+        """(the new seq, whether the ballot was already closed: then the change
+        is not in the ballot's log, and the caller records it in the room's)."""
         reply = await self._moderate(
             keys=[keys.ballot(ballot_id), keys.log(ballot_id), keys.answers(ballot_id)],
             args=[answer_id, field, orjson.dumps(value).decode()])
         _refused(reply, ballot_id)
-        return int(reply[1])
+        return int(reply[1]), bool(int(reply[2]))
+
+    async def log_room_event(self, room_id: str, event: dict[str, Any]) -> None:
+        """An event of the room's own ledger (mtg:{r:ID}:log, chained by the pump)."""
+        await self.redis.rpush(keys.meeting_log(room_id), orjson.dumps(event))
 
     async def answers(self, ballot_id: str) -> list[dict[str, Any]]:
         """Every answer (or Q&A question) standing, with its state, oldest first;

@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import itertools
+import json
 from collections import Counter
 from fractions import Fraction
 from typing import Any
@@ -410,3 +411,29 @@ async def test_no_phone_can_break_the_files_or_slip_past_the_checks(
     book = await host.get(f"/ballots/{text['id']}/result.xlsx")
     assert book.status_code == 200, book.text
     assert any("ab[31m" in str(cell) for row in sheet_rows(book.content) for cell in row)
+
+
+async def test_moderation_after_close_keeps_the_signed_chain_and_goes_to_the_rooms_ledger(
+        live: LiveServer, host: Host, redis_client: Any) -> None:
+    text = await host.ballot(kind="text", question="A word?")
+    await host.open(text["id"])
+    phone, _ = await voter(live.url, code=host.room["code"])
+    try:
+        given = await send(phone, "answer:send", {"ballot": text["id"], "client_key": "a",
+                                                  "text": "hello"})
+    finally:
+        await phone.disconnect()
+    await host.close(text["id"])
+    doc = await fetch_bundle(host, text["id"])
+    head = (await host.get(f"/ballots/{text['id']}/head")).json()["data"]
+    hidden = await host.post(f"/ballots/{text['id']}/moderate",
+                             {"answer": given["data"]["answer"], "action": "hide"})
+    assert hidden.status_code == 200, hidden.text
+    after = (await host.get(f"/ballots/{text['id']}/head")).json()["data"]
+    assert after == head, "the sealed ballot's chain (and what witnesses saw) stays as signed"
+    assert verify(doc, witnesses=[(head["height"], head["hash"])]) == []
+    events = [json.loads(e) for e in redis_client.lrange(f"mtg:{{r:{host.room['id']}}}:log",
+                                                         0, -1)]
+    assert [(e["type"], e["ballot"], e["field"], e["value"]) for e in events] == [
+        ("moderate", text["id"], "state", "hidden")]
+    assert hashlib.sha256(b"hello").hexdigest() not in json.dumps(doc), "keyed, not guessable"
