@@ -1,0 +1,50 @@
+"""A union's invitations go out to the gateway many at once, not a few at a
+time: a gateway that answers in a second still gets a 5,000-member roster's
+texts within a minute (loadtests/meeting_bench.py measures that)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from tests.support import Host, LiveServer, stand_in
+
+MEMBERS = 40
+
+
+async def test_invitations_reach_the_gateway_together(redis_url: str, redis_client: Any,
+                                                       tmp_path: Path) -> None:
+    arrived: list[str] = []
+    all_here = asyncio.Event()
+
+    async def gateway(request: web.Request) -> web.Response:
+        """Answers nobody until every invitation is in flight at once (a slow
+        carrier); gives up after 10 s, which fails the texts still waiting."""
+        arrived.append((await request.json())["to"])
+        if len(arrived) == MEMBERS:
+            all_here.set()
+        try:
+            await asyncio.wait_for(all_here.wait(), 10)
+        except asyncio.TimeoutError:
+            return web.json_response({}, status=503)
+        return web.json_response({})
+
+    async with stand_in({"/sms": gateway}) as gateway_url:
+        server = LiveServer(tmp_path / "data", redis_url=redis_url,
+                            env={"LIVE_SMS_WEBHOOK": f"{gateway_url}/sms"})
+        host = Host(server.url)
+        try:
+            await host.create_room(title="총회", kind="meeting")
+            rows = ["member_no,name,phone,holding"] + [
+                f"M{i},Member {i},010-5{i:03d}-{i:04d},H{i}" for i in range(1, MEMBERS + 1)]
+            assert (await host.post("/roster", {"csv": "\n".join(rows)})).status_code == 200
+            host.http.timeout = 30
+            sent = (await host.post("/invites", {"to": "all"})).json()["data"]
+            assert (sent["sent"], sent["failed"]) == (MEMBERS, 0)
+            assert len(set(arrived)) == MEMBERS
+        finally:
+            await host.aclose()
+            server.stop()
