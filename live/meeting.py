@@ -7,6 +7,7 @@ from typing import Any
 
 from live.acked import AckedNamespace, Handler
 from live.commands import Command
+from live.gauges import GaugePush
 from live.hub import MEETING_NS, Hub, now_ms, room_channel
 from live.invites import INVITE_COMMANDS
 from live.speaking import SPEAK_COMMANDS, member_asks, member_cancels, speaking
@@ -22,6 +23,13 @@ from rooms.meetings.minutes import minutes as build_minutes
 
 def meetings(hub: Hub) -> Meetings:
     return hub.meetings
+
+
+def attendance_moved(hub: Hub, room_id: str) -> None:
+    """Screens and consoles on the room's live items hear their gauges soon."""
+    handler = hub.sio.namespace_handlers.get(MEETING_NS)
+    if isinstance(handler, MeetingNamespace):
+        handler.gauges.changed(room_id)
 
 
 async def roster_import(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
@@ -52,15 +60,21 @@ async def proxy_register(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
 
 
 async def attendance_mark(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
-    return await meetings(hub).attend(room, body)
+    marked = await meetings(hub).attend(room, body)
+    attendance_moved(hub, room.id)
+    return marked
 
 
 async def written_enter(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
-    return (await meetings(hub).written(room, body)).public()
+    cast = await meetings(hub).written(room, body)
+    attendance_moved(hub, room.id)
+    return cast.public()
 
 
 async def paper_enter(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
-    return (await meetings(hub).paper(room, body)).public()
+    cast = await meetings(hub).paper(room, body)
+    attendance_moved(hub, room.id)
+    return cast.public()
 
 
 async def written_cutoff(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
@@ -70,7 +84,9 @@ async def written_cutoff(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
 async def ballot_withdraw(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
     m = meetings(hub)
     person = await m.person(room.id, body.get("member_no"))
-    return await m.withdraw(room.id, member_of(person), body)
+    withdrawn = await m.withdraw(room.id, member_of(person), body)
+    attendance_moved(hub, room.id)
+    return withdrawn
 
 
 async def representative_name(hub: Hub, room: Room, body: dict[str, Any]) -> Any:
@@ -131,6 +147,7 @@ class MeetingNamespace(AckedNamespace):
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
+        self.gauges = GaugePush(hub)
         super().__init__(MEETING_NS)
 
     def handlers(self) -> dict[str, Handler]:
@@ -149,6 +166,7 @@ class MeetingNamespace(AckedNamespace):
             self.hub.phones[session["room"]] -= 1
         if session.get("holding") and session.get("voter", True):
             await meetings(self.hub).online(session["room"], session["holding"], "drop")
+            self.gauges.changed(session["room"])
 
     async def _member(self, sid: str) -> dict[str, Any]:
         session: dict[str, Any] = await self.get_session(sid)
@@ -212,6 +230,7 @@ class MeetingNamespace(AckedNamespace):
         await m.invites.signed_in(room_id, person["member_no"], now_ms())
         if voter:
             await m.online(room_id, member_of(person), "arrive")
+            self.gauges.changed(room_id)
         return await self._status(session)
 
     async def _voter(self, sid: str) -> dict[str, Any]:
@@ -226,12 +245,15 @@ class MeetingNamespace(AckedNamespace):
     async def vote(self, sid: str, data: Any) -> dict[str, Any]:
         session = await self._voter(sid)
         cast = await meetings(self.hub).vote(session["room"], session["holding"], data)
+        self.gauges.changed(session["room"])
         return dict(cast.public())
 
     async def withdraw(self, sid: str, data: Any) -> dict[str, Any]:
         session = await self._voter(sid)
-        return await meetings(self.hub).withdraw(session["room"], session["holding"],
-                                                 payloads.as_dict(data))
+        withdrawn = await meetings(self.hub).withdraw(session["room"], session["holding"],
+                                                      payloads.as_dict(data))
+        self.gauges.changed(session["room"])
+        return withdrawn
 
     async def speak(self, sid: str, data: Any) -> dict[str, Any]:
         """Ask to speak on the item under way (any signed-in member)."""
