@@ -16,24 +16,34 @@ class ItemCount:
     def __init__(self, store: Store, meetings: MeetingStore) -> None:
         self.store = store
         self.meetings = meetings
+        # The members of each frozen roster, by (room, roster version): a gauge
+        # is counted several times a second while members arrive, and reading
+        # a 5,000-row roster each time was most of its cost.
+        self._members: dict[tuple[str, str], list[str]] = {}
 
     async def n(self, room_id: str) -> int:
-        meta = await self.meetings.meta(room_id)
-        if "n" not in meta:
-            raise MeetingError("no_record_date", "set the record date (which freezes N) first")
-        return int(meta["n"])
+        return _n(await self.meetings.meta(room_id))
+
+    async def members(self, room_id: str, meta: dict[str, str]) -> list[str]:
+        """Every member (voting unit) of the roster frozen at the record date."""
+        key = (room_id, meta.get("roster_version", ""))
+        if key not in self._members:
+            people = await self.meetings.people(room_id)
+            if len(self._members) >= MEMBER_LISTS_KEPT:
+                self._members.pop(next(iter(self._members)))
+            self._members[key] = sorted({member_of(p) for p in people.values()})
+        return self._members[key]
 
     async def item_count(self, ballot: Ballot) -> Count:
         room_id = ballot.room_id
-        n = await self.n(room_id)
         meta = await self.meetings.meta(room_id)
+        n = _n(meta)
         start = int(meta.get(f"live:{ballot.id}", 0))
         end = ballot.closed_at or await self.meetings.now_ms()
         attendance = await self.meetings.attendance(room_id)
         cast = await self.store.ballots_by_owner(ballot.id)
-        holdings = {member_of(p) for p in (await self.meetings.people(room_id)).values()}
         members = []
-        for holding in sorted(holdings):
+        for holding in await self.members(room_id, meta):
             stay = stay_of(attendance.get(holding), start, end)
             entry = cast.get(f"m:{holding}")
             mode = Mode(entry["m"]) if entry else None
@@ -68,6 +78,16 @@ class ItemCount:
                              "seats": seats(ballot), "outcome": decision.outcome.value,
                              "reasons": list(decision.reasons),
                              "elected": list(decision.elected), "tied": list(decision.tied)}
+
+
+MEMBER_LISTS_KEPT = 64
+
+
+def _n(meta: dict[str, str]) -> int:
+    """N, frozen with the roster at the record date."""
+    if "n" not in meta:
+        raise MeetingError("no_record_date", "set the record date (which freezes N) first")
+    return int(meta["n"])
 
 
 def member_of(person: dict[str, Any]) -> str:

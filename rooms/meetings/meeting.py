@@ -141,7 +141,7 @@ class Meetings:
     async def member_view(self, room_id: str, holding: str) -> list[dict[str, Any]]:
         """Each agenda item, the member's ballot, and how the member is counted."""
         meta = await self.store.meta(room_id)
-        record = (await self.store.attendance(room_id)).get(holding)
+        record = await self.store.attendance_of(room_id, holding)  # one member's, not all
         views = []
         for ballot in await self.rooms.store.ballots(room_id):
             if not ballot.rule:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
+import orjson
+
 from redis.exceptions import WatchError
 
 from rooms.store import keys
@@ -86,7 +88,7 @@ class MeetingStore:
 
     async def people(self, room_id: str) -> dict[str, dict[str, Any]]:
         raw = await self.redis.hgetall(keys.people(room_id))
-        return {_s(k): json.loads(v) for k, v in raw.items()}
+        return {_s(k): orjson.loads(v) for k, v in raw.items()}
 
     async def person(self, room_id: str, member_no: str) -> dict[str, Any] | None:
         raw = await self.redis.hget(keys.people(room_id), member_no)
@@ -103,8 +105,10 @@ class MeetingStore:
         return None if raw is None else dict(json.loads(raw))
 
     async def attendance(self, room_id: str) -> dict[str, dict[str, Any]]:
+        """Every member's attendance record (orjson: a quorum gauge of a
+        general meeting reads some thousands of them, several times a second)."""
         raw = await self.redis.hgetall(keys.attendance(room_id))
-        return {_s(k): json.loads(v) for k, v in raw.items()}
+        return {_s(k): orjson.loads(v) for k, v in raw.items()}
 
     async def save_proxy(self, room_id: str, holding: str, proxy: dict[str, Any],
                          who: str) -> None:
