@@ -19,19 +19,19 @@ class ItemCount:
         # The members of each frozen roster, by (room, roster version): a gauge
         # is counted several times a second while members arrive, and reading
         # a 5,000-row roster each time was most of its cost.
-        self._members: dict[tuple[str, str], list[str]] = {}
+        self._members: dict[tuple[str, str], frozenset[str]] = {}
 
     async def n(self, room_id: str) -> int:
         return _n(await self.meetings.meta(room_id))
 
-    async def members(self, room_id: str, meta: dict[str, str]) -> list[str]:
+    async def members(self, room_id: str, meta: dict[str, str]) -> frozenset[str]:
         """Every member (voting unit) of the roster frozen at the record date."""
         key = (room_id, meta.get("roster_version", ""))
         if key not in self._members:
             people = await self.meetings.people(room_id)
             if len(self._members) >= MEMBER_LISTS_KEPT:
                 self._members.pop(next(iter(self._members)))
-            self._members[key] = sorted({member_of(p) for p in people.values()})
+            self._members[key] = frozenset(member_of(p) for p in people.values())
         return self._members[key]
 
     async def item_count(self, ballot: Ballot) -> Count:
@@ -43,7 +43,11 @@ class ItemCount:
         attendance = await self.meetings.attendance(room_id)
         cast = await self.store.ballots_by_owner(ballot.id)
         members = []
-        for holding in await self.members(room_id, meta):
+        # Only members who were there or whose ballot stands count towards
+        # anything; the others (most of a big roster) are left out.
+        roster = await self.members(room_id, meta)
+        seen = set(attendance) | {owner[2:] for owner in cast if owner.startswith("m:")}
+        for holding in sorted(seen & roster):
             stay = stay_of(attendance.get(holding), start, end)
             entry = cast.get(f"m:{holding}")
             mode = Mode(entry["m"]) if entry else None
