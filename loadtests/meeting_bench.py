@@ -63,6 +63,7 @@ class Staff:
     def __init__(self, http: aiohttp.ClientSession, base: str) -> None:
         self.http, self.base = http, base
         self.room = self.key = ""
+        self.refused: dict[str, int] = {}
 
     async def call(self, method: str, path: str, body: Any = None, raw: bool = False,
                    **kw: Any) -> Any:
@@ -76,6 +77,17 @@ class Staff:
             answer = json.loads(data)
             assert answer["ok"], (path, answer)
             return answer["data"]
+
+    async def attempt(self, method: str, path: str, body: Any) -> bool:
+        """A desk action that may be refused under load (counted, not fatal)."""
+        url = f"{self.base}/api/rooms/{self.room}{path}"
+        async with self.http.request(method, url, json=body, headers={
+                "authorization": f"Bearer {self.key}"}) as r:
+            answer = json.loads(await r.read())
+        if not answer["ok"]:
+            code = answer["error"]["code"]
+            self.refused[code] = self.refused.get(code, 0) + 1
+        return bool(answer["ok"])
 
 
 def ms(seconds: float) -> float:
@@ -113,7 +125,7 @@ class MeetingRun:
             await self.storm(staff, gateway, http, list(phones.values()), screen,
                              [i for i in range(1, self.args.members + 1) if i not in phones])
             signed = [p for p in phones.values() if p.signed_in_at]
-            await self.voting(staff, item, signed)
+            await self.voting(staff, item, signed, screen)
             await self.records(staff, item)
         finally:
             screen.close()
@@ -150,8 +162,8 @@ class MeetingRun:
         async def desk() -> None:
             for i in self.rng.sample(offline, a.desk):
                 await asyncio.sleep(self.rng.expovariate(a.desk_rate))
-                await staff.call("POST", "/attendance", {"member_no": f"M{i}",
-                                                         "action": "arrive"})
+                while not await staff.attempt("POST", "/attendance", {"member_no": f"M{i}"}):
+                    await asyncio.sleep(1.0)  # staff try again
                 desk_times.append(time.monotonic())
         self.meter.start(time.monotonic())
         async with self.phase("storm"):
@@ -167,8 +179,11 @@ class MeetingRun:
             await desk_task
             await asyncio.sleep(max(1.0, 2 * a.gauge_poll_ms / 1000))
         cpu = self.meter.stop(time.monotonic())
+        faults: dict[str, int] = {}
         for task in done:
-            task.result()  # a driver fault surfaces here
+            if task.exception() is not None:  # a driver fault: counted, and the run goes on
+                name = repr(task.exception())[:80]
+                faults[name] = faults.get(name, 0) + 1
         signed = sorted(p.signed_in_at - t0 for p in phones if p.signed_in_at)
         invited = [p.invited_at - t0 for p in phones if p.invited_at]
         own = [p.signed_in_at - p.invited_at for p in phones if p.signed_in_at]
@@ -187,7 +202,8 @@ class MeetingRun:
             "verify_tries": sum(p.verify_tries for p in phones), "refusals": refusals,
             "gateway": {"requests": gateway.requests, "refused": gateway.refused,
                         "late": gateway.late, "most_in_flight": gateway.most_in_flight},
-            "desk_checkins": len(desk_times), "cpu_cores": cpu,
+            "desk_checkins": len(desk_times), "desk_refused": staff.refused,
+            "driver_faults": faults, "cpu_cores": cpu,
             "gauge": gauge_lag(changes, screen), "seconds": round(time.monotonic() - t0, 1)}
 
     async def invite(self, staff: Staff) -> list[dict[str, Any]]:
@@ -202,7 +218,8 @@ class MeetingRun:
                 break
         return rounds
 
-    async def voting(self, staff: Staff, item: str, signed: list[Phone]) -> None:
+    async def voting(self, staff: Staff, item: str, signed: list[Phone],
+                     screen: Screen) -> None:
         a = self.args
         casts = [Cast(p, self.rng.choices((0, 1, 2), (6, 3, 1))[0]) for p in signed]
         self.meter.start(time.monotonic())
@@ -219,6 +236,7 @@ class MeetingRun:
                             "errors": sorted({c.error for c in casts if not c.acked_at}),
                             "counts_acked": counts, "cpu_cores": cpu}
         self.meter.start(time.monotonic())
+        screen.stop()  # as web/screen.js: the gauge is polled while the item is open
         async with self.phase("close"):
             closed_at = time.monotonic()
             took, sealed = await timed(staff.call("POST", f"/ballots/{item}/close"))
@@ -283,7 +301,7 @@ def targets(out: dict[str, Any], online: int) -> dict[str, dict[str, Any]]:
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     carrier = Carrier() if not args.smoke else Carrier((0.02, 0.1), (0.01, 0.05), (0.5, 1.0),
-                                                       0.05, 0.05)
+                                                       0.1, 0.05)
     gateway = Gateway(carrier, TOKEN, args.seed)
     gport = free_port()
     await gateway.start(gport)
@@ -297,7 +315,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     run = MeetingRun(args, f"http://127.0.0.1:{port}", meter, target,
                      Config(profile_dir=args.profile))
     try:
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+        # A connection per request, as phones have their own: a pooled one that
+        # the server closed after its keep-alive would fail as "reset by peer".
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(
+                limit=0, force_close=True)) as http:
             out = await run.run(gateway, http)
     finally:
         live.stop()

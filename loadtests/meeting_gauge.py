@@ -57,9 +57,12 @@ class Screen:
                 self.answers.append(now - asked)
             await asyncio.sleep(max(0.0, asked + self.poll_s - time.monotonic()))
 
-    def close(self) -> None:
+    def stop(self) -> None:
         if self.task is not None:
             self.task.cancel()
+
+    def close(self) -> None:
+        self.stop()
         self.client.close()
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from aiohttp import web
+from aiohttp import ClientError, web
 
 from wsclient import SIO_PATH, SioClient
 
@@ -187,6 +187,9 @@ class Human:
     wait_code_s: float = 30.0  # waiting for the code's text before asking again
 
 
+SAME_AGAIN = ("timeout", "internal", "store_unavailable", "busy")  # the same request again
+
+
 async def sign_in(phone: Phone, base: str, http: Any, human: Human,
                   rng: random.Random) -> None:
     """What a member does with the invitation: open the personal link, ask for
@@ -194,14 +197,7 @@ async def sign_in(phone: Phone, base: str, http: Any, human: Human,
     link = await phone.text_after(-1.0, LINK, 24 * 3600.0)
     assert link is not None
     await asyncio.sleep(rng.uniform(*human.react_s))
-    async with http.get(f"{base}/m/{link[1]}", allow_redirects=False,
-                        headers={"x-forwarded-for": phone.address}) as answer:
-        invite = answer.headers["location"].split("invite=", 1)[1]
-    host, _, port = base.removeprefix("http://").partition(":")
-    _, sock = await asyncio.get_running_loop().create_connection(
-        lambda: MemberSocket(f"{host}:{port}", phone.address, phone.on_event), host, int(port))
-    phone.socket = await asyncio.wait_for(sock.ready, 30)
-    await phone.call("member:open", {"invite": invite})
+    invite = await opened(phone, base, http, link[1], human, rng)
     while True:
         asked = time.monotonic()
         phone.otp_asks += 1
@@ -219,10 +215,37 @@ async def sign_in(phone: Phone, base: str, http: Any, human: Human,
             if ack["ok"]:
                 phone.signed_in_at = time.monotonic()
                 return
-            if ack["error"]["code"] in ("otp_wrong", "otp_used", "otp_expired"):
+            code = ack["error"]["code"]
+            if code in ("otp_wrong", "otp_used", "otp_expired"):  # a newer text, or ask again
                 text = await phone.text_after(text[0], CODE, human.wait_code_s / 2)
-            else:
+            elif code in SAME_AGAIN:
                 await asyncio.sleep(rng.uniform(*human.again_s))
+            else:  # rate_limited and the like: ask for a new code after a pause
+                await asyncio.sleep(ack["error"].get("wait_s") or rng.uniform(*human.again_s))
+                text = None
+
+
+async def opened(phone: Phone, base: str, http: Any, code: str, human: Human,
+                 rng: random.Random) -> str:
+    """The personal link opened and the member page connected: the invite token."""
+    host, _, port = base.removeprefix("http://").partition(":")
+    while True:
+        try:
+            async with http.get(f"{base}/m/{code}", allow_redirects=False,
+                                headers={"x-forwarded-for": phone.address}) as answer:
+                if answer.status != 303:
+                    raise OSError(f"http_{answer.status}")
+                invite = str(answer.headers["location"].split("invite=", 1)[1])
+            if phone.socket is None or phone.socket.closed:
+                _, sock = await asyncio.get_running_loop().create_connection(
+                    lambda: MemberSocket(f"{host}:{port}", phone.address, phone.on_event),
+                    host, int(port))
+                phone.socket = await asyncio.wait_for(sock.ready, 30)
+            if (await phone.call("member:open", {"invite": invite}))["ok"]:
+                return invite
+        except (OSError, asyncio.TimeoutError, ClientError) as failed:
+            phone.refused(str(failed)[:40] or type(failed).__name__)
+        await asyncio.sleep(rng.uniform(*human.again_s))
 
 
 @dataclass
@@ -237,7 +260,7 @@ class Cast:
     error: str = ""
 
 
-RETRYABLE = ("timeout", "internal", "store_unavailable", "not_joined")  # web/meeting-vote.js
+RETRYABLE = ("timeout", "internal", "store_unavailable", "not_joined", "busy")  # meeting-vote.js
 
 
 async def vote(cast: Cast, ballot: str, at: float, key: str, tries: int = 4) -> None:
@@ -254,4 +277,4 @@ async def vote(cast: Cast, ballot: str, at: float, key: str, tries: int = 4) -> 
         cast.error = ack["error"]["code"]
         if cast.error not in RETRYABLE:
             return
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(ack["error"].get("retry_ms", 1000) / 1000)
