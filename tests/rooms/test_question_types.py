@@ -89,9 +89,9 @@ def test_blocked_words_are_found_as_folded_substrings(said: str, host_words: lis
 
 
 def test_the_cloud_counts_whole_answers_and_keeps_particles() -> None:
-    said = ["사과", "사과!", " 사과 ", "사과를", "Banana", "BANANA.", "가을", "고양이"]
-    assert answers.cloud(said) == [["사과", 3], ["banana", 2], ["가을", 1], ["고양이", 1],
-                                   ["사과를", 1]]
+    said = ["사과", "사과!", " 사과 ", "사과를", "Banana", "banana.", "Banana", "가을", "고양이"]
+    assert answers.cloud(said) == [["Banana", 3], ["사과", 3], ["가을", 1], ["고양이", 1],
+                                   ["사과를", 1]], "shown as written most often"
 
 
 def test_only_approved_answers_are_shown_newest_first() -> None:
