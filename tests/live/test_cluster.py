@@ -111,6 +111,9 @@ async def test_rooms_land_on_every_shard(pair: list[LiveServer], cluster: LocalC
             await phone.disconnect()
         await host.aclose()
     assert len(owners) >= 2, "six ballots all on one shard: the hash tags do not spread"
+    waits = sum(int(node.client().info("commandstats").get("cmdstat_wait", {}).get("calls", 0))
+                for node in cluster.primaries)
+    assert waits >= 6, "each vote was acked after WAIT (at least one per ballot)"
 
 
 async def test_presenter_on_one_process_sees_votes_cast_through_another(
