@@ -32,13 +32,20 @@ def half_up(total: int, n: int) -> float:
 
 async def hall_of(live: LiveServer, host: Host, n: int, batch: int = 100
                   ) -> list[socketio.AsyncClient]:
-    """n phones joined, `batch` connecting at a time (a client waits 1 s for its
-    namespace: a whole hall at once on two loaded cores may take longer)."""
+    """n phones joined, `batch` connecting at a time; a phone whose connection
+    the loaded machine did not confirm in the client's 1 s tries again, as a
+    page does."""
+    async def one() -> socketio.AsyncClient:
+        for attempt in range(3):
+            try:
+                return (await voter(live.url, code=host.room["code"]))[0]
+            except socketio.exceptions.ConnectionError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
     phones: list[socketio.AsyncClient] = []
     for start in range(0, n, batch):
-        joined = await asyncio.gather(*[voter(live.url, code=host.room["code"])
-                                        for _ in range(start, min(n, start + batch))])
-        phones += [phone for phone, _ in joined]
+        phones += await asyncio.gather(*[one() for _ in range(start, min(n, start + batch))])
     return phones
 
 
