@@ -199,6 +199,7 @@ class MeetingRun:
             "signed_in_after_invites": summary(signed), "invitation_at_phone": summary(invited),
             "sign_in_after_invitation": summary(own), "invites": sent,
             "otp_asks": sum(p.otp_asks for p in phones),
+            "reconnects": sum(p.reconnects for p in phones),
             "verify_tries": sum(p.verify_tries for p in phones), "refusals": refusals,
             "gateway": {"requests": gateway.requests, "refused": gateway.refused,
                         "late": gateway.late, "most_in_flight": gateway.most_in_flight},

@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 from aiohttp import ClientError, web
 
-from wsclient import SIO_PATH, SioClient
+from wsclient import SIO_PATH, ProtocolError, SioClient
 
 MEETING_NS = "/meeting"
 ACK_TIMEOUT_S = 8.0  # the pages' ACK_TIMEOUT_MS (web/net.js)
@@ -131,6 +131,9 @@ class Phone:
     closed_at: float = 0.0
     closed: dict[str, Any] | None = None
     socket: MemberSocket | None = None
+    base: str = ""  # the server, http://host:port
+    token: str = ""  # to resume after a reconnect, as the page keeps it
+    reconnects: int = 0
 
     def receive(self, text: str, now: float) -> None:
         self.texts.append((now, text))
@@ -165,8 +168,28 @@ class Phone:
             except asyncio.TimeoutError:
                 return None
 
+    async def connect(self) -> None:
+        host, _, port = self.base.removeprefix("http://").partition(":")
+        _, sock = await asyncio.get_running_loop().create_connection(
+            lambda: MemberSocket(f"{host}:{port}", self.address, self.on_event), host, int(port))
+        self.socket = await asyncio.wait_for(sock.ready, 30)
+
     async def call(self, event: str, data: Any) -> dict[str, Any]:
-        """An acked event as the page sends it; a missing ack is `timeout`."""
+        """An acked event as the page sends it; a missing ack is `timeout`. A
+        connection the server closed is opened again first (and the member's
+        session resumed), as Socket.IO's client does."""
+        if self.socket is None or self.socket.closed:
+            try:
+                self.reconnects += self.socket is not None
+                await self.connect()
+                if self.token:
+                    await self._call("member:resume", {"token": self.token})
+            except (OSError, asyncio.TimeoutError, ProtocolError):
+                self.refused("offline")
+                return {"ok": False, "error": {"code": "offline"}}
+        return await self._call(event, data)
+
+    async def _call(self, event: str, data: Any) -> dict[str, Any]:
         assert self.socket is not None
         try:
             ack = await asyncio.wait_for(self.socket.call(MEETING_NS, event, data),
@@ -187,7 +210,7 @@ class Human:
     wait_code_s: float = 30.0  # waiting for the code's text before asking again
 
 
-SAME_AGAIN = ("timeout", "internal", "store_unavailable", "busy")  # the same request again
+SAME_AGAIN = ("timeout", "internal", "store_unavailable", "busy", "offline")  # the same request again
 
 
 async def sign_in(phone: Phone, base: str, http: Any, human: Human,
@@ -213,7 +236,7 @@ async def sign_in(phone: Phone, base: str, http: Any, human: Human,
             ack = await phone.call("member:verify", {"invite": invite, "phone": phone.phone,
                                                      "otp": text[1]})
             if ack["ok"]:
-                phone.signed_in_at = time.monotonic()
+                phone.signed_in_at, phone.token = time.monotonic(), ack["data"]["token"]
                 return
             code = ack["error"]["code"]
             if code in ("otp_wrong", "otp_used", "otp_expired"):  # a newer text, or ask again
@@ -228,7 +251,7 @@ async def sign_in(phone: Phone, base: str, http: Any, human: Human,
 async def opened(phone: Phone, base: str, http: Any, code: str, human: Human,
                  rng: random.Random) -> str:
     """The personal link opened and the member page connected: the invite token."""
-    host, _, port = base.removeprefix("http://").partition(":")
+    phone.base = base
     while True:
         try:
             async with http.get(f"{base}/m/{code}", allow_redirects=False,
@@ -236,11 +259,6 @@ async def opened(phone: Phone, base: str, http: Any, code: str, human: Human,
                 if answer.status != 303:
                     raise OSError(f"http_{answer.status}")
                 invite = str(answer.headers["location"].split("invite=", 1)[1])
-            if phone.socket is None or phone.socket.closed:
-                _, sock = await asyncio.get_running_loop().create_connection(
-                    lambda: MemberSocket(f"{host}:{port}", phone.address, phone.on_event),
-                    host, int(port))
-                phone.socket = await asyncio.wait_for(sock.ready, 30)
             if (await phone.call("member:open", {"invite": invite}))["ok"]:
                 return invite
         except (OSError, asyncio.TimeoutError, ClientError) as failed:
@@ -260,7 +278,7 @@ class Cast:
     error: str = ""
 
 
-RETRYABLE = ("timeout", "internal", "store_unavailable", "not_joined", "busy")  # meeting-vote.js
+RETRYABLE = ("timeout", "internal", "store_unavailable", "not_joined", "busy", "offline")  # meeting-vote.js
 
 
 async def vote(cast: Cast, ballot: str, at: float, key: str, tries: int = 4) -> None:
