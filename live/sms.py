@@ -30,6 +30,7 @@ WEBHOOK_TIMEOUT_S = 10
 # than half the server's time there.
 WEBHOOK_AT_ONCE = 256
 POOL_SIZE = 8
+RETRY_AFTER_S = 0.5
 logging.getLogger("httpx").setLevel(logging.WARNING)  # not a log line per text sent
 
 
@@ -83,15 +84,26 @@ class WebhookSender:
         return self._clients[self._turn]
 
     async def send(self, room_id: str, e164: str, text: str) -> None:
+        """Posts the text; a gateway that refused it (5xx, or no connection)
+        gets it once more after a moment, since a member who is told
+        `sms_unavailable` may only ask again after the 30 s gap."""
+        failed, again = await self._post(e164, text)
+        if failed and again:
+            await asyncio.sleep(RETRY_AFTER_S)
+            failed, _ = await self._post(e164, text)
+        if failed:
+            log.warning("SMS webhook failed: %s", failed)
+            raise SmsUnavailable("the text message could not be sent; try again or ask staff")
+
+    async def _post(self, e164: str, text: str) -> tuple[str, bool]:
+        """(why it failed or "", whether the gateway surely did not take it)."""
         if self._gate is None:
             self._gate = asyncio.Semaphore(WEBHOOK_AT_ONCE)  # no request waits in a pool
         try:
             async with self._gate:
                 answer = await self.client().post(self.url, json={
                     "to": e164, "text": text, "channel": self.channel})
-            failed = f"status {answer.status_code}" if answer.status_code >= 300 else ""
-        except httpx.HTTPError as exc:
-            failed = type(exc).__name__
-        if failed:
-            log.warning("SMS webhook failed: %s", failed)
-            raise SmsUnavailable("the text message could not be sent; try again or ask staff")
+        except httpx.HTTPError as exc:  # a timeout may have sent it: not again
+            return type(exc).__name__, isinstance(exc, httpx.ConnectError)
+        code = answer.status_code
+        return (f"status {code}", code >= 500) if code >= 300 else ("", False)

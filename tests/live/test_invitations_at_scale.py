@@ -48,3 +48,32 @@ async def test_invitations_reach_the_gateway_together(redis_url: str, redis_clie
         finally:
             await host.aclose()
             server.stop()
+
+
+async def test_a_text_the_gateway_refused_once_is_sent_again(redis_url: str, redis_client: Any,
+                                                              tmp_path: Path) -> None:
+    tries: dict[str, int] = {}
+
+    async def gateway(request: web.Request) -> web.Response:
+        """Busy the first time for every number (503), then takes the text;
+        one number it never takes."""
+        to = (await request.json())["to"]
+        tries[to] = tries.get(to, 0) + 1
+        taken = tries[to] > 1 and not to.endswith("0003")
+        return web.json_response({}, status=200 if taken else 503)
+
+    async with stand_in({"/sms": gateway}) as gateway_url:
+        server = LiveServer(tmp_path / "data", redis_url=redis_url,
+                            env={"LIVE_SMS_WEBHOOK": f"{gateway_url}/sms"})
+        host = Host(server.url)
+        try:
+            await host.create_room(title="총회", kind="meeting")
+            rows = ["member_no,name,phone,holding"] + [
+                f"M{i},Member {i},010-5{i:03d}-{i:04d},H{i}" for i in range(1, 5)]
+            assert (await host.post("/roster", {"csv": "\n".join(rows)})).status_code == 200
+            sent = (await host.post("/invites", {"to": "all"})).json()["data"]
+            assert (sent["sent"], sent["failed"]) == (3, 1)
+            assert sorted(tries.values()) == [2, 2, 2, 2]  # once more each, never a third time
+        finally:
+            await host.aclose()
+            server.stop()
