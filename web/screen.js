@@ -9,7 +9,8 @@ const $ = (id) => document.getElementById(id);
 const state = {
   room: null, ballots: new Map(), tallies: new Map(), phones: 0, quorum: null, screen: null,
 };
-const QUORUM_EVERY_MS = 2000;
+const QUORUM_EVERY_MS = 10000; // a backstop: the server pushes item:quorum as attendance moves
+const FIRST_QUORUM_MS = 500;
 const fragment = readFragment();
 
 /** A tally as new as the one held; a snapshot or a directive's may take counts away. */
@@ -133,8 +134,9 @@ function watchFailed(conn, error) {
   }, 2000);
 }
 
-/** Meeting items: the gauge moves with attendance, not only with votes, so poll it
- * (over this socket: its votes come only when the projector may show them). */
+/** Meeting items: the gauge moves with attendance, not only with votes. The server
+ * pushes it (`item:quorum`); asked now and then too, over this socket (its votes
+ * come only when the projector may show them), in case a push was missed. */
 async function pollQuorum(conn) {
   const ballot = shownBallot();
   if (ballot?.rule && ballot.state === "open" && conn.ready) {
@@ -146,7 +148,9 @@ async function pollQuorum(conn) {
       // offline for a moment: the banner says so, and the next poll catches up
     }
   }
-  setTimeout(() => pollQuorum(conn), QUORUM_EVERY_MS);
+  // Soon while the item on screen has no gauge yet (just shown, or not connected).
+  const known = ballot && state.quorum?.ballot === ballot.id;
+  setTimeout(() => pollQuorum(conn), known ? QUORUM_EVERY_MS : FIRST_QUORUM_MS);
 }
 
 function boot() {
@@ -170,6 +174,11 @@ function boot() {
   });
   conn.on("tally", onTally);
   conn.on("screen:show", onShow);
+  conn.on("item:quorum", (gauge) => {
+    if (gauge.ballot !== shownBallot()?.id) return;
+    state.quorum = gauge;
+    render();
+  });
   pollQuorum(conn);
   conn.on("room:presence", ({ phones }) => {
     state.phones = phones;

@@ -29,7 +29,8 @@ async def test_presenter_sees_the_quorum_gauge_move_and_the_outcome(
 
     for member in ("M002", "M003"):
         await staff(host, "/attendance", {"member_no": member, "mode": "in_person"})
-    await expect(page.get_by_test_id("quorum-a")).to_have_text("3")
+    # pushed as attendance moves: well before the page's own 10-second backstop
+    await expect(page.get_by_test_id("quorum-a")).to_have_text("3", timeout=4000)
     await expect(page.get_by_test_id("quorum-gauge")).to_contain_text("Quorum met")
 
     await staff(host, f"/ballots/{item}/close", {})
