@@ -6,6 +6,10 @@ send the same vote again in a moment (the phone page does, with the same
 client key, so a vote is never counted twice). Answering `busy` costs a small
 part of a vote, so the worker catches up and the backlog stays bounded.
 
+While late for lag, a share of the votes is turned away, growing with how far
+past the limit the loop runs (every vote at twice the limit): refusing them
+all the moment the limit is passed had halved what a worker acked.
+
 "Late" is either of:
 - the event loop runs late: a timer due every TICK_S has fired more than
   `lag_ms` after its time on each of its last WINDOW ticks (the loop is busy
@@ -66,12 +70,20 @@ class Pressure:
             return "casting"
         return ""
 
+    def share(self, why: str) -> float:
+        """How many votes to turn away: for lag, in proportion to how far past
+        the limit the loop runs (all of them at twice the limit), so a worker
+        just behind still takes most votes instead of refusing every one."""
+        if why == "lag":
+            return min(1.0, (self.lag_ms - self.limit_ms) / self.limit_ms)
+        return 1.0
+
     @contextlib.contextmanager
     def vote(self) -> Iterator[None]:
         """Around one vote: refused with `busy` while the worker is late, else
         counted among those waiting for Redis until it is answered."""
         why = self.late()
-        if why:
+        if why and random.random() < self.share(why):
             self.refused[why] += 1
             raise Busy(int(RETRY_MS * (0.5 + random.random())))
         self.casting += 1

@@ -66,7 +66,7 @@ async def test_a_crowd_voting_at_once_is_answered_busy_and_counted_once(
 
 
 async def test_a_loop_late_for_a_while_is_busy_until_it_catches_up() -> None:
-    pressure = Pressure(lag_ms=100, casting=0)
+    pressure = Pressure(lag_ms=40, casting=0)  # held up far past it: every vote turned away
     pressure.start()
     loop = asyncio.get_running_loop()
     try:
@@ -82,7 +82,7 @@ async def test_a_loop_late_for_a_while_is_busy_until_it_catches_up() -> None:
         deadline = time.monotonic() + 5
         while not pressure.late() and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
-        assert pressure.late() == "lag" and pressure.lag_ms > 100
+        assert pressure.late() == "lag" and pressure.lag_ms > 80 and pressure.share("lag") == 1
         with pytest.raises(Busy) as refused:
             with pressure.vote():
                 pass
@@ -94,3 +94,12 @@ async def test_a_loop_late_for_a_while_is_busy_until_it_catches_up() -> None:
         assert not pressure.late(), "caught up: votes are welcome again"
     finally:
         await pressure.stop()
+
+
+def test_a_worker_just_behind_turns_away_a_share_of_votes_growing_with_its_lag() -> None:
+    pressure = Pressure(lag_ms=100, casting=10)
+    for lag, share in ((120, 0.2), (150, 0.5), (200, 1.0), (900, 1.0)):
+        pressure.lag_ms = lag
+        assert pressure.late() == "lag" and pressure.share("lag") == pytest.approx(share)
+    pressure.lag_ms, pressure.casting = 0, 10
+    assert pressure.late() == "casting" and pressure.share("casting") == 1.0
