@@ -36,7 +36,7 @@ from live.consent import hasher, stamp_with
 from live.identity import identity_provider
 from live.sealing import PhoneSeal
 from live.tsa import time_stamper
-from live.sms import OutboxSender, Sender, WebhookSender
+from live.sms import OutboxSender, Sender, webhook
 from live.signing import Signer, load_or_create
 from live.storeclient import UNAVAILABLE, store_client
 from live.settings import Settings, from_env, server_secret
@@ -99,11 +99,12 @@ def create_app(settings: Settings | None = None) -> SecurityHeaders:
     counting = ItemCount(store, meeting_store)
     rooms = Rooms(store, server_secret(settings), otp_gap_s=settings.otp_gap_s, sign=signer,
                   limits=limits, decorate=counting.freeze_item)
-    sms = (WebhookSender(settings.sms_webhook, settings.sms_token)
+    sms = (webhook(settings.sms_webhook, settings.sms_token, "sms", settings.sms_list)
            if settings.sms_webhook else OutboxSender(rooms))
     messengers: dict[str, Sender] = {"sms": sms}
     if settings.kakao_webhook:
-        messengers["kakao"] = WebhookSender(settings.kakao_webhook, settings.kakao_token, "kakao")
+        messengers["kakao"] = webhook(settings.kakao_webhook, settings.kakao_token, "kakao",
+                                      settings.kakao_list)
     elif not settings.sms_webhook:  # staff-assisted: both land in the outbox
         messengers["kakao"] = OutboxSender(rooms, "kakao")
     phone_seal = PhoneSeal(server_secret(settings))

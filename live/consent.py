@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from live.commands import Command
 from live.hub import Hub, now_ms
 from live.identity import IdentityProvider, normal_birth, normal_name
-from live.sms import message
+from live.sms import text_code
 from live.tsa import TimeStamper
 from rooms.consent import PRESETS
 from rooms.consent.drive import ConsentError, Drives, Stamp
@@ -217,9 +217,7 @@ class OwnerSteps:
         body = await self.read_json(request)
         room_id, _, row = await drives(self.hub).from_invite(body.get("invite"))
         e164 = self._roster_phone(row, body)
-        otp = await self.hub.rooms.admission.send_code(room_id, e164, self.address(request))
-        room = await self.hub.rooms.room(room_id)
-        await self.hub.sms.send(room_id, otp.e164, message(otp.code, room.title))
+        await text_code(self.hub.rooms, self.hub.sms, room_id, e164, self.address(request))
         return {"sent_to": phone.masked(e164), "expires_in": 300}
 
     def _roster_phone(self, row: dict[str, Any], body: dict[str, Any]) -> str:

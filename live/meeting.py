@@ -11,7 +11,7 @@ from live.gauges import GaugePush
 from live.hub import MEETING_NS, Hub, now_ms, room_channel
 from live.invites import INVITE_COMMANDS
 from live.speaking import SPEAK_COMMANDS, member_asks, member_cancels, speaking
-from live.sms import message
+from live.sms import text_code
 from live.voter import address
 from rooms.polls import payloads, Room
 from rooms.gates import phone
@@ -186,9 +186,7 @@ class MeetingNamespace(AckedNamespace):
         room_id, person = await meetings(self.hub).from_invite(body.get("invite"))
         e164 = self._roster_phone(person, body)
         session = await self.get_session(sid)
-        otp = await self.hub.rooms.admission.send_code(room_id, e164, session["address"])
-        room = await self.hub.rooms.room(room_id)
-        await self.hub.sms.send(room_id, otp.e164, message(otp.code, room.title))
+        await text_code(self.hub.rooms, self.hub.sms, room_id, e164, session["address"])
         return {"sent_to": person["phone_masked"], "expires_in": 300}
 
     def _roster_phone(self, person: dict[str, Any], body: dict[str, Any]) -> str:

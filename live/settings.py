@@ -39,6 +39,10 @@ class Settings:
     sms_token: str = ""
     kakao_webhook: str = ""
     kakao_token: str = ""
+    # texts per request to a gateway that takes a list (docs/protocol.md); 0:
+    # one text per request
+    sms_list: int = 0
+    kakao_list: int = 0
     otp_gap_s: int = 30
     witnesses: tuple[str, ...] = ()
     witness_every_s: float = 10.0
@@ -104,6 +108,9 @@ class Settings:
             raise ValueError("LIVE_ICE_POLICY=relay needs a TURN server in LIVE_ICE_SERVERS")
         if self.vote_replicas is not None and not 0 <= self.vote_replicas <= 5:
             raise ValueError("LIVE_VOTE_REPLICAS must be between 0 and 5")
+        if not (0 <= self.sms_list <= 1000 and 0 <= self.kakao_list <= 1000):
+            raise ValueError("LIVE_SMS_LIST and LIVE_KAKAO_LIST are 0 (one text per request) "
+                             "to 1000 texts per request")
 
     @property
     def replicas_per_vote(self) -> int:
@@ -197,6 +204,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         sms_token=env.get("LIVE_SMS_TOKEN", ""),
         kakao_webhook=env.get("LIVE_KAKAO_WEBHOOK", ""),
         kakao_token=env.get("LIVE_KAKAO_TOKEN", ""),
+        sms_list=int(env.get("LIVE_SMS_LIST", "0")),
+        kakao_list=int(env.get("LIVE_KAKAO_LIST", "0")),
         otp_gap_s=int(env.get("LIVE_OTP_GAP_S", "30")),
         witnesses=tuple(u.strip() for u in env.get("LIVE_WITNESSES", "").split(",") if u.strip()),
         witness_every_s=float(env.get("LIVE_WITNESS_EVERY_S", "10")),

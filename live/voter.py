@@ -6,7 +6,7 @@ from typing import Any
 
 from live.acked import AckedNamespace, Handler
 from live.hub import VOTER_NS, Hub, now_ms, room_channel, voted_channel
-from live.sms import message
+from live.sms import text_code
 from rooms.polls import payloads
 from rooms.errors import GateError, NotJoined
 from rooms.gates import Gates, masked, read_pass
@@ -147,10 +147,9 @@ class VoterNamespace(AckedNamespace):
 
     async def otp_send(self, sid: str, data: Any) -> dict[str, Any]:
         session = await self._joined(sid)
-        otp = await self.hub.rooms.admission.send_otp(session["room"], data, session["address"])
-        room = await self.hub.rooms.room(session["room"])
-        await self.hub.sms.send(session["room"], otp.e164, message(otp.code, room.title))
-        return {"sent_to": masked(otp.e164), "expires_in": 300}
+        e164 = await self.hub.rooms.admission.otp_number(session["room"], data)
+        await text_code(self.hub.rooms, self.hub.sms, session["room"], e164, session["address"])
+        return {"sent_to": masked(e164), "expires_in": 300}
 
     async def cast(self, sid: str, data: Any) -> dict[str, Any]:
         session = await self._joined(sid)

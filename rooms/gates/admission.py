@@ -145,11 +145,12 @@ class Admission:
         """Staff: forget every PIN and staff-code guess in this room."""
         return {"cleared": await self.store.clear_attempts(room_id, GUESS_KINDS)}
 
-    async def send_otp(self, room_id: str, payload: Any, address: str) -> Otp:
+    async def otp_number(self, room_id: str, payload: Any) -> str:
+        """The number a phone asks a code for, in a room that verifies numbers."""
         body = payloads.as_dict(payload)
         if not (await self.gates(room_id)).phone:
             raise BadPayload("phone", "this room does not verify phone numbers")
-        return await self.send_code(room_id, phone.normalise(body.get("phone")), address)
+        return phone.normalise(body.get("phone"))
 
     async def send_code(self, room_id: str, e164: str, address: str) -> Otp:
         """A fresh one-time code for this number, within the send limits."""
@@ -166,6 +167,15 @@ class Admission:
         code = f"{secrets.randbelow(10**6):06d}"
         await self.store.save_otp(room_id, digest, _code_hash(self._secret, code), OTP_TTL_S)
         return Otp(e164, code)
+
+    async def not_sent(self, room_id: str, e164: str, address: str, maybe_sent: bool) -> None:
+        """The code's text could not be sent: the member may ask again at once,
+        and a text the gateway surely did not take costs none of the sends."""
+        digest = phone.phone_hash(self._secret, e164)
+        await self.store.give_back(room_id, "otp-gap", digest)
+        if not maybe_sent:
+            await self.store.give_back(room_id, "otp-send", digest)
+            await self.store.give_back(room_id, "otp-addr", address)
 
     async def check_code(self, room_id: str, body: dict[str, Any]) -> str:
         """The verified number's hash, or the gate error naming what is wrong."""

@@ -84,6 +84,12 @@ class GatesStore:
         """Staff lift the slow-down: forget every attempt of these kinds."""
         return int(await self.redis.delete(*[keys.gate_buckets(room_id, k) for k in kinds]))
 
+    async def give_back(self, room_id: str, kind: str, who: str) -> None:
+        """One attempt of `kind` by `who` not counted after all."""
+        key = keys.gate_counter(room_id, kind, who)
+        if int(await self.redis.decr(key)) <= 0:  # none left, or it had expired meanwhile
+            await self.redis.delete(key)
+
     async def first_within(self, room_id: str, kind: str, who: str, seconds: int) -> bool:
         key = keys.gate_counter(room_id, kind, who)
         return bool(await self.redis.set(key, 1, nx=True, ex=seconds))
