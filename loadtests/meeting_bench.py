@@ -201,7 +201,8 @@ class MeetingRun:
             "otp_asks": sum(p.otp_asks for p in phones),
             "reconnects": sum(p.reconnects for p in phones),
             "verify_tries": sum(p.verify_tries for p in phones), "refusals": refusals,
-            "gateway": {"requests": gateway.requests, "refused": gateway.refused,
+            "gateway": {"requests": gateway.requests, "texts": gateway.texts,
+                        "refused": gateway.refused,
                         "late": gateway.late, "most_in_flight": gateway.most_in_flight},
             "desk_checkins": len(desk_times), "desk_refused": staff.refused,
             "driver_faults": faults, "cpu_cores": cpu,
@@ -309,7 +310,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     work = Path(args.workdir or tempfile.mkdtemp(prefix="meeting-bench-"))
     redis, url = start_redis(work, args.fsync)
     env = {"LIVE_SMS_WEBHOOK": f"http://127.0.0.1:{gport}/sms", "LIVE_SMS_TOKEN": TOKEN,
-           "LIVE_TRUSTED_PROXIES": "127.0.0.1", "LIVE_OTP_GAP_S": str(args.otp_gap_s)}
+           "LIVE_TRUSTED_PROXIES": "127.0.0.1", "LIVE_OTP_GAP_S": str(args.otp_gap_s),
+           "LIVE_SMS_LIST": str(args.gateway_list)}
     live, port = start_live(work, url, args.workers, env)
     target = Target("live", "live", live, port, redis, url)
     meter = CpuMeter({"server": live.pids(), "redis": [redis.pid], "driver": [os.getpid()]})
@@ -327,7 +329,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         await gateway.stop()
     out["targets"] = targets(out, args.online)
     out["setup"] = {"members": args.members, "online": args.online, "desk": args.desk,
-                    "workers": args.workers, "server": server_tree(), "machine": machine(),
+                    "workers": args.workers, "gateway_list": args.gateway_list,
+                    "server": server_tree(), "machine": machine(),
                     "carrier": carrier.__dict__, "gauge_poll_ms": args.gauge_poll_ms}
     return out
 
@@ -344,6 +347,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--gauge-poll-ms", type=int, default=2000,
                    help="the screen asks item:quorum this often (web/screen.js: 2000)")
     p.add_argument("--otp-gap-s", type=int, default=30, help="LIVE_OTP_GAP_S")
+    p.add_argument("--gateway-list", type=int, default=500,
+                   help="texts per request to the gateway (LIVE_SMS_LIST); 0: one per request")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--fsync", default="always", help="the Redis appendfsync")
     p.add_argument("--seed", type=int, default=7)

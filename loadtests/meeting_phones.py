@@ -3,9 +3,12 @@ that the server texts through, and the members' phones that get those texts
 and sign in the way the member page does.
 
 The gateway is a real HTTP service (aiohttp, on 127.0.0.1) speaking the
-webhook format of `live/sms.py` (`POST {"to", "text", "channel"}` with a
-bearer token). It answers each request after a realistic delay, refuses a
-few (HTTP 503, nothing delivered) and delivers the rest to the phone with
+webhook formats of `live/sms.py` with a bearer token: one text per request
+(`POST {"to", "text", "channel"}`) or a list (`POST {"channel", "messages":
+[{"id", "to", "text"}]}`, answered with a result per text, as Korean bulk SMS
+APIs do). It answers each request after a realistic delay (a list a little
+longer per text), refuses a few texts (HTTP 503 or a per-text refusal that
+may be retried; nothing delivered) and delivers the rest to the phone with
 that number after a further delay, a few of them late, as carriers do.
 A phone is a raw Socket.IO client (`wsclient.py`) on `/meeting` behind its own
 address (`X-Forwarded-For`, the server trusting 127.0.0.1 as its proxy), as
@@ -40,6 +43,7 @@ class Carrier:
     late_s: tuple[float, float] = (8.0, 20.0)  # a late delivery
     refuse: float = 0.02  # answered 503, not delivered
     late: float = 0.03
+    per_listed_s: float = 0.0005  # a list request's answer takes this longer per text
 
 
 def number_key(e164: str) -> str:
@@ -55,7 +59,7 @@ class Gateway:
         self.token = token
         self.rng = random.Random(seed)
         self.phones: dict[str, Phone] = {}
-        self.requests = self.refused = self.late = self.delivered = 0
+        self.requests = self.texts = self.refused = self.late = self.delivered = 0
         self.in_flight = self.most_in_flight = 0
         self.runner: web.AppRunner | None = None
 
@@ -74,22 +78,36 @@ class Gateway:
         if request.headers.get("authorization") != f"Bearer {self.token}":
             return web.json_response({"error": "token"}, status=401)
         body = await request.json()
+        listed = body.get("messages")
         self.requests += 1
+        self.texts += len(listed) if listed is not None else 1
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         c, rng = self.carrier, self.rng
         try:
-            await asyncio.sleep(rng.uniform(*c.answer_s))
+            await asyncio.sleep(rng.uniform(*c.answer_s) + c.per_listed_s * len(listed or ()))
         finally:
             self.in_flight -= 1
+        if listed is not None:
+            return web.json_response({"results": [
+                {"id": m["id"], "ok": True} if self._take(m["to"], m["text"])
+                else {"id": m["id"], "ok": False, "error": "busy", "retry": True}
+                for m in listed]})
+        if not self._take(body["to"], body["text"]):
+            return web.json_response({"error": "busy"}, status=503)
+        return web.json_response({"ok": True})
+
+    def _take(self, to: str, text: str) -> bool:
+        """Refused, or delivered later (a few late)."""
+        c, rng = self.carrier, self.rng
         if rng.random() < c.refuse:
             self.refused += 1
-            return web.json_response({"error": "busy"}, status=503)
+            return False
         late = rng.random() < c.late
         self.late += late
         delay = rng.uniform(*(c.late_s if late else c.deliver_s))
-        asyncio.get_running_loop().call_later(delay, self._deliver, body["to"], body["text"])
-        return web.json_response({"ok": True})
+        asyncio.get_running_loop().call_later(delay, self._deliver, to, text)
+        return True
 
     def _deliver(self, to: str, text: str) -> None:
         phone = self.phones.get(number_key(to))
