@@ -36,7 +36,10 @@ WEBHOOK_AT_ONCE = 256
 POOL_SIZE = 8
 RETRY_AFTER_S = 0.5
 # A list request leaves once it holds the gateway's most texts, or this long
-# after its first text (codes asked at the same moment share one request).
+# after its first text (codes asked at the same moment share one request); while
+# the gateway already has its most requests, texts wait and the next request
+# to leave takes all of them (up to the most), so a busy gateway gets fewer,
+# fuller requests rather than a queue of small ones.
 LIST_GATHER_S = 0.02
 LIST_REQUESTS_AT_ONCE = 16
 logging.getLogger("httpx").setLevel(logging.WARNING)  # not a log line per text sent
@@ -173,7 +176,6 @@ class ListSender(_Webhook):
         self._waiting: list[tuple[str, str, asyncio.Future[Outcome]]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._posting: set[asyncio.Task[None]] = set()
-        self._gate: asyncio.Semaphore | None = None
 
     async def _one(self, e164: str, text: str) -> Outcome:
         loop = asyncio.get_running_loop()
@@ -186,29 +188,41 @@ class ListSender(_Webhook):
         return await asyncio.shield(done)  # a caller gone does not lose the others' answer
 
     def _leave(self) -> None:
-        """The texts gathered so far go, a list per request."""
+        """The texts gathered so far go, a list per request, as far as the
+        gateway has room for requests; the rest go as requests come back."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        while self._waiting:
+        while self._waiting and len(self._posting) < LIST_REQUESTS_AT_ONCE:
             batch, self._waiting = self._waiting[:self.most], self._waiting[self.most:]
             task = asyncio.get_running_loop().create_task(self._post(batch))
             self._posting.add(task)
-            task.add_done_callback(self._posting.discard)
+            task.add_done_callback(self._back)
+
+    def _back(self, task: asyncio.Task[None]) -> None:
+        self._posting.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s list request failed", self.channel, exc_info=task.exception())
+        if self._waiting and self._timer is None:
+            self._leave()
 
     async def _post(self, batch: list[tuple[str, str, asyncio.Future[Outcome]]]) -> None:
-        if self._gate is None:
-            self._gate = asyncio.Semaphore(LIST_REQUESTS_AT_ONCE)
+        try:
+            await self._post_list(batch)
+        finally:  # whatever went wrong, no caller waits for ever
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_result(("not sent", False))
+
+    async def _post_list(self, batch: list[tuple[str, str, asyncio.Future[Outcome]]]) -> None:
         messages = [{"id": str(i), "to": e164, "text": text}
                     for i, (e164, text, _) in enumerate(batch)]
         outcomes: dict[str, Outcome] = {}
         every: Outcome = ("", False)
         try:
-            async with self._gate:
-                answer = await self.client().post(
-                    self.url, content=orjson.dumps({"channel": self.channel,
-                                                    "messages": messages}),
-                    headers={"content-type": "application/json"})
+            answer = await self.client().post(
+                self.url, content=orjson.dumps({"channel": self.channel, "messages": messages}),
+                headers={"content-type": "application/json"})
         except httpx.HTTPError as exc:
             every = _failed(exc)
         else:

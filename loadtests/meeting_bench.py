@@ -204,7 +204,8 @@ class MeetingRun:
             "gateway": {"requests": gateway.requests, "texts": gateway.texts,
                         "refused": gateway.refused,
                         "late": gateway.late, "most_in_flight": gateway.most_in_flight},
-            "desk_checkins": len(desk_times), "desk_refused": staff.refused,
+            "steps_ms": steps(phones), "desk_checkins": len(desk_times),
+            "desk_refused": staff.refused,
             "driver_faults": faults, "cpu_cores": cpu,
             "gauge": gauge_lag(changes, screen), "seconds": round(time.monotonic() - t0, 1)}
 
@@ -282,6 +283,23 @@ class MeetingRun:
             capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent))
         return {"exit": done.returncode, "seconds": round(took, 2),
                 "says": done.stdout.strip().splitlines()[-1:]}
+
+
+STEPS = (("link", "opened"), ("opened", "otp_acked"), ("otp_acked", "code_here"),
+         ("typed", "signed_in"))
+
+
+def steps(phones: list[Phone]) -> dict[str, Any]:
+    """How long each step of a sign-in took (the first time through): opening
+    the link and the page, the code's ack, the text's arrival, the verify's ack
+    (reacting and typing are the member's, set by `Human`)."""
+    out = {}
+    for a, b in STEPS:
+        took = [(p.signed_in_at if b == "signed_in" else p.steps[b]) - p.steps[a]
+                for p in phones if a in p.steps and (b in p.steps or
+                                                      (b == "signed_in" and p.signed_in_at))]
+        out[f"{a}->{b}"] = summary(took)
+    return out
 
 
 def targets(out: dict[str, Any], online: int) -> dict[str, dict[str, Any]]:

@@ -152,6 +152,7 @@ class Phone:
     base: str = ""  # the server, http://host:port
     token: str = ""  # to resume after a reconnect, as the page keeps it
     reconnects: int = 0
+    steps: dict[str, float] = field(default_factory=dict)  # the sign-in's first of each step
 
     def receive(self, text: str, now: float) -> None:
         self.texts.append((now, text))
@@ -238,7 +239,10 @@ async def sign_in(phone: Phone, base: str, http: Any, human: Human,
     link = await phone.text_after(-1.0, LINK, 24 * 3600.0)
     assert link is not None
     await asyncio.sleep(rng.uniform(*human.react_s))
+    step = phone.steps.setdefault
+    step("link", time.monotonic())
     invite = await opened(phone, base, http, link[1], human, rng)
+    step("opened", time.monotonic())
     while True:
         asked = time.monotonic()
         phone.otp_asks += 1
@@ -247,9 +251,13 @@ async def sign_in(phone: Phone, base: str, http: Any, human: Human,
             error = ack["error"]
             await asyncio.sleep(error.get("wait_s") or rng.uniform(*human.again_s))
             continue
+        step("otp_acked", time.monotonic())
         text = await phone.text_after(asked, CODE, human.wait_code_s)
+        if text is not None:
+            step("code_here", text[0])
         while text is not None:
             await asyncio.sleep(rng.uniform(*human.type_s))
+            step("typed", time.monotonic())
             phone.verify_tries += 1
             ack = await phone.call("member:verify", {"invite": invite, "phone": phone.phone,
                                                      "otp": text[1]})
