@@ -165,9 +165,24 @@ class MeetingRun:
                 while not await staff.attempt("POST", "/attendance", {"member_no": f"M{i}"}):
                     await asyncio.sleep(1.0)  # staff try again
                 desk_times.append(time.monotonic())
+        lags: list[tuple[float, float]] = []
+
+        async def loop_lag() -> None:
+            """The server's own loop lag (/metrics) every 250 ms of the storm."""
+            while True:
+                try:
+                    async with staff.http.get(f"{staff.base}/metrics") as answer:
+                        text = await answer.text()
+                    line = next(x for x in text.splitlines()
+                                if x.startswith("livevote_loop_lag_ms"))
+                    lags.append((time.monotonic(), float(line.rsplit(" ", 1)[1])))
+                except (StopIteration, ValueError, aiohttp.ClientError):
+                    pass
+                await asyncio.sleep(0.25)
         self.meter.start(time.monotonic())
         async with self.phase("storm"):
             t0 = time.monotonic()
+            lagging = asyncio.create_task(loop_lag())
             members = [asyncio.create_task(sign_in(p, self.base, http, human,
                                                    random.Random(p.i))) for p in phones]
             desk_task = asyncio.create_task(desk())
@@ -177,6 +192,7 @@ class MeetingRun:
             for task in late:
                 task.cancel()
             await desk_task
+            lagging.cancel()
             await asyncio.sleep(max(1.0, 2 * a.gauge_poll_ms / 1000))
         cpu = self.meter.stop(time.monotonic())
         faults: dict[str, int] = {}
@@ -204,7 +220,7 @@ class MeetingRun:
             "gateway": {"requests": gateway.requests, "texts": gateway.texts,
                         "refused": gateway.refused,
                         "late": gateway.late, "most_in_flight": gateway.most_in_flight},
-            "steps_ms": steps(phones), "desk_checkins": len(desk_times),
+            "steps_ms": steps(phones), "timeline": timeline(t0, phones, lags), "desk_checkins": len(desk_times),
             "desk_refused": staff.refused,
             "driver_faults": faults, "cpu_cores": cpu,
             "gauge": gauge_lag(changes, screen), "seconds": round(time.monotonic() - t0, 1)}
@@ -285,7 +301,9 @@ class MeetingRun:
                 "says": done.stdout.strip().splitlines()[-1:]}
 
 
-STEPS = (("link", "opened"), ("opened", "otp_acked"), ("otp_acked", "code_here"),
+STEPS = (("link", "opened"), ("link", "redirected"), ("redirected", "connected"),
+         ("redirected", "connecting"), ("connecting", "tcp"), ("tcp", "connected"),
+         ("connected", "opened"), ("opened", "otp_acked"), ("otp_acked", "code_here"),
          ("typed", "signed_in"))
 
 
@@ -300,6 +318,21 @@ def steps(phones: list[Phone]) -> dict[str, Any]:
                                                       (b == "signed_in" and p.signed_in_at))]
         out[f"{a}->{b}"] = summary(took)
     return out
+
+
+def timeline(t0: float, phones: list[Phone], lags: list[tuple[float, float]],
+             every_s: float = 5.0) -> list[dict[str, Any]]:
+    """Per 5 s of the storm: links opened, pages connected, members signed in,
+    and the server's worst loop lag then (ms)."""
+    rows: list[dict[str, Any]] = []
+    for k in range(int(max([p.signed_in_at - t0 for p in phones] + [0]) // every_s) + 1):
+        lo, hi = t0 + k * every_s, t0 + (k + 1) * every_s
+        rows.append({"s": int(k * every_s),
+                     "links": sum(lo <= p.steps.get("link", 0) < hi for p in phones),
+                     "connected": sum(lo <= p.steps.get("connected", 0) < hi for p in phones),
+                     "signed_in": sum(lo <= p.signed_in_at < hi for p in phones),
+                     "lag_ms": round(max([v for at, v in lags if lo <= at < hi] + [0]))})
+    return rows
 
 
 def targets(out: dict[str, Any], online: int) -> dict[str, dict[str, Any]]:

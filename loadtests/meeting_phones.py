@@ -189,9 +189,12 @@ class Phone:
 
     async def connect(self) -> None:
         host, _, port = self.base.removeprefix("http://").partition(":")
+        self.steps.setdefault("connecting", time.monotonic())
         _, sock = await asyncio.get_running_loop().create_connection(
             lambda: MemberSocket(f"{host}:{port}", self.address, self.on_event), host, int(port))
+        self.steps.setdefault("tcp", time.monotonic())
         self.socket = await asyncio.wait_for(sock.ready, 30)
+        self.steps.setdefault("connected", time.monotonic())
 
     async def call(self, event: str, data: Any) -> dict[str, Any]:
         """An acked event as the page sends it; a missing ack is `timeout`. A
@@ -285,6 +288,7 @@ async def opened(phone: Phone, base: str, http: Any, code: str, human: Human,
                 if answer.status != 303:
                     raise OSError(f"http_{answer.status}")
                 invite = str(answer.headers["location"].split("invite=", 1)[1])
+            phone.steps.setdefault("redirected", time.monotonic())
             if (await phone.call("member:open", {"invite": invite}))["ok"]:
                 return invite
         except (OSError, asyncio.TimeoutError, ClientError) as failed:

@@ -14,6 +14,7 @@ export class Day {
   constructor(ctx) {
     this.ctx = ctx;
     this.quorum = new Map();
+    this.pushed = new Set();
     this.found = [];
     this.errors = new Map();
     $("desk-form").addEventListener("submit", (e) => {
@@ -56,8 +57,23 @@ export class Day {
     this.renderItems();
   }
 
+  /** A gauge pushed by the server (`item:quorum`), shown at once; from then on
+   * it follows attendance by push while the socket stays up. */
+  takeGauge(gauge) {
+    this.quorum.set(gauge.ballot, gauge);
+    this.pushed.add(gauge.ballot);
+    if (this.ctx.tab === "day") this.renderItems();
+  }
+
+  /** Pushes may have been missed while the socket was down: read every gauge again. */
+  reconnected() {
+    this.pushed.clear();
+  }
+
   async loadQuorum() {
-    const live = this.ctx.items.filter((b) => b.state !== "draft");
+    const following = this.ctx.pushes?.ready;
+    const live = this.ctx.items.filter((b) => b.state !== "draft"
+      && !(following && b.state === "open" && this.pushed.has(b.id)));
     const answers = await Promise.all(live.map((b) =>
       this.ctx.call("GET", `/ballots/${encodeURIComponent(b.id)}/quorum`).catch(() => null)));
     live.forEach((b, i) => answers[i] && this.quorum.set(b.id, answers[i]));

@@ -3,7 +3,7 @@
 // the screen and open the records. Opened as /staff#room=ID&key=HOSTKEY; the key stays
 // in the fragment and goes out only as this page's Authorization header.
 import { adoptRoomLang, applyStatic, errorText, initLang, onLangChange, t } from "./i18n.js";
-import { api, LiveError, readFragment } from "./net.js";
+import { api, Conn, LiveError, readFragment } from "./net.js";
 import { noteServerTime, tickCountdowns } from "./ui.js";
 import { busy, confirmDialog, createRoom } from "./console-kit.js";
 import { Prepare } from "./staff-prepare.js";
@@ -51,6 +51,26 @@ export const ctx = {
 };
 
 const panels = {};
+let conn = null;
+
+/** The room's pushes, as the host console gets them: each live item's quorum
+ * gauge the moment attendance moves (`item:quorum`), and items opened or closed
+ * elsewhere. The 3-s refresh stays for the rest, and reads an item's gauge
+ * only while this socket is down or has not pushed that item's gauge yet. */
+function listen() {
+  if (conn?.room === ctx.room && conn?.key === ctx.key) return;
+  conn?.socket.disconnect();
+  conn = new Conn("/host", {
+    onConnect: (c) => {
+      panels.day.reconnected();
+      return c.call("host:watch", { room: ctx.room, key: ctx.key }, { early: true });
+    },
+  });
+  Object.assign(conn, { room: ctx.room, key: ctx.key });
+  ctx.pushes = conn;
+  conn.on("item:quorum", (gauge) => panels.day.takeGauge(gauge));
+  for (const event of ["ballot:update", "ballot:closed"]) conn.on(event, () => refresh());
+}
 
 async function createMeeting(event) {
   ctx.created = await createRoom(event, "meeting");
@@ -134,6 +154,7 @@ async function start() {
     return;
   }
   for (const panel of Object.values(panels)) panel.start?.();
+  listen();
   showTab(new URLSearchParams(location.hash.slice(1)).get("tab") || "prepare");
 }
 
