@@ -153,6 +153,7 @@ class Phone:
     token: str = ""  # to resume after a reconnect, as the page keeps it
     reconnects: int = 0
     steps: dict[str, float] = field(default_factory=dict)  # the sign-in's first of each step
+    code_asked: float = 0.0  # when the member first asked for a code
 
     def receive(self, text: str, now: float) -> None:
         self.texts.append((now, text))
@@ -248,14 +249,22 @@ async def sign_in(phone: Phone, base: str, http: Any, human: Human,
     step("opened", time.monotonic())
     while True:
         asked = time.monotonic()
+        phone.code_asked = phone.code_asked or asked
         phone.otp_asks += 1
         ack = await phone.call("member:otp", {"invite": invite, "phone": phone.phone})
-        if not ack["ok"]:
-            error = ack["error"]
-            await asyncio.sleep(error.get("wait_s") or rng.uniform(*human.again_s))
+        if ack["ok"]:
+            step("otp_acked", time.monotonic())
+            text = await phone.text_after(asked, CODE, human.wait_code_s)
+        elif ack["error"]["code"] in ("timeout", "rate_limited"):
+            # the page then shows the code field (web/meeting.js): a code that
+            # was sent anyway, or just before, is typed when it arrives
+            text = await phone.text_after(phone.code_asked, CODE, human.wait_code_s / 2)
+            if text is None:
+                await asyncio.sleep(ack["error"].get("wait_s") or rng.uniform(*human.again_s))
+                continue
+        else:
+            await asyncio.sleep(ack["error"].get("wait_s") or rng.uniform(*human.again_s))
             continue
-        step("otp_acked", time.monotonic())
-        text = await phone.text_after(asked, CODE, human.wait_code_s)
         if text is not None:
             step("code_here", text[0])
         while text is not None:

@@ -28,7 +28,8 @@ export function signinCard(ctx) {
   card.append(phoneForm(ctx));
   if (ctx.sentTo) {
     card.append(h("p", { class: "sent", role: "status", "data-testid": "code-sent" },
-      t("mtg_code_sent", { last: lastDigits(ctx.sentTo) })), codeForm(ctx));
+      t(ctx.maybeSent ? "mtg_code_maybe_sent" : "mtg_code_sent", { last: lastDigits(ctx.sentTo) })),
+    codeForm(ctx));
   }
   if (ctx.error) {
     card.append(h("p", {

@@ -132,8 +132,17 @@ function sendCode(phone) {
     return;
   }
   signinStep("otp", async () => {
-    const sent = await conn.call("member:otp", { invite: state.invite, phone });
-    Object.assign(state.signin, { sentTo: sent.sent_to, code: "" });
+    try {
+      const sent = await conn.call("member:otp", { invite: state.invite, phone });
+      Object.assign(state.signin, { sentTo: sent.sent_to, code: "", maybeSent: false });
+    } catch (error) {
+      // No answer in time, or "a code was just sent": a code may well be on its
+      // way (a busy server still sends it), so the member can type it.
+      if (["timeout", "rate_limited"].includes(error.code) && !state.signin.sentTo) {
+        Object.assign(state.signin, { sentTo: state.member.phone, maybeSent: true });
+      }
+      throw error;
+    }
   });
 }
 

@@ -15,6 +15,7 @@ export const MEETING_EN = {
   mtg_send_code: "Text me a code",
   mtg_sending_code: "Sending…",
   mtg_code_sent: "We texted a code to the number ending in {last}.",
+  mtg_code_maybe_sent: "If a text with a code reached the number ending in {last}, type it below.",
   mtg_code_label: "The 6-digit code from the text message",
   mtg_confirm_code: "Confirm",
   mtg_checking: "Checking…",

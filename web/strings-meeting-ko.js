@@ -15,6 +15,7 @@ export const MEETING_KO = {
   mtg_send_code: "인증번호 받기",
   mtg_sending_code: "보내는 중…",
   mtg_code_sent: "끝자리 {last} 번호로 인증번호를 보냈습니다.",
+  mtg_code_maybe_sent: "끝자리 {last} 번호로 인증번호 문자가 왔다면 아래에 입력하세요.",
   mtg_code_label: "문자로 받은 인증번호 6자리",
   mtg_confirm_code: "확인",
   mtg_checking: "확인하는 중…",
