@@ -165,3 +165,33 @@ async def test_a_code_a_gateway_refused_costs_no_wait(redis_url: str, redis_clie
 async def test_a_code_a_list_gateway_refused_costs_no_wait(redis_url: str, redis_client: Any,
                                                            tmp_path: Path) -> None:
     await refusing(redis_url, tmp_path, listed=True)
+
+
+async def test_an_answer_that_cannot_be_read_fails_its_texts_without_sending_again(
+        redis_url: str, redis_client: Any, tmp_path: Path) -> None:
+    requests: list[int] = []
+    answers = iter([b"<html>gateway error page</html>", b'{"results": "none"}',
+                    b'{"results": [7, {"id": "0"}]}'])
+
+    async def gateway(request: web.Request) -> web.Response:
+        """A 200 whose body is not the list's results: the texts may have gone."""
+        requests.append(len((await request.json())["messages"]))
+        return web.Response(body=next(answers), content_type="application/json")
+
+    async with stand_in({"/sms": gateway}) as url:
+        server = LiveServer(tmp_path / "data", redis_url=redis_url, env={
+            "LIVE_SMS_WEBHOOK": f"{url}/sms", "LIVE_SMS_LIST": "10"})
+        host = Host(server.url)
+        try:
+            await host.create_room(title="총회", kind="meeting")
+            rows = ["member_no,name,phone,holding", "M1,Member 1,010-5001-0001,H1"]
+            assert (await host.post("/roster", {"csv": "\n".join(rows)})).status_code == 200
+            for _ in range(3):
+                sent = (await host.post("/invites", {"to": "all"})).json()
+                assert sent["ok"] and (sent["data"]["sent"], sent["data"]["failed"]) == (0, 1)
+            assert requests == [1, 1, 1]  # each once: never sent again on its own
+            log = (tmp_path / f"server-{server.port}.log").read_text()
+            assert "5001" not in log
+        finally:
+            await host.aclose()
+            server.stop()
