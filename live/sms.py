@@ -92,13 +92,18 @@ class OutboxSender:
                                                "channel": self.channel})
 
 
-Outcome = tuple[str, bool]  # (why it failed or "", whether the gateway surely did not take it)
+Outcome = tuple[str, bool]  # (why it failed or "", whether it may be sent again: the
+#                             gateway refused it for now, or was never reached)
+# A whole list refused with one of these is split in halves and sent again, so
+# one text the gateway will not take (a number, a word) does not fail the rest.
+SPLIT_ON = (400, 413, 422)
 
 
 class _Webhook:
     """A gateway's URL, token and connection pools, made in the worker's loop."""
 
     pools = WEBHOOK_AT_ONCE // POOL_SIZE
+    pool_size = POOL_SIZE
 
     def __init__(self, url: str, token: str, channel: str) -> None:
         self.url = url
@@ -116,8 +121,8 @@ class _Webhook:
         if not self._clients:
             self._clients = [httpx.AsyncClient(
                 timeout=WEBHOOK_TIMEOUT_S, headers=self.headers, verify=self._tls,
-                limits=httpx.Limits(max_connections=POOL_SIZE,
-                                    max_keepalive_connections=POOL_SIZE))
+                limits=httpx.Limits(max_connections=self.pool_size,
+                                    max_keepalive_connections=self.pool_size))
                 for _ in range(self.pools)]
         self._turn = (self._turn + 1) % len(self._clients)
         return self._clients[self._turn]
@@ -130,7 +135,7 @@ class _Webhook:
         if failed and again:
             await asyncio.sleep(RETRY_AFTER_S)
             failed, again = await self._one(e164, text)
-        if failed:
+        if failed:  # our own words only: a gateway's may repeat the number
             log.warning("%s webhook failed: %s", self.channel, failed)
             raise SmsUnavailable("the text message could not be sent; try again or ask staff",
                                  maybe_sent=not again)
@@ -140,8 +145,10 @@ class _Webhook:
 
 
 def _failed(exc: httpx.HTTPError) -> Outcome:
-    """A connection never made surely sent nothing; a timeout may have."""
-    return type(exc).__name__, isinstance(exc, httpx.ConnectError)
+    """A connection never made (or never had from the pool) surely sent
+    nothing; a timeout once connected may have."""
+    return type(exc).__name__, isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout,
+                                                httpx.PoolTimeout))
 
 
 class WebhookSender(_Webhook):
@@ -174,13 +181,16 @@ class ListSender(_Webhook):
     answer does not name, or a request that timed out, may have been sent and
     is not sent again; a 5xx or no connection failed every text in it."""
 
-    pools = LIST_REQUESTS_AT_ONCE // POOL_SIZE
+    pools = 1  # one pool with a connection for each request in flight
+    pool_size = LIST_REQUESTS_AT_ONCE
 
     def __init__(self, url: str, token: str = "", channel: str = "sms",
                  most: int = 500) -> None:
         super().__init__(url, token, channel)
         self.most = most
-        self.at_once = most * LIST_REQUESTS_AT_ONCE
+        # a bulk send (invitations) fills at most half the requests, so codes
+        # asked meanwhile still leave at once
+        self.at_once = most * LIST_REQUESTS_AT_ONCE // 2
         self._waiting: list[tuple[str, str, asyncio.Future[Outcome]]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._posting: set[asyncio.Task[None]] = set()
@@ -235,6 +245,11 @@ class ListSender(_Webhook):
             every = _failed(exc)
         else:
             code = answer.status_code
+            if code in SPLIT_ON and len(batch) > 1:
+                half = len(batch) // 2
+                await self._post_list(batch[:half])
+                await self._post_list(batch[half:])
+                return
             if code >= 300:
                 every = (f"status {code}", code >= 500)
             else:
@@ -251,7 +266,7 @@ class ListSender(_Webhook):
         try:
             results = orjson.loads(content)["results"]
             return ({str(r["id"]): ("", False) if r.get("ok") is True
-                     else (str(r.get("error") or "refused")[:40], r.get("retry") is True)
+                     else ("refused by the gateway", r.get("retry") is True)
                      for r in results}, unknown)
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
             return {}, ("unreadable answer", False)

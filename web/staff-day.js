@@ -76,7 +76,8 @@ export class Day {
       && !(following && b.state === "open" && this.pushed.has(b.id)));
     const answers = await Promise.all(live.map((b) =>
       this.ctx.call("GET", `/ballots/${encodeURIComponent(b.id)}/quorum`).catch(() => null)));
-    live.forEach((b, i) => answers[i] && this.quorum.set(b.id, answers[i]));
+    // a gauge pushed while this read was on its way is the newer one
+    live.forEach((b, i) => answers[i] && !this.pushed.has(b.id) && this.quorum.set(b.id, answers[i]));
     for (const b of this.ctx.items.filter((x) => x.state === "closed" && !this.ctx.results.has(x.id))) {
       try {
         const sealed = await this.ctx.call("GET", `/ballots/${encodeURIComponent(b.id)}/result`);

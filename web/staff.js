@@ -69,7 +69,12 @@ function listen() {
   Object.assign(conn, { room: ctx.room, key: ctx.key });
   ctx.pushes = conn;
   conn.on("item:quorum", (gauge) => panels.day.takeGauge(gauge));
-  for (const event of ["ballot:update", "ballot:closed"]) conn.on(event, () => refresh());
+  for (const event of ["ballot:update", "ballot:closed"]) {
+    conn.on(event, (data) => {  // reset, reopened or closed: read its gauge afresh
+      panels.day.pushed.delete(data?.id ?? data?.ballot?.id);
+      refresh();
+    });
+  }
 }
 
 async function createMeeting(event) {

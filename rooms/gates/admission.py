@@ -170,10 +170,12 @@ class Admission:
 
     async def not_sent(self, room_id: str, e164: str, address: str, maybe_sent: bool) -> None:
         """The code's text could not be sent: the member may ask again at once,
-        and a text the gateway surely did not take costs none of the sends."""
+        and a text the gateway surely did not take costs none of the sends (and
+        its code, which nobody was told, is dropped)."""
         digest = phone.phone_hash(self._secret, e164)
         await self.store.give_back(room_id, "otp-gap", digest)
         if not maybe_sent:
+            await self.store.forget_otp(room_id, digest)
             await self.store.give_back(room_id, "otp-send", digest)
             await self.store.give_back(room_id, "otp-addr", address)
 

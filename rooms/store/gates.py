@@ -84,6 +84,9 @@ class GatesStore:
         """Staff lift the slow-down: forget every attempt of these kinds."""
         return int(await self.redis.delete(*[keys.gate_buckets(room_id, k) for k in kinds]))
 
+    async def forget_otp(self, room_id: str, phone_hash: str) -> None:
+        await self.redis.delete(keys.otp(room_id, phone_hash))
+
     async def give_back(self, room_id: str, kind: str, who: str) -> None:
         """One attempt of `kind` by `who` not counted after all."""
         key = keys.gate_counter(room_id, kind, who)

@@ -115,9 +115,11 @@ async def refusing(redis_url: str, tmp_path: Path, listed: bool) -> None:
     the moment the gateway takes texts again."""
     taking = {"now": False}
     got: list[str] = []
+    refused: list[str] = []
 
     async def gateway(request: web.Request) -> web.Response:
         body = await request.json()
+        refused.extend(m["text"] for m in body.get("messages", [body]) if not taking["now"])
         if listed:
             got.extend(m["text"] for m in body["messages"] if taking["now"])
             return web.json_response({"results": [
@@ -139,6 +141,11 @@ async def refusing(redis_url: str, tmp_path: Path, listed: bool) -> None:
             for _ in range(5):  # more than the 3 codes per 10 minutes
                 failed = await call(phone, "otp:send", {"phone": "010-2222-3333"})
                 assert failed["error"]["code"] == "sms_unavailable", failed
+            never_told = re.search(r"인증번호 (\d{6})", refused[-1])
+            assert never_told is not None
+            dropped = await call(phone, "gate:admit", {"phone": "010-2222-3333",
+                                                       "otp": never_told.group(1)})
+            assert dropped["error"]["code"] == "otp_expired", dropped  # the unsent code is gone
             taking["now"] = True
             sent = await call(phone, "otp:send", {"phone": "010-2222-3333"})
             assert sent["ok"], sent
@@ -195,3 +202,36 @@ async def test_an_answer_that_cannot_be_read_fails_its_texts_without_sending_aga
         finally:
             await host.aclose()
             server.stop()
+
+
+async def test_one_text_the_gateway_will_not_take_fails_alone(
+        redis_url: str, redis_client: Any, tmp_path: Path) -> None:
+    requests: list[int] = []
+
+    async def gateway(request: web.Request) -> web.Response:
+        """Refuses a whole list (400) that holds M7's number, as some do."""
+        messages = (await request.json())["messages"]
+        requests.append(len(messages))
+        if any(m["to"].endswith("0007") for m in messages):
+            return web.json_response({"error": "invalid recipient"}, status=400)
+        return web.json_response({"results": [{"id": m["id"], "ok": True} for m in messages]})
+
+    async with stand_in({"/sms": gateway}) as url:
+        server = LiveServer(tmp_path / "data", redis_url=redis_url, env={
+            "LIVE_SMS_WEBHOOK": f"{url}/sms", "LIVE_SMS_LIST": "64"})
+        host = Host(server.url)
+        try:
+            await host.create_room(title="총회", kind="meeting")
+            rows = ["member_no,name,phone,holding"] + [
+                f"M{i},Member {i},010-5{i:03d}-{i:04d},H{i}" for i in range(1, MEMBERS + 1)]
+            assert (await host.post("/roster", {"csv": "\n".join(rows)})).status_code == 200
+            sent = (await host.post("/invites", {"to": "all"})).json()["data"]
+            board = {p["member_no"]: p["sent"] for p in
+                     (await host.get("/invites")).json()["data"]["people"]}
+        finally:
+            await host.aclose()
+            server.stop()
+
+    assert (sent["sent"], sent["failed"]) == (MEMBERS - 1, 1)
+    assert not board["M7"]["ok"] and all(board[f"M{i}"]["ok"] for i in range(1, 7))
+    assert len(requests) <= 2 * MEMBERS.bit_length() + 1  # halved down to M7, not one by one
