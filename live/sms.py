@@ -11,6 +11,7 @@ need. None logs the number or the code.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import logging
 import time
@@ -99,8 +100,9 @@ Outcome = tuple[str, bool]  # (why it failed or "", whether it may be sent again
 SPLIT_ON = (400, 413, 422)
 
 
-class _Webhook:
-    """A gateway's URL, token and connection pools, made in the worker's loop."""
+class _Webhook(abc.ABC):
+    """A gateway's URL, token and connection pools, made in the worker's loop;
+    subclasses say how a text goes (`_one`)."""
 
     pools = WEBHOOK_AT_ONCE // POOL_SIZE
     pool_size = POOL_SIZE
@@ -140,8 +142,9 @@ class _Webhook:
             raise SmsUnavailable("the text message could not be sent; try again or ask staff",
                                  maybe_sent=not again)
 
+    @abc.abstractmethod
     async def _one(self, e164: str, text: str) -> Outcome:
-        raise NotImplementedError
+        """Sends one text, once: how it went."""
 
 
 def _failed(exc: httpx.HTTPError) -> Outcome:

@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import server_tree  # noqa: E402
 from meeting_gauge import Screen, gauge_lag  # noqa: E402
 from meeting_phones import Carrier, Cast, Gateway, Human, Phone, number_key, sign_in, vote  # noqa: E402
+from meeting_steps import loop_lag, steps, timeline  # noqa: E402
 from procs import free_port, start_live, start_redis  # noqa: E402
 from report import machine  # noqa: E402
 from stats import CpuMeter, summary  # noqa: E402
@@ -166,23 +167,10 @@ class MeetingRun:
                     await asyncio.sleep(1.0)  # staff try again
                 desk_times.append(time.monotonic())
         lags: list[tuple[float, float]] = []
-
-        async def loop_lag() -> None:
-            """The server's own loop lag (/metrics) every 250 ms of the storm."""
-            while True:
-                try:
-                    async with staff.http.get(f"{staff.base}/metrics") as answer:
-                        text = await answer.text()
-                    line = next(x for x in text.splitlines()
-                                if x.startswith("livevote_loop_lag_ms"))
-                    lags.append((time.monotonic(), float(line.rsplit(" ", 1)[1])))
-                except (StopIteration, ValueError, aiohttp.ClientError):
-                    pass
-                await asyncio.sleep(0.25)
         self.meter.start(time.monotonic())
         async with self.phase("storm"):
             t0 = time.monotonic()
-            lagging = asyncio.create_task(loop_lag())
+            lagging = asyncio.create_task(loop_lag(staff.http, staff.base, lags))
             members = [asyncio.create_task(sign_in(p, self.base, http, human,
                                                    random.Random(p.i))) for p in phones]
             desk_task = asyncio.create_task(desk())
@@ -299,40 +287,6 @@ class MeetingRun:
             capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent))
         return {"exit": done.returncode, "seconds": round(took, 2),
                 "says": done.stdout.strip().splitlines()[-1:]}
-
-
-STEPS = (("link", "opened"), ("link", "redirected"), ("redirected", "connected"),
-         ("redirected", "connecting"), ("connecting", "tcp"), ("tcp", "connected"),
-         ("connected", "opened"), ("opened", "otp_acked"), ("otp_acked", "code_here"),
-         ("typed", "signed_in"))
-
-
-def steps(phones: list[Phone]) -> dict[str, Any]:
-    """How long each step of a sign-in took (the first time through): opening
-    the link and the page, the code's ack, the text's arrival, the verify's ack
-    (reacting and typing are the member's, set by `Human`)."""
-    out = {}
-    for a, b in STEPS:
-        took = [(p.signed_in_at if b == "signed_in" else p.steps[b]) - p.steps[a]
-                for p in phones if a in p.steps and (b in p.steps or
-                                                      (b == "signed_in" and p.signed_in_at))]
-        out[f"{a}->{b}"] = summary(took)
-    return out
-
-
-def timeline(t0: float, phones: list[Phone], lags: list[tuple[float, float]],
-             every_s: float = 5.0) -> list[dict[str, Any]]:
-    """Per 5 s of the storm: links opened, pages connected, members signed in,
-    and the server's worst loop lag then (ms)."""
-    rows: list[dict[str, Any]] = []
-    for k in range(int(max([p.signed_in_at - t0 for p in phones] + [0]) // every_s) + 1):
-        lo, hi = t0 + k * every_s, t0 + (k + 1) * every_s
-        rows.append({"s": int(k * every_s),
-                     "links": sum(lo <= p.steps.get("link", 0) < hi for p in phones),
-                     "connected": sum(lo <= p.steps.get("connected", 0) < hi for p in phones),
-                     "signed_in": sum(lo <= p.signed_in_at < hi for p in phones),
-                     "lag_ms": round(max([v for at, v in lags if lo <= at < hi] + [0]))})
-    return rows
 
 
 def targets(out: dict[str, Any], online: int) -> dict[str, dict[str, Any]]:

@@ -19,12 +19,13 @@ Gateway = Callable[[web.Request], Awaitable[web.Response]]
 
 
 @contextlib.asynccontextmanager
-async def meeting(gateway: Gateway, redis_url: str, tmp_path: Path,
-                  members: int) -> AsyncIterator[Host]:
-    """A meeting with `members` on its roster, on a server texting through `gateway`."""
+async def meeting(gateway: Gateway, redis_url: str, tmp_path: Path, members: int,
+                  env: dict[str, str] | None = None) -> AsyncIterator[Host]:
+    """A meeting with `members` on its roster (M1's phone 010-5001-0001, ...), on
+    a server texting through `gateway` (with `env` besides)."""
     async with stand_in({"/sms": gateway}) as gateway_url:
         server = LiveServer(tmp_path / "data", redis_url=redis_url,
-                            env={"LIVE_SMS_WEBHOOK": f"{gateway_url}/sms"})
+                            env={"LIVE_SMS_WEBHOOK": f"{gateway_url}/sms"} | (env or {}))
         host = Host(server.url)
         try:
             await host.create_room(title="총회", kind="meeting")

@@ -13,10 +13,19 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.live.test_invitations_at_scale import meeting
 from tests.support import Host, LiveServer, call, stand_in, voter
 
 MEMBERS = 40
 MOST = 16
+
+
+async def invite_everyone(host: Host) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`invite:send` to all: its answer, and what each member's record says."""
+    sent = (await host.post("/invites", {"to": "all"})).json()["data"]
+    board = {p["member_no"]: p["sent"] for p in
+             (await host.get("/invites")).json()["data"]["people"]}
+    return sent, board
 
 
 async def test_invitations_go_a_list_at_a_time_and_each_text_has_its_answer(
@@ -41,22 +50,9 @@ async def test_invitations_go_a_list_at_a_time_and_each_text_has_its_answer(
                 results.append({"id": m["id"], "ok": True})
         return web.json_response({"results": results})
 
-    async with stand_in({"/sms": gateway}) as url:
-        server = LiveServer(tmp_path / "data", redis_url=redis_url, env={
-            "LIVE_SMS_WEBHOOK": f"{url}/sms", "LIVE_SMS_TOKEN": "list-token",
-            "LIVE_SMS_LIST": str(MOST)})
-        host = Host(server.url)
-        try:
-            await host.create_room(title="총회", kind="meeting")
-            rows = ["member_no,name,phone,holding"] + [
-                f"M{i},Member {i},010-5{i:03d}-{i:04d},H{i}" for i in range(1, MEMBERS + 1)]
-            assert (await host.post("/roster", {"csv": "\n".join(rows)})).status_code == 200
-            sent = (await host.post("/invites", {"to": "all"})).json()["data"]
-            board = {p["member_no"]: p["sent"] for p in
-                     (await host.get("/invites")).json()["data"]["people"]}
-        finally:
-            await host.aclose()
-            server.stop()
+    async with meeting(gateway, redis_url, tmp_path, MEMBERS, env={
+            "LIVE_SMS_TOKEN": "list-token", "LIVE_SMS_LIST": str(MOST)}) as host:
+        sent, board = await invite_everyone(host)
 
     assert (sent["sent"], sent["failed"]) == (MEMBERS - 2, 2)  # M5 refused, M7 unanswered
     assert all(len(r) <= MOST for r in requests)
@@ -75,11 +71,15 @@ async def test_invitations_go_a_list_at_a_time_and_each_text_has_its_answer(
 async def test_codes_asked_together_share_a_request(redis_url: str, redis_client: Any,
                                                     tmp_path: Path) -> None:
     requests: list[list[dict[str, Any]]] = []
+    all_asked = asyncio.Event()
 
     async def gateway(request: web.Request) -> web.Response:
+        """Answers once every phone's code is here (a carrier busy for a moment)."""
         messages = (await request.json())["messages"]
         requests.append(messages)
-        await asyncio.sleep(0.3)  # a carrier's answer
+        if sum(map(len, requests)) == 12:
+            all_asked.set()
+        await asyncio.wait_for(all_asked.wait(), 10)
         return web.json_response({"results": [{"id": m["id"], "ok": True} for m in messages]})
 
     async with stand_in({"/sms": gateway}) as url:
@@ -185,23 +185,13 @@ async def test_an_answer_that_cannot_be_read_fails_its_texts_without_sending_aga
         requests.append(len((await request.json())["messages"]))
         return web.Response(body=next(answers), content_type="application/json")
 
-    async with stand_in({"/sms": gateway}) as url:
-        server = LiveServer(tmp_path / "data", redis_url=redis_url, env={
-            "LIVE_SMS_WEBHOOK": f"{url}/sms", "LIVE_SMS_LIST": "10"})
-        host = Host(server.url)
-        try:
-            await host.create_room(title="총회", kind="meeting")
-            rows = ["member_no,name,phone,holding", "M1,Member 1,010-5001-0001,H1"]
-            assert (await host.post("/roster", {"csv": "\n".join(rows)})).status_code == 200
-            for _ in range(3):
-                sent = (await host.post("/invites", {"to": "all"})).json()
-                assert sent["ok"] and (sent["data"]["sent"], sent["data"]["failed"]) == (0, 1)
-            assert requests == [1, 1, 1]  # each once: never sent again on its own
-            log = (tmp_path / f"server-{server.port}.log").read_text()
-            assert "5001" not in log
-        finally:
-            await host.aclose()
-            server.stop()
+    async with meeting(gateway, redis_url, tmp_path, 1, env={"LIVE_SMS_LIST": "10"}) as host:
+        for _ in range(3):
+            sent = (await host.post("/invites", {"to": "all"})).json()
+            assert sent["ok"] and (sent["data"]["sent"], sent["data"]["failed"]) == (0, 1)
+    assert requests == [1, 1, 1]  # each once: never sent again on its own
+    log, = tmp_path.glob("server-*.log")
+    assert "5001" not in log.read_text()  # M1's number
 
 
 async def test_one_text_the_gateway_will_not_take_fails_alone(
@@ -216,21 +206,9 @@ async def test_one_text_the_gateway_will_not_take_fails_alone(
             return web.json_response({"error": "invalid recipient"}, status=400)
         return web.json_response({"results": [{"id": m["id"], "ok": True} for m in messages]})
 
-    async with stand_in({"/sms": gateway}) as url:
-        server = LiveServer(tmp_path / "data", redis_url=redis_url, env={
-            "LIVE_SMS_WEBHOOK": f"{url}/sms", "LIVE_SMS_LIST": "64"})
-        host = Host(server.url)
-        try:
-            await host.create_room(title="총회", kind="meeting")
-            rows = ["member_no,name,phone,holding"] + [
-                f"M{i},Member {i},010-5{i:03d}-{i:04d},H{i}" for i in range(1, MEMBERS + 1)]
-            assert (await host.post("/roster", {"csv": "\n".join(rows)})).status_code == 200
-            sent = (await host.post("/invites", {"to": "all"})).json()["data"]
-            board = {p["member_no"]: p["sent"] for p in
-                     (await host.get("/invites")).json()["data"]["people"]}
-        finally:
-            await host.aclose()
-            server.stop()
+    async with meeting(gateway, redis_url, tmp_path, MEMBERS,
+                       env={"LIVE_SMS_LIST": "64"}) as host:
+        sent, board = await invite_everyone(host)
 
     assert (sent["sent"], sent["failed"]) == (MEMBERS - 1, 1)
     assert not board["M7"]["ok"] and all(board[f"M{i}"]["ok"] for i in range(1, 7))
